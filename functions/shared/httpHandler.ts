@@ -1,0 +1,70 @@
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { familyErrors } from "../../lib/http/familyErrors.js";
+import { isRetryable } from "../../lib/http/retryable.js";
+import { HttpError, type HttpRequest, type HttpResponse, json } from "../../lib/http/types.js";
+import { type Family, methodsOf } from "../../lib/routes.js";
+import { logger } from "./logger.js";
+
+/** A family's route implementations, keyed `METHOD resource` (e.g. `GET /api/v2/users/{userId}`). */
+export type RouteHandlers = Record<string, (request: HttpRequest) => Promise<HttpResponse>>;
+
+function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"] | null): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value ?? undefined;
+  return out;
+}
+
+export function toHttpRequest(event: APIGatewayProxyEvent, requestId: string): HttpRequest {
+  const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  return {
+    method: event.httpMethod.toUpperCase(),
+    path: event.path,
+    headers: lowerCaseHeaders(event.headers),
+    query: { ...(event.queryStringParameters ?? {}) },
+    pathParameters: { ...(event.pathParameters ?? {}) },
+    body: body ?? null,
+    requestId,
+  };
+}
+
+async function dispatch(family: Family, handlers: RouteHandlers, request: HttpRequest, resource: string) {
+  const errors = familyErrors[family];
+  const route = handlers[`${request.method} ${resource}`];
+  if (route) return route(request);
+  if (methodsOf(resource).length > 0) return json(405, errors.methodNotAllowed);
+  return json(404, errors.notFound);
+}
+
+/**
+ * The one Lambda handler shape of every HTTP family: API Gateway proxy event in, the family's route out.
+ * Errors become the family's format: HttpError as given, retryable DynamoDB faults 503, anything else a 500 whose
+ * body says nothing internal (the details go to the log with the request id).
+ */
+export function httpHandler(family: Family, handlers: RouteHandlers) {
+  return middy(async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const requestId =
+      event.headers?.["x-request-id"] ??
+      event.headers?.["X-Request-Id"] ??
+      event.requestContext?.requestId ??
+      context.awsRequestId;
+    logger.appendKeys({ request_id: requestId });
+    const errors = familyErrors[family];
+    let response: HttpResponse;
+    try {
+      response = await dispatch(family, handlers, toHttpRequest(event, requestId), event.resource);
+    } catch (error) {
+      if (error instanceof HttpError) response = json(error.statusCode, error.body);
+      else if (isRetryable(error)) {
+        logger.warn("retryable storage fault", { error: error as Error });
+        response = json(503, errors.unavailable);
+      } else {
+        logger.error("unhandled error", { error: error as Error });
+        response = json(500, errors.internal);
+      }
+    }
+    logger.info("request", { method: event.httpMethod, path: event.path, status: response.statusCode });
+    logger.removeKeys(["request_id"]);
+    return { ...response, headers: { ...response.headers, "x-request-id": requestId } };
+  });
+}

@@ -1,0 +1,25 @@
+/** DynamoDB faults that a client retry can cure: answered 503 so the caller retries, never 500. */
+const RETRYABLE = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "TransactionConflictException",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "TimeoutError",
+  "RetryableError",
+]);
+
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (RETRYABLE.has(error.name)) return true;
+  // A cancelled transaction whose reasons are throttling or conflicts is just as retryable.
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return (
+    error.name === "TransactionCanceledException" &&
+    !!reasons?.some(
+      (r) =>
+        r.Code === "ThrottlingError" || r.Code === "TransactionConflict" || r.Code === "ProvisionedThroughputExceeded",
+    )
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * The HTTP request and response as the domain sees them: built from the API Gateway proxy event by the handler
+ * wrapper in functions/, so that lib/ never depends on AWS Lambda types.
+ */
+export interface HttpRequest {
+  method: string;
+  /** Path with its parameters filled in, e.g. `/api/v2/users/u1`. */
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  pathParameters: Record<string, string | undefined>;
+  body: string | null;
+  requestId: string;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function json(statusCode: number, body: unknown): HttpResponse {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json; charset=utf-8" },
+    body: JSON.stringify(body),
+  };
+}
+
+/** A failure that becomes an HTTP answer in its route family's error format. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${statusCode}`);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Shapes of the stored items (attributes besides the keys of tableDesign.ts). Instants are epoch milliseconds.
+ * Activity sets and counters are in the activity table; snapshot rows in the reports table; the rest in entities.
+ */
+
+export interface UserItem {
+  user_id: string;
+  username: string | null;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  profile: Record<string, unknown>;
+  signup_query_parameters: Record<string, string>;
+  created_at: number;
+  last_modified: number;
+  /** Earliest and latest activity (user.active events and sign-up). */
+  first_active_at: number;
+  last_active_at: number;
+  /** Set once the user is deleted: it then leaves every list of current users. */
+  deleted_at?: number;
+  /** Optimistic-lock counter of the ingestion's versioned writes. */
+  version: number;
+}
+
+/** The user's side of a membership (pk: user, sk `ORG#{org}`): its orgs in one Query. */
+export interface UserMembershipItem {
+  org_id: string;
+  role: string | null;
+  since: number;
+}
+
+export interface OrgItem {
+  org_id: string;
+  name: string | null;
+  created_at: number;
+  first_active_at: number;
+  last_active_at: number;
+  version: number;
+}
+
+/** The org's side of a membership (pk: org, sk `MEMBER#{user}`): its members in one Query. */
+export interface OrgMemberItem {
+  user_id: string;
+  role: string | null;
+  since: number;
+}
+
+/**
+ * Member of a bucket's set of active users / orgs (pk `SET#{metric}#{cadence}#{bucket}`, sk: the id).
+ * Day sets keep the first and last activity instant of that day, so windows that start or end inside a day
+ * (`[T − N·24h, T)`) are decided exactly.
+ */
+export interface ActivitySetItem {
+  min_at: number;
+  max_at: number;
+}
+
+/** Number of distinct members (active metrics) or of events (signups, orgs_created) in one bucket. */
+export interface BucketCounterItem {
+  count: number;
+}
+
+export interface InviteItem {
+  inviter_id: string;
+  invitee_email: string;
+  org_id: string | null;
+  at: number;
+}
+
+export interface MemberChangeItem {
+  org_id: string;
+  user_id: string;
+  change: "added" | "removed";
+  at: number;
+}
+
+export interface EnvironmentItem {
+  environment_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeyItem {
+  key_id: string;
+  environment_id: string;
+  secret_sha256: string;
+  permissions: ApiKeyPermission[];
+  revoked: boolean;
+  created_at: number;
+}
+
+export type ApiKeyPermission = "read" | "ingest";
+
+export interface UserTokenItem {
+  token_id: string;
+  environment_id: string;
+  user_id: string;
+  secret_sha256: string;
+  permissions: string[];
+  revoked: boolean;
+  created_at: number;
+}
+
+/** Pointer to the current snapshot: switched in one conditional write once every row is written. */
+export interface CurrentReportItem {
+  report_id: string;
+  /** Unix seconds of the snapshot's instant T. */
+  report_time: number;
+  /** Row count of each report, keyed `{report}#{interval}` (e.g. `user_report/churn#7`). */
+  counts: Record<string, number>;
+}

@@ -1,0 +1,189 @@
+/**
+ * The table design: every DynamoDB key and access pattern of the service lives here.
+ *
+ * Three tables, each with generic string keys `pk` / `sk` so that one table can hold several item kinds:
+ *
+ *  - **entities**: environments, credentials, users, orgs, memberships, `event_id` markers and the pointer to the
+ *    current report snapshot. GSI `bySignup` (users in sign-up order) and GSI `byLastActive` (users and orgs by
+ *    their latest activity) are *sparse*: only items that carry the index keys appear in them, and a deleted user
+ *    drops its index keys, so deleted users are never read by a listing.
+ *  - **activity** ("keyed by day and report interval"): per-bucket sets of active users / orgs and sign-ups, one
+ *    counter item per (metric, cadence, bucket), and day-partitioned logs of invites and membership changes.
+ *  - **reports**: report snapshot rows keyed by (snapshot, report, interval) and rank; TTL attribute `expires_at`.
+ *
+ * `E` below is the environment id; every partition key starts with `E#{E}` so no query can cross tenants.
+ * Days are `YYYY-MM-DD` (UTC), ISO weeks `YYYY-Www`, months `YYYY-MM`; they sort lexically in time order.
+ *
+ * | access pattern                                   | table / index           | key                                                        | cost                              |
+ * |--------------------------------------------------|-------------------------|------------------------------------------------------------|-----------------------------------|
+ * | environment by id                                | entities                | pk `E#{E}` sk `ENV`                                         | 1 GetItem                         |
+ * | list environments (refresh dispatcher)           | entities                | pk `ENVS` sk `{E}`                                          | Query, ∝ environments             |
+ * | API key by key id (then hash compared)           | entities                | pk `KEY#{keyId}` sk `KEY`                                   | 1 GetItem                         |
+ * | user token by token id (then hash compared)      | entities                | pk `TOKEN#{tokenId}` sk `TOKEN`                             | 1 GetItem                         |
+ * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` / `ORG#{org}`                 | 1 GetItem / Query ∝ its orgs      |
+ * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
+ * | users / orgs by latest activity (usage stats,    | entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
+ * |   churn)                                         |                         |                                                            |                                   |
+ * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
+ * | `event_id` already accepted?                     | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
+ * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
+ * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
+ * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#{cadence}#{bucket}` sk `{id}`        | Query ∝ ids returned              |
+ * | buckets with data, with their distinct counts    | activity                | pk `E#{E}#CNT#{metric}#{cadence}` sk `{bucket}`             | Query ∝ buckets that have data    |
+ * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
+ * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
+ * | report page k (rank range)                       | reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}` sk rank number   | Query ∝ page size                 |
+ *
+ * Why the keys are shaped so:
+ *  - *Days as partitions.* A period of 12 years with data on three days must cost three days: the counter
+ *    partition `CNT#{metric}#day` holds one item per day *that has data*, so a range Query over 4,000 possible
+ *    days returns three items; the per-day set partitions are read only for those days.
+ *  - *Distinct counts without reading members.* A set item is written with `attribute_not_exists` in the same
+ *    transaction that increments its bucket counter, so the counter equals the number of distinct members and a
+ *    retried or concurrent write cannot count twice. Weekly and monthly sets exist because a distinct weekly count
+ *    is not the sum of daily ones.
+ *  - *Hot partitions.* Per-bucket sets spread a tenant's writes over one partition per day/week/month instead of one
+ *    per tenant; counters are written only when a member is new to its bucket (once per user per day), far below
+ *    the 1,000 writes/s an item allows. The sign-up and last-activity GSIs hold one partition per tenant: their
+ *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
+ *  - *Item size.* No item grows with the tenant: sets, logs and snapshot rows are one item per member/row, so the
+ *    400 KB item limit is never approached (a report of 100,000 rows is 100,000 small items, not one huge one).
+ *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
+ *    whole secret is compared in constant time; the secret itself is never stored.
+ *  - *Snapshots.* Rows are written under a fresh `reportId`, then the `REPORT#current` pointer is switched with one
+ *    conditional write; readers always follow the pointer, so a half-written snapshot is never visible. Rows of old
+ *    snapshots expire through `expires_at` (TTL).
+ */
+
+export const GSI_BY_SIGNUP = "bySignup";
+export const GSI_BY_LAST_ACTIVE = "byLastActive";
+
+export interface TableNames {
+  entities: string;
+  activity: string;
+  reports: string;
+}
+
+/** Table names from the environment (set by CDK on Lambdas, by the local server and the test harness). */
+export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
+  const prefix = env.TABLE_PREFIX ?? "engagement-insights-";
+  return {
+    entities: env.ENTITIES_TABLE ?? `${prefix}entities`,
+    activity: env.ACTIVITY_TABLE ?? `${prefix}activity`,
+    reports: env.REPORTS_TABLE ?? `${prefix}reports`,
+  };
+}
+
+/** Metrics that have per-bucket sets and counters in the activity table. */
+export type ActivityMetric = "active_users" | "active_orgs" | "signups" | "orgs_created";
+/** Metrics that also keep the set of distinct members of each bucket. */
+export type ActiveMetric = "active_users" | "active_orgs";
+export type Cadence = "day" | "week" | "month";
+
+const env = (e: string) => `E#${e}`;
+
+export const keys = {
+  environment: (e: string) => ({ pk: env(e), sk: "ENV" }),
+  environmentListing: (e: string) => ({ pk: "ENVS", sk: e }),
+  environmentListingPk: "ENVS",
+  apiKey: (keyId: string) => ({ pk: `KEY#${keyId}`, sk: "KEY" }),
+  userToken: (tokenId: string) => ({ pk: `TOKEN#${tokenId}`, sk: "TOKEN" }),
+
+  userPk: (e: string, userId: string) => `${env(e)}#U#${userId}`,
+  user: (e: string, userId: string) => ({ pk: keys.userPk(e, userId), sk: "USER" }),
+  userMembership: (e: string, userId: string, orgId: string) => ({ pk: keys.userPk(e, userId), sk: `ORG#${orgId}` }),
+  userMembershipPrefix: "ORG#",
+
+  orgPk: (e: string, orgId: string) => `${env(e)}#O#${orgId}`,
+  org: (e: string, orgId: string) => ({ pk: keys.orgPk(e, orgId), sk: "ORG" }),
+  orgMember: (e: string, orgId: string, userId: string) => ({ pk: keys.orgPk(e, orgId), sk: `MEMBER#${userId}` }),
+  orgMemberPrefix: "MEMBER#",
+
+  eventMarker: (e: string, eventId: string) => ({ pk: `${env(e)}#EV#${eventId}`, sk: "EV" }),
+  userCount: (e: string) => ({ pk: env(e), sk: "COUNT#users" }),
+  currentReport: (e: string) => ({ pk: env(e), sk: "REPORT#current" }),
+
+  /** GSI `bySignup`: users in sign-up order. ISO instants sort lexically; the id breaks ties. */
+  signupIndex: (e: string, createdAtMs: number, userId: string) => ({
+    gsi1pk: `${env(e)}#USERS`,
+    gsi1sk: `${new Date(createdAtMs).toISOString()}#${userId}`,
+  }),
+  signupIndexPk: (e: string) => `${env(e)}#USERS`,
+
+  /** GSI `byLastActive`: users (`U`) or orgs (`O`) ordered by their latest activity. */
+  lastActiveIndex: (e: string, kind: "U" | "O", lastActiveMs: number, id: string) => ({
+    gsi2pk: `${env(e)}#LA#${kind}`,
+    gsi2sk: `${new Date(lastActiveMs).toISOString()}#${id}`,
+  }),
+  lastActiveIndexPk: (e: string, kind: "U" | "O") => `${env(e)}#LA#${kind}`,
+
+  activitySet: (e: string, metric: ActiveMetric, cadence: Cadence, bucket: string, id: string) => ({
+    pk: keys.activitySetPk(e, metric, cadence, bucket),
+    sk: id,
+  }),
+  activitySetPk: (e: string, metric: ActiveMetric, cadence: Cadence, bucket: string) =>
+    `${env(e)}#SET#${metric}#${cadence}#${bucket}`,
+  bucketCounter: (e: string, metric: ActivityMetric, cadence: Cadence, bucket: string) => ({
+    pk: keys.bucketCounterPk(e, metric, cadence),
+    sk: bucket,
+  }),
+  bucketCounterPk: (e: string, metric: ActivityMetric, cadence: Cadence) => `${env(e)}#CNT#${metric}#${cadence}`,
+
+  invitesPk: (e: string, day: string) => `${env(e)}#INV#${day}`,
+  invite: (e: string, day: string, atMs: number, eventKey: string) => ({
+    pk: keys.invitesPk(e, day),
+    sk: `${new Date(atMs).toISOString()}#${eventKey}`,
+  }),
+  memberChangesPk: (e: string, day: string) => `${env(e)}#MC#${day}`,
+  memberChange: (e: string, day: string, atMs: number, eventKey: string, orgId: string) => ({
+    pk: keys.memberChangesPk(e, day),
+    sk: `${new Date(atMs).toISOString()}#${eventKey}#${orgId}`,
+  }),
+
+  reportRowsPk: (e: string, reportId: string, report: string, interval: string) =>
+    `${env(e)}#R#${reportId}#${report}#${interval}`,
+};
+
+/** CreateTable inputs, shared by the test harness and the local server; the CDK stack mirrors them. */
+export function tableDefinitions(names: TableNames) {
+  const str = (AttributeName: string) => ({ AttributeName, AttributeType: "S" as const });
+  const keySchema = (hash: string, range: string) => [
+    { AttributeName: hash, KeyType: "HASH" as const },
+    { AttributeName: range, KeyType: "RANGE" as const },
+  ];
+  return [
+    {
+      TableName: names.entities,
+      BillingMode: "PAY_PER_REQUEST" as const,
+      AttributeDefinitions: [str("pk"), str("sk"), str("gsi1pk"), str("gsi1sk"), str("gsi2pk"), str("gsi2sk")],
+      KeySchema: keySchema("pk", "sk"),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: GSI_BY_SIGNUP,
+          KeySchema: keySchema("gsi1pk", "gsi1sk"),
+          Projection: { ProjectionType: "ALL" as const },
+        },
+        {
+          IndexName: GSI_BY_LAST_ACTIVE,
+          KeySchema: keySchema("gsi2pk", "gsi2sk"),
+          Projection: { ProjectionType: "KEYS_ONLY" as const },
+        },
+      ],
+    },
+    {
+      TableName: names.activity,
+      BillingMode: "PAY_PER_REQUEST" as const,
+      AttributeDefinitions: [str("pk"), str("sk")],
+      KeySchema: keySchema("pk", "sk"),
+    },
+    {
+      TableName: names.reports,
+      BillingMode: "PAY_PER_REQUEST" as const,
+      AttributeDefinitions: [str("pk"), { AttributeName: "sk", AttributeType: "N" as const }],
+      KeySchema: keySchema("pk", "sk"),
+    },
+  ];
+}
+
+/** TTL attribute of snapshot rows. */
+export const REPORT_TTL_ATTRIBUTE = "expires_at";
