@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// Test workers inherit these: quiet logs, and no Node-version notice from the AWS SDK on every worker.
+process.env.NODE_NO_WARNINGS = "1";
+process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],

@@ -48,7 +48,8 @@ export function httpHandler(family: Family, handlers: RouteHandlers) {
       event.headers?.["X-Request-Id"] ??
       event.requestContext?.requestId ??
       context.awsRequestId;
-    logger.appendKeys({ request_id: requestId });
+    // The request id goes into each log call, not into the shared logger: the local server runs requests concurrently.
+    const log = { request_id: requestId };
     const errors = familyErrors[family];
     let response: HttpResponse;
     try {
@@ -56,15 +57,14 @@ export function httpHandler(family: Family, handlers: RouteHandlers) {
     } catch (error) {
       if (error instanceof HttpError) response = json(error.statusCode, error.body);
       else if (isRetryable(error)) {
-        logger.warn("retryable storage fault", { error: error as Error });
+        logger.warn("retryable storage fault", { ...log, error: error as Error });
         response = json(503, errors.unavailable);
       } else {
-        logger.error("unhandled error", { error: error as Error });
+        logger.error("unhandled error", { ...log, error: error as Error });
         response = json(500, errors.internal);
       }
     }
-    logger.info("request", { method: event.httpMethod, path: event.path, status: response.statusCode });
-    logger.removeKeys(["request_id"]);
+    logger.info("request", { ...log, method: event.httpMethod, path: event.path, status: response.statusCode });
     return { ...response, headers: { ...response.headers, "x-request-id": requestId } };
   });
 }

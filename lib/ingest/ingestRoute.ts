@@ -1,0 +1,34 @@
+import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
+import { authorizeInsights } from "../insights/auth.js";
+import type { Store } from "../storage/client.js";
+import { ingestEvents } from "./ingest.js";
+import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH } from "./schema.js";
+
+const payloadTooLarge = () => new HttpError(413, { error: "payload_too_large" });
+
+/** The events of a request body, or the contract's 400/413 (CONTRACT §2). */
+export function parseEventsBody(body: string | null): unknown[] {
+  if (body !== null && Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) throw payloadTooLarge();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body ?? "");
+  } catch {
+    throw new HttpError(400, { error: "invalid_json" });
+  }
+  const events = (parsed as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new HttpError(400, {
+      error: "invalid_events",
+      event_errors: [{ index: null, field: "events", message: `must be an array of 1 to ${MAX_EVENTS_PER_BATCH} events` }],
+    });
+  }
+  if (events.length > MAX_EVENTS_PER_BATCH) throw payloadTooLarge();
+  return events;
+}
+
+/** `POST /api/backend/v1/events`: API key with `ingest`, then all-or-nothing ingestion. */
+export async function ingestRoute(store: Store, request: HttpRequest): Promise<HttpResponse> {
+  const environmentId = await authorizeInsights(store, request, "ingest");
+  const events = parseEventsBody(request.body);
+  return json(200, await ingestEvents(store, environmentId, events));
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { parseEventsBody } from "../../lib/ingest/ingestRoute.js";
+import { parseOccurredAt } from "../../lib/ingest/occurredAt.js";
+import { validateEvents } from "../../lib/ingest/validate.js";
+import { HttpError } from "../../lib/http/types.js";
+
+const NOW = Date.parse("2026-03-01T12:00:00.000Z");
+
+function errorsOf(events: unknown[]) {
+  const result = validateEvents(events, NOW);
+  return result.ok ? [] : result.errors;
+}
+
+describe("occurred_at", () => {
+  it.each([
+    ["2026-03-01T11:00:00.000Z", Date.parse("2026-03-01T11:00:00.000Z")],
+    ["2026-03-01T11:00:00Z", Date.parse("2026-03-01T11:00:00Z")],
+    ["2026-03-01T13:00:00+02:00", Date.parse("2026-03-01T11:00:00Z")],
+    ["2026-03-01", Date.parse("2026-03-01T00:00:00Z")],
+    ["2024-02-29T23:59:59.999Z", Date.parse("2024-02-29T23:59:59.999Z")],
+    [1772000000, 1772000000 * 1000],
+    [undefined, NOW],
+  ])("accepts %s", (value, expected) => {
+    expect(parseOccurredAt(value, NOW)).toBe(expected);
+  });
+
+  it.each([["yesterday"], ["2023-02-30T00:00:00Z"], ["2026-13-01"], [1.5], [-1], [true], [{}], ["2026-03-01T12:06:00Z"]])(
+    "rejects %s",
+    (value) => {
+      expect(typeof parseOccurredAt(value, NOW)).toBe("object");
+    },
+  );
+
+  it("allows up to 5 minutes in the future, not more", () => {
+    expect(parseOccurredAt(new Date(NOW + 300_000).toISOString(), NOW)).toBe(NOW + 300_000);
+    expect(parseOccurredAt(new Date(NOW + 300_001).toISOString(), NOW)).toEqual({
+      error: "must not be more than 5 minutes in the future",
+    });
+  });
+});
+
+describe("validateEvents", () => {
+  it("parses every event type", () => {
+    const result = validateEvents(
+      [
+        { type: "user.created", user_id: "u", username: "n", profile: { a: 1 }, signup_query_parameters: { utm: "x" } },
+        { type: "user.updated", user_id: "u", email: null },
+        { type: "user.deleted", user_id: "u" },
+        { type: "user.active", user_id: "u", event_id: "e1" },
+        { type: "user.invited", user_id: "u", invitee_email: "a@b.co", org_id: "o" },
+        { type: "org.created", org_id: "o", name: "O" },
+        { type: "org.updated", org_id: "o", name: "O2" },
+        { type: "org.member_added", org_id: "o", user_id: "u", role: "admin" },
+        { type: "org.member_removed", org_id: "o", user_id: "u" },
+      ],
+      NOW,
+    );
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.events.map((e) => e.type)).toHaveLength(9);
+      expect(result.events[3]?.eventId).toBe("e1");
+      expect(result.events.every((e) => e.at === NOW)).toBe(true);
+    }
+  });
+
+  it.each([
+    [{ type: "user.exploded", user_id: "u" }, "type"],
+    [{ user_id: "u" }, "type"],
+    [{ type: "user.active" }, "user_id"],
+    [{ type: "user.active", user_id: "" }, "user_id"],
+    [{ type: "user.active", user_id: 7 }, "user_id"],
+    [{ type: "user.active", user_id: "u", occurred_at: "soon" }, "occurred_at"],
+    [{ type: "user.active", user_id: "u", event_id: "x".repeat(129) }, "event_id"],
+    [{ type: "user.active", user_id: "u", event_id: 5 }, "event_id"],
+    [{ type: "user.created", user_id: "u", profile: "p" }, "profile"],
+    [{ type: "user.created", user_id: "u", signup_query_parameters: { a: 1 } }, "signup_query_parameters.a"],
+    [{ type: "user.created", user_id: "u", email: 3 }, "email"],
+    [{ type: "user.invited", user_id: "u" }, "invitee_email"],
+    [{ type: "user.invited", user_id: "u", invitee_email: "nope" }, "invitee_email"],
+    [{ type: "org.created", org_id: "o" }, "name"],
+    [{ type: "org.member_added", user_id: "u" }, "org_id"],
+    [{ type: "org.member_removed", org_id: "o" }, "user_id"],
+    ["not an object", "event"],
+  ])("reports %j at field %s", (event, field) => {
+    const errors = errorsOf([{ type: "user.active", user_id: "ok" }, event]);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e.index === 1)).toBe(true);
+    expect(errors.map((e) => e.field)).toContain(field);
+    expect(errors.every((e) => typeof e.message === "string" && e.message.length > 0)).toBe(true);
+  });
+
+  it("reports every bad event of the batch, not only the first", () => {
+    const errors = errorsOf([{ type: "user.active" }, { type: "user.active", user_id: "u" }, { type: "x" }]);
+    expect(errors.map((e) => e.index)).toEqual([0, 2]);
+  });
+});
+
+describe("request body", () => {
+  const status = (body: string | null) => {
+    try {
+      parseEventsBody(body);
+      return 200;
+    } catch (error) {
+      return [(error as HttpError).statusCode, (error as HttpError).body];
+    }
+  };
+  it("answers the contract's errors for malformed and oversized bodies", () => {
+    expect(status("{nope")).toEqual([400, { error: "invalid_json" }]);
+    expect(status(null)).toEqual([400, { error: "invalid_json" }]);
+    expect((status("{}") as unknown[])[0]).toBe(400);
+    expect((status('{"events": []}') as unknown[])[0]).toBe(400);
+    const many = JSON.stringify({ events: Array.from({ length: 1001 }, () => ({ type: "user.active", user_id: "u" })) });
+    expect(status(many)).toEqual([413, { error: "payload_too_large" }]);
+    const huge = JSON.stringify({ events: [{ type: "user.active", user_id: "u", pad: "x".repeat(1024 * 1024) }] });
+    expect(status(huge)).toEqual([413, { error: "payload_too_large" }]);
+    expect(status(JSON.stringify({ events: [{ type: "user.active", user_id: "u" }] }))).toBe(200);
+  });
+});
