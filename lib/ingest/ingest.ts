@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { BatchGetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { HttpError } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
-import { mapLimit } from "../util/mapLimit.js";
-import { type KeyedEvent, applyEvents } from "./applyEvents.js";
-import { loadBatchState } from "./loadState.js";
+import { transactConditionalWrites } from "../storage/transactions.js";
+import { applyEvents, type KeyedEvent } from "./applyEvents.js";
+import { batchGet, loadBatchState } from "./loadState.js";
 import type { IngestEvent } from "./schema.js";
 import { validateEvents } from "./validate.js";
 import { VersionConflict, writeEffects } from "./writeEffects.js";
@@ -24,20 +23,12 @@ const MAX_ATTEMPTS = 5;
 
 /** `event_id`s of the batch that were accepted before (one BatchGet per 100). */
 async function acceptedBefore(store: Store, e: string, eventIds: string[]): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const chunks: string[][] = [];
-  for (let i = 0; i < eventIds.length; i += 100) chunks.push(eventIds.slice(i, i + 100));
-  await mapLimit(chunks, 8, async (chunk) => {
-    let requested: Record<string, unknown>[] = chunk.map((id) => keys.eventMarker(e, id));
-    while (requested.length > 0) {
-      const got = await store.doc.send(
-        new BatchGetCommand({ RequestItems: { [store.tables.entities]: { Keys: requested, ConsistentRead: true } } }),
-      );
-      for (const item of got.Responses?.[store.tables.entities] ?? []) seen.add(item.event_id as string);
-      requested = (got.UnprocessedKeys?.[store.tables.entities]?.Keys as Record<string, unknown>[]) ?? [];
-    }
-  });
-  return seen;
+  const markers = await batchGet(
+    store,
+    store.tables.entities,
+    eventIds.map((id) => keys.eventMarker(e, id)),
+  );
+  return new Set(markers.map((marker) => marker.event_id as string));
 }
 
 /**
@@ -45,26 +36,21 @@ async function acceptedBefore(store: Store, e: string, eventIds: string[]): Prom
  * that event a duplicate (its effects, written by both, are idempotent). Returns how many claims were lost.
  */
 async function claimEventIds(store: Store, e: string, events: KeyedEvent[], now: number): Promise<number> {
-  const lost = await mapLimit(
-    events.filter((event) => event.eventId !== undefined),
-    16,
-    async (event) => {
-      try {
-        await store.doc.send(
-          new PutCommand({
-            TableName: store.tables.entities,
-            Item: { ...keys.eventMarker(e, event.eventId as string), event_id: event.eventId, accepted_at: now },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        );
-        return false;
-      } catch (error) {
-        if ((error as Error).name === "ConditionalCheckFailedException") return true;
-        throw error;
-      }
-    },
+  const claims = events.flatMap((event) =>
+    event.eventId === undefined
+      ? []
+      : [
+          {
+            Put: {
+              TableName: store.tables.entities,
+              Item: { ...keys.eventMarker(e, event.eventId), event_id: event.eventId, accepted_at: now },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
   );
-  return lost.filter(Boolean).length;
+  const written = await transactConditionalWrites(store, claims);
+  return written.filter((w) => !w).length;
 }
 
 /** Ingests validated events in order (CONTRACT §2–§3). */

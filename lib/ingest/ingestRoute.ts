@@ -19,7 +19,9 @@ export function parseEventsBody(body: string | null): unknown[] {
   if (!Array.isArray(events) || events.length === 0) {
     throw new HttpError(400, {
       error: "invalid_events",
-      event_errors: [{ index: null, field: "events", message: `must be an array of 1 to ${MAX_EVENTS_PER_BATCH} events` }],
+      event_errors: [
+        { index: null, field: "events", message: `must be an array of 1 to ${MAX_EVENTS_PER_BATCH} events` },
+      ],
     });
   }
   if (events.length > MAX_EVENTS_PER_BATCH) throw payloadTooLarge();

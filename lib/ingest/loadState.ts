@@ -1,4 +1,4 @@
-import { BatchGetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem, UserMembershipItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
@@ -6,7 +6,7 @@ import { mapLimit } from "../util/mapLimit.js";
 import type { BatchState, UserState } from "./applyEvents.js";
 import type { IngestEvent } from "./schema.js";
 
-const READ_CONCURRENCY = 16;
+const READ_CONCURRENCY = 8;
 
 /** Strips the storage keys off an item so the state holds only domain attributes. */
 function withoutKeys<T>(item: Record<string, unknown>): T {
@@ -14,59 +14,34 @@ function withoutKeys<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-async function loadUser(store: Store, environmentId: string, userId: string): Promise<UserState> {
-  const state: UserState = { user: undefined, memberships: new Map() };
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    // One partition holds the user and its memberships: one Query reads both.
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tables.entities,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": keys.userPk(environmentId, userId) },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item.sk === "USER") state.user = withoutKeys<UserItem>(item);
-      else if (String(item.sk).startsWith(keys.userMembershipPrefix)) {
-        const membership = withoutKeys<UserMembershipItem>(item);
-        state.memberships.set(membership.org_id, membership);
-      }
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return state;
-}
-
-async function loadOrgs(store: Store, environmentId: string, orgIds: string[]): Promise<Map<string, OrgItem | undefined>> {
-  const orgs = new Map<string, OrgItem | undefined>(orgIds.map((id) => [id, undefined]));
-  const chunks: string[][] = [];
-  for (let i = 0; i < orgIds.length; i += 100) chunks.push(orgIds.slice(i, i + 100));
-  await mapLimit(chunks, READ_CONCURRENCY, async (chunk) => {
-    let requested: Record<string, unknown>[] = chunk.map((id) => keys.org(environmentId, id));
+/** Strongly consistent BatchGet of many keys (100 a call, unprocessed keys retried with backoff). */
+export async function batchGet(
+  store: Store,
+  table: string,
+  keyList: Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
+  const chunks: Record<string, unknown>[][] = [];
+  for (let i = 0; i < keyList.length; i += 100) chunks.push(keyList.slice(i, i + 100));
+  const pages = await mapLimit(chunks, READ_CONCURRENCY, async (chunk) => {
+    const found: Record<string, unknown>[] = [];
+    let requested = chunk;
     for (let attempt = 0; requested.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       const got = await store.doc.send(
-        new BatchGetCommand({
-          RequestItems: { [store.tables.entities]: { Keys: requested, ConsistentRead: true } },
-        }),
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: requested, ConsistentRead: true } } }),
       );
-      for (const item of got.Responses?.[store.tables.entities] ?? []) {
-        const org = withoutKeys<OrgItem>(item);
-        orgs.set(org.org_id, org);
-      }
-      requested = (got.UnprocessedKeys?.[store.tables.entities]?.Keys as Record<string, unknown>[]) ?? [];
+      found.push(...(got.Responses?.[table] ?? []));
+      requested = (got.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[]) ?? [];
     }
+    return found;
   });
-  return orgs;
+  return pages.flat();
 }
 
 /**
- * Reads the state a batch needs: every user it names (with memberships) and every org it names or that those
- * users belong to (their activity counts for those orgs). Strongly consistent, since what follows is a
- * version-checked write.
+ * Reads the state a batch needs: every user it names (with its memberships, kept on the user item) and every org
+ * it names or that those users belong to (their activity counts for those orgs). Strongly consistent, since what
+ * follows is a version-checked write. Cost: one BatchGet per 100 users, then per 100 orgs.
  */
 export async function loadBatchState(store: Store, environmentId: string, events: IngestEvent[]): Promise<BatchState> {
   const userIds = new Set<string>();
@@ -75,12 +50,27 @@ export async function loadBatchState(store: Store, environmentId: string, events
     if ("user_id" in event) userIds.add(event.user_id);
     if ("org_id" in event && event.org_id !== undefined) orgIds.add(event.org_id);
   }
-  const userStates = await mapLimit([...userIds], READ_CONCURRENCY, (id) => loadUser(store, environmentId, id));
-  const users = new Map<string, UserState>();
-  [...userIds].forEach((id, i) => {
-    const state = userStates[i] as UserState;
-    users.set(id, state);
-    for (const orgId of state.memberships.keys()) orgIds.add(orgId);
-  });
-  return { users, orgs: await loadOrgs(store, environmentId, [...orgIds]) };
+  const users = new Map<string, UserState>([...userIds].map((id) => [id, { user: undefined, memberships: new Map() }]));
+  const userItems = await batchGet(
+    store,
+    store.tables.entities,
+    [...userIds].map((id) => keys.user(environmentId, id)),
+  );
+  for (const item of userItems) {
+    const { orgs, ...user } = withoutKeys<UserItem>(item);
+    const memberships = new Map<string, UserMembershipItem>(Object.entries(orgs ?? {}));
+    users.set(user.user_id, { user, memberships });
+    for (const orgId of memberships.keys()) orgIds.add(orgId);
+  }
+  const orgs = new Map<string, OrgItem | undefined>([...orgIds].map((id) => [id, undefined]));
+  const orgItems = await batchGet(
+    store,
+    store.tables.entities,
+    [...orgIds].map((id) => keys.org(environmentId, id)),
+  );
+  for (const item of orgItems) {
+    const org = withoutKeys<OrgItem>(item);
+    orgs.set(org.org_id, org);
+  }
+  return { users, orgs };
 }

@@ -11,7 +11,7 @@ const id = z
   .string({ error: "must be a string" })
   .min(1, { error: "must not be empty" })
   .max(256, { error: "must be at most 256 characters" })
-  .regex(/^[^\u0000-\u001f]*$/, { error: "must not contain control characters" });
+  .refine((value) => ![...value].some((c) => c.charCodeAt(0) < 0x20), { error: "must not contain control characters" });
 const optionalText = z.string({ error: "must be a string or null" }).max(1024).nullable().optional();
 const profileFields = {
   username: optionalText,
@@ -31,7 +31,10 @@ export const eventSchemas = {
   "user.active": z.object({ user_id: id }),
   "user.invited": z.object({
     user_id: id,
-    invitee_email: z.string({ error: "must be a string" }).max(320).regex(/^[^@\s]+@[^@\s]+$/, { error: "must be an email address" }),
+    invitee_email: z
+      .string({ error: "must be a string" })
+      .max(320)
+      .regex(/^[^@\s]+@[^@\s]+$/, { error: "must be an email address" }),
     org_id: id.optional(),
   }),
   "org.created": z.object({ org_id: id, name: z.string({ error: "must be a string" }).max(1024) }),

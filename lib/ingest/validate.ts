@@ -1,6 +1,6 @@
-import { type IngestEvent, MAX_EVENTS_PER_BATCH, envelopeSchema, eventSchemas } from "./schema.js";
-import { parseOccurredAt } from "./occurredAt.js";
 import type { z } from "zod";
+import { parseOccurredAt } from "./occurredAt.js";
+import { envelopeSchema, eventSchemas, type IngestEvent, MAX_EVENTS_PER_BATCH } from "./schema.js";
 
 export interface EventError {
   index: number;

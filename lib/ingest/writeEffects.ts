@@ -1,34 +1,31 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  DeleteCommand,
-  PutCommand,
-  type TransactWriteCommandInput,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem, UserMembershipItem } from "../storage/items.js";
 import { type ActiveMetric, type ActivityMetric, type Cadence, keys } from "../storage/tableDesign.js";
+import { batchWrite, type TransactItem, transactConditionalWrites } from "../storage/transactions.js";
 import { dayOf, monthOf, weekOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
-import type { ActivityPoint, BatchEffects, BatchState } from "./applyEvents.js";
+import type { ActivityPoint, BatchEffects, BatchState, UserState } from "./applyEvents.js";
+import { batchGet } from "./loadState.js";
 
 /**
  * Writes what a batch recorded, in an order that makes a retry after a failure at any point count nothing twice:
  *
- *  1. activity sets (each new member added together with its bucket counter in one transaction, conditional on
- *     the member being absent), last/first activity (conditional max/min updates), invite and membership-change
- *     logs (keyed by the event's key): all idempotent, and all decided by the state *before* the batch;
- *  2. memberships (puts and deletes: idempotent);
- *  3. users and orgs, each in one transaction with the counters its change moves (sign-ups, orgs created,
- *     existing users), conditional on the version read: the state that gates later events is written last, so a
- *     retry that re-reads it recomputes exactly what step 1 and 2 already wrote.
+ *  1. activity sets — new members added in transactions of up to 99, each with one `ADD n` to its bucket counter,
+ *     conditional on the member being absent (so the counter is the number of distinct members, however often a
+ *     batch is retried); the first/last instant of existing day members widened; invite and membership-change
+ *     logs put under the event's key. All idempotent.
+ *  2. the org side of memberships (puts and deletes: idempotent);
+ *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
+ *     existing users), each conditional on the version read. This is the state that gates later events
+ *     (deletion, memberships), written last: a retry re-reads it and recomputes exactly what 1 and 2 wrote.
  *
  * A version conflict in step 3 (a concurrent batch changed the same user or org) throws VersionConflict: the
  * caller re-reads and re-applies the whole batch, whose effects are all idempotent.
  */
 
-const WRITE_CONCURRENCY = 16;
+const GROUP_CONCURRENCY = 8;
 
 export class VersionConflict extends Error {
   constructor() {
@@ -36,66 +33,41 @@ export class VersionConflict extends Error {
   }
 }
 
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
-
 const cadences: { cadence: Cadence; bucketOf: (ms: number) => string }[] = [
   { cadence: "day", bucketOf: dayOf },
   { cadence: "week", bucketOf: weekOf },
   { cadence: "month", bucketOf: monthOf },
 ];
 
-function isConditionFailure(error: unknown): boolean {
-  if (error instanceof ConditionalCheckFailedException) return true;
-  return (
-    error instanceof TransactionCanceledException &&
-    !!error.CancellationReasons?.some((r) => r.Code === "ConditionalCheckFailed") &&
-    !error.CancellationReasons?.some((r) => r.Code && r.Code !== "ConditionalCheckFailed" && r.Code !== "None")
-  );
+interface CounterKey {
+  table: string;
+  key: Record<string, string>;
 }
 
-/** Runs a conditional write; false when its condition did not hold. */
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-function counterUpdate(store: Store, e: string, metric: ActivityMetric, cadence: Cadence, bucket: string, delta: number) {
+function counterAdd({ table, key }: CounterKey, delta: number): TransactItem {
   return {
     Update: {
-      TableName: store.tables.activity,
-      Key: keys.bucketCounter(e, metric, cadence, bucket),
+      TableName: table,
+      Key: key,
       UpdateExpression: "ADD #count :delta",
       ExpressionAttributeNames: { "#count": "count" },
       ExpressionAttributeValues: { ":delta": delta },
     },
-  } satisfies TransactItem;
+  };
 }
 
-/** Counter moves for an instant leaving `before` buckets for `after` ones (a creation, or created_at moving). */
-function bucketMoves(
+const bucketCounter = (
   store: Store,
   e: string,
   metric: ActivityMetric,
-  before: number | undefined,
-  after: number | undefined,
-): TransactItem[] {
-  const items: TransactItem[] = [];
-  for (const { cadence, bucketOf } of cadences) {
-    const from = before === undefined ? undefined : bucketOf(before);
-    const to = after === undefined ? undefined : bucketOf(after);
-    if (from === to) continue;
-    if (from !== undefined) items.push(counterUpdate(store, e, metric, cadence, from, -1));
-    if (to !== undefined) items.push(counterUpdate(store, e, metric, cadence, to, 1));
-  }
-  return items;
-}
+  cadence: Cadence,
+  bucket: string,
+): CounterKey => ({
+  table: store.tables.activity,
+  key: keys.bucketCounter(e, metric, cadence, bucket),
+});
 
-// ---- step 1: activity ---------------------------------------------------------------------------------------
+// ---- step 1: activity and logs --------------------------------------------------------------------------------
 
 interface SetMember {
   metric: ActiveMetric;
@@ -112,7 +84,7 @@ function activitySetMembers(activity: ActivityPoint[]): SetMember[] {
     const metric: ActiveMetric = kind === "user" ? "active_users" : "active_orgs";
     for (const { cadence, bucketOf } of cadences) {
       const bucket = bucketOf(at);
-      const key = `${metric}\u0000${cadence}\u0000${bucket}\u0000${id}`;
+      const key = JSON.stringify([metric, cadence, bucket, id]);
       const member = members.get(key);
       if (member) {
         member.min = Math.min(member.min, at);
@@ -123,174 +95,152 @@ function activitySetMembers(activity: ActivityPoint[]): SetMember[] {
   return [...members.values()];
 }
 
-async function addToActivitySet(store: Store, e: string, m: SetMember): Promise<void> {
-  const Key = keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id);
-  const added = await conditionally(() =>
-    store.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: store.tables.activity,
-              Item: { ...Key, min_at: m.min, max_at: m.max },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          counterUpdate(store, e, m.metric, m.cadence, m.bucket, 1),
-        ],
-      }),
-    ),
-  );
-  if (added || m.cadence !== "day") return;
-  // Already a member of the day: widen its first/last instant of the day if this batch lies outside it.
-  await Promise.all([
-    conditionally(() =>
-      store.doc.send(
-        new UpdateCommand({
-          TableName: store.tables.activity,
-          Key,
-          UpdateExpression: "SET min_at = :v",
-          ConditionExpression: "min_at > :v",
-          ExpressionAttributeValues: { ":v": m.min },
-        }),
-      ),
-    ),
-    conditionally(() =>
-      store.doc.send(
-        new UpdateCommand({
-          TableName: store.tables.activity,
-          Key,
-          UpdateExpression: "SET max_at = :v",
-          ConditionExpression: "max_at < :v",
-          ExpressionAttributeValues: { ":v": m.max },
-        }),
-      ),
-    ),
-  ]);
-}
-
-/** Conditional min/max of an existing entity's first/last activity; the last one also keys the byLastActive index. */
-function activityBoundsUpdates(
+/** Conditional widening of an existing day member's first/last instant. */
+function widenDayMember(
   store: Store,
   e: string,
-  kind: "U" | "O",
-  Key: Record<string, string>,
-  id: string,
-  before: { first_active_at: number; last_active_at: number },
-  after: { first_active_at: number; last_active_at: number },
-): (() => Promise<unknown>)[] {
-  const writes: (() => Promise<unknown>)[] = [];
-  if (after.last_active_at > before.last_active_at) {
-    const index = keys.lastActiveIndex(e, kind, after.last_active_at, id);
-    writes.push(() =>
-      store.doc.send(
-        new UpdateCommand({
-          TableName: store.tables.entities,
-          Key,
-          UpdateExpression: "SET last_active_at = :t, gsi2pk = :pk, gsi2sk = :sk",
-          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleted_at) AND last_active_at < :t",
-          ExpressionAttributeValues: { ":t": after.last_active_at, ":pk": index.gsi2pk, ":sk": index.gsi2sk },
-        }),
-      ),
-    );
+  m: SetMember,
+  stored: { min_at: number; max_at: number },
+): TransactItem[] {
+  const Key = keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id);
+  const updates: TransactItem[] = [];
+  if (m.min < stored.min_at || m.max > stored.max_at) {
+    updates.push({
+      Update: {
+        TableName: store.tables.activity,
+        Key,
+        UpdateExpression: "SET min_at = :min, max_at = :max",
+        // Unchanged since read: otherwise a concurrent batch widened it, and this batch retries the read.
+        ConditionExpression: "min_at = :oldMin AND max_at = :oldMax",
+        ExpressionAttributeValues: {
+          ":min": Math.min(m.min, stored.min_at),
+          ":max": Math.max(m.max, stored.max_at),
+          ":oldMin": stored.min_at,
+          ":oldMax": stored.max_at,
+        },
+      },
+    });
   }
-  if (after.first_active_at < before.first_active_at) {
-    writes.push(() =>
-      store.doc.send(
-        new UpdateCommand({
-          TableName: store.tables.entities,
-          Key,
-          UpdateExpression: "SET first_active_at = :t",
-          ConditionExpression: "attribute_exists(pk) AND first_active_at > :t",
-          ExpressionAttributeValues: { ":t": after.first_active_at },
-        }),
-      ),
-    );
-  }
-  return writes.map((write) => () => conditionally(write));
+  return updates;
 }
 
-async function writeActivityAndLogs(store: Store, e: string, loaded: BatchState, effects: BatchEffects) {
-  const writes: (() => Promise<unknown>)[] = [];
-  for (const member of activitySetMembers(effects.activity)) writes.push(() => addToActivitySet(store, e, member));
-  for (const [userId, { user }] of effects.state.users) {
-    const before = loaded.users.get(userId)?.user;
-    if (before && user) writes.push(...activityBoundsUpdates(store, e, "U", keys.user(e, userId), userId, before, user));
+async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<void> {
+  let members = activitySetMembers(activity);
+  for (let attempt = 0; members.length > 0 && attempt < 5; attempt++) {
+    const stored = new Map(
+      (
+        await batchGet(
+          store,
+          store.tables.activity,
+          members.map((m) => keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id)),
+        )
+      ).map((item) => [`${item.pk}\u0000${item.sk}`, item as { min_at: number; max_at: number }]),
+    );
+    const storedOf = (m: SetMember) => {
+      const { pk, sk } = keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id);
+      return stored.get(`${pk}\u0000${sk}`);
+    };
+    // New members, one group per bucket counter.
+    const groups = new Map<string, SetMember[]>();
+    for (const m of members) {
+      if (storedOf(m)) continue;
+      const group = `${m.metric}\u0000${m.cadence}\u0000${m.bucket}`;
+      groups.set(group, [...(groups.get(group) ?? []), m]);
+    }
+    const lost: SetMember[] = [];
+    await mapLimit([...groups.values()], GROUP_CONCURRENCY, async (group) => {
+      const first = group[0] as SetMember;
+      const counter = bucketCounter(store, e, first.metric, first.cadence, first.bucket);
+      const puts: TransactItem[] = group.map((m) => ({
+        Put: {
+          TableName: store.tables.activity,
+          Item: { ...keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id), min_at: m.min, max_at: m.max },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      }));
+      const written = await transactConditionalWrites(store, puts, (n) => [counterAdd(counter, n)], 1);
+      // Added meanwhile by a concurrent batch: read again and widen it instead.
+      group.forEach((m, i) => {
+        if (!written[i] && m.cadence === "day") lost.push(m);
+      });
+    });
+    const widenings = members.filter((m) => m.cadence === "day" && storedOf(m));
+    const updates = widenings.flatMap((m) =>
+      widenDayMember(store, e, m, storedOf(m) as { min_at: number; max_at: number }),
+    );
+    const widened = await transactConditionalWrites(store, updates);
+    const stale = widenings.filter((m) => {
+      const s = storedOf(m) as { min_at: number; max_at: number };
+      return m.min < s.min_at || m.max > s.max_at;
+    });
+    members = [...lost, ...stale.filter((_, i) => !widened[i])];
   }
-  for (const [orgId, org] of effects.state.orgs) {
-    const before = loaded.orgs.get(orgId);
-    if (before && org) writes.push(...activityBoundsUpdates(store, e, "O", keys.org(e, orgId), orgId, before, org));
-  }
-  for (const { eventKey, item } of effects.invites) {
-    const Item = { ...keys.invite(e, dayOf(item.at), item.at, eventKey), ...item };
-    writes.push(() => store.doc.send(new PutCommand({ TableName: store.tables.activity, Item })));
-  }
-  for (const { eventKey, item } of effects.memberChanges) {
-    const Item = { ...keys.memberChange(e, dayOf(item.at), item.at, eventKey, item.org_id), ...item };
-    writes.push(() => store.doc.send(new PutCommand({ TableName: store.tables.activity, Item })));
-  }
-  await mapLimit(writes, WRITE_CONCURRENCY, (write) => write());
 }
 
-// ---- step 2: memberships ------------------------------------------------------------------------------------
+async function writeLogs(store: Store, e: string, effects: BatchEffects): Promise<void> {
+  const puts = [
+    ...effects.invites.map(({ eventKey, item }) => ({ ...keys.invite(e, dayOf(item.at), item.at, eventKey), ...item })),
+    ...effects.memberChanges.map(({ eventKey, item }) => ({
+      ...keys.memberChange(e, dayOf(item.at), item.at, eventKey, item.org_id),
+      ...item,
+    })),
+  ];
+  await batchWrite(
+    store,
+    store.tables.activity,
+    puts.map((Item) => ({ PutRequest: { Item } })),
+  );
+}
+
+// ---- step 2: membership items ---------------------------------------------------------------------------------
 
 function sameMembership(a: UserMembershipItem | undefined, b: UserMembershipItem): boolean {
   return !!a && a.role === b.role && a.since === b.since;
 }
 
-async function writeMemberships(store: Store, e: string, loaded: BatchState, effects: BatchEffects) {
-  const writes: (() => Promise<unknown>)[] = [];
+/** Members of an org (`MEMBER#`) and orgs of a user (`ORG#`) as items, for readers that Query them. */
+async function writeMembershipItems(store: Store, e: string, loaded: BatchState, effects: BatchEffects): Promise<void> {
+  const requests: Parameters<typeof batchWrite>[2] = [];
   for (const [userId, { memberships }] of effects.state.users) {
     const before = loaded.users.get(userId)?.memberships ?? new Map<string, UserMembershipItem>();
     for (const [orgId, m] of memberships) {
       if (sameMembership(before.get(orgId), m)) continue;
-      writes.push(
-        () => store.doc.send(new PutCommand({ TableName: store.tables.entities, Item: { ...keys.userMembership(e, userId, orgId), ...m } })),
-        () =>
-          store.doc.send(
-            new PutCommand({
-              TableName: store.tables.entities,
-              Item: { ...keys.orgMember(e, orgId, userId), user_id: userId, role: m.role, since: m.since },
-            }),
-          ),
+      requests.push(
+        { PutRequest: { Item: { ...keys.userMembership(e, userId, orgId), ...m } } },
+        {
+          PutRequest: { Item: { ...keys.orgMember(e, orgId, userId), user_id: userId, role: m.role, since: m.since } },
+        },
       );
     }
     for (const orgId of before.keys()) {
       if (memberships.has(orgId)) continue;
-      writes.push(
-        () => store.doc.send(new DeleteCommand({ TableName: store.tables.entities, Key: keys.userMembership(e, userId, orgId) })),
-        () => store.doc.send(new DeleteCommand({ TableName: store.tables.entities, Key: keys.orgMember(e, orgId, userId) })),
+      requests.push(
+        { DeleteRequest: { Key: keys.userMembership(e, userId, orgId) } },
+        { DeleteRequest: { Key: keys.orgMember(e, orgId, userId) } },
       );
     }
   }
-  await mapLimit(writes, WRITE_CONCURRENCY, (write) => write());
+  await batchWrite(store, store.tables.entities, requests);
 }
 
-// ---- step 3: users and orgs ---------------------------------------------------------------------------------
+// ---- step 3: users and orgs -----------------------------------------------------------------------------------
 
-const USER_FIELDS = [
-  "username",
-  "email",
-  "first_name",
-  "last_name",
-  "profile",
-  "signup_query_parameters",
-  "created_at",
-  "last_modified",
-  "deleted_at",
-] as const;
-
-function changedFields<T extends object>(before: T, after: T, fields: readonly (keyof T)[]): (keyof T)[] {
-  return fields.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+interface EntityWrite {
+  item: TransactItem;
+  counters: { counter: CounterKey; delta: number }[];
 }
 
-/** The index keys an entity carries: listed users appear in both GSIs, deleted users in none. */
-function userIndexKeys(e: string, user: UserItem) {
-  if (user.deleted_at !== undefined) return {};
-  return {
-    ...keys.signupIndex(e, user.created_at, user.user_id),
-    ...keys.lastActiveIndex(e, "U", user.last_active_at, user.user_id),
-  };
+/** Counter moves for an instant leaving `before`'s buckets for `after`'s (a creation, or created_at moving). */
+function bucketMoves(store: Store, e: string, metric: ActivityMetric, before: number | undefined, after: number) {
+  const moves: EntityWrite["counters"] = [];
+  for (const { cadence, bucketOf } of cadences) {
+    const from = before === undefined ? undefined : bucketOf(before);
+    const to = bucketOf(after);
+    if (from === to) continue;
+    if (from !== undefined) moves.push({ counter: bucketCounter(store, e, metric, cadence, from), delta: -1 });
+    moves.push({ counter: bucketCounter(store, e, metric, cadence, to), delta: 1 });
+  }
+  return moves;
 }
 
 function versionedUpdate(
@@ -324,90 +274,137 @@ function versionedUpdate(
   };
 }
 
-function userWrite(store: Store, e: string, before: UserItem | undefined, after: UserItem): TransactItem[] {
-  const listed = (u: UserItem | undefined) => !!u && u.deleted_at === undefined;
-  const counters = [
-    ...bucketMoves(store, e, "signups", before?.created_at, after.created_at),
-    ...(listed(before) !== listed(after) ? [counterUpdateUsers(store, e, listed(after) ? 1 : -1)] : []),
-  ];
-  if (!before) {
-    return [
-      {
-        Put: {
-          TableName: store.tables.entities,
-          Item: { ...keys.user(e, after.user_id), ...after, version: 1, ...userIndexKeys(e, after) },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
-      ...counters,
-    ];
+/** The attributes of a changed entity that differ from what was read. */
+function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(after)) {
+    if (field !== "version" && value !== undefined && JSON.stringify(before[field]) !== JSON.stringify(value)) {
+      changed[field] = value;
+    }
   }
-  const changed = changedFields(before, after, USER_FIELDS);
-  if (changed.length === 0) return [];
-  const set: Record<string, unknown> = {};
-  for (const field of changed) if (after[field] !== undefined) set[field] = after[field];
-  const remove: string[] = [];
-  if (after.deleted_at !== undefined) remove.push("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk");
-  else Object.assign(set, keys.signupIndex(e, after.created_at, after.user_id));
-  return [versionedUpdate(store.tables.entities, keys.user(e, after.user_id), before.version, set, remove), ...counters];
+  return changed;
 }
 
-function counterUpdateUsers(store: Store, e: string, delta: number): TransactItem {
+function userAttributes(e: string, { user, memberships }: UserState): Record<string, unknown> {
+  const u = user as UserItem;
+  const listed = u.deleted_at === undefined;
   return {
-    Update: {
-      TableName: store.tables.entities,
-      Key: keys.userCount(e),
-      UpdateExpression: "ADD #count :delta",
-      ExpressionAttributeNames: { "#count": "count" },
-      ExpressionAttributeValues: { ":delta": delta },
-    },
+    ...u,
+    orgs: Object.fromEntries([...memberships].sort(([a], [b]) => a.localeCompare(b))),
+    // Listed users carry the index keys of both GSIs; a deleted user drops them (and so leaves every listing).
+    ...(listed ? keys.signupIndex(e, u.created_at, u.user_id) : {}),
+    ...(listed ? keys.lastActiveIndex(e, "U", u.last_active_at, u.user_id) : {}),
   };
 }
 
-function orgWrite(store: Store, e: string, before: OrgItem | undefined, after: OrgItem): TransactItem[] {
-  const counters = bucketMoves(store, e, "orgs_created", before?.created_at, after.created_at);
+function userWrite(store: Store, e: string, loaded: UserState | undefined, after: UserState): EntityWrite | undefined {
+  const before = loaded?.user;
+  const user = after.user as UserItem;
+  const listed = (u: UserItem | undefined) => !!u && u.deleted_at === undefined;
+  const counters = bucketMoves(store, e, "signups", before?.created_at, user.created_at);
+  if (listed(before) !== listed(user)) {
+    counters.push({ counter: { table: store.tables.entities, key: keys.userCount(e) }, delta: listed(user) ? 1 : -1 });
+  }
+  const attributes = userAttributes(e, after);
   if (!before) {
-    return [
-      {
+    return {
+      item: {
         Put: {
           TableName: store.tables.entities,
-          Item: {
-            ...keys.org(e, after.org_id),
-            ...after,
-            version: 1,
-            ...keys.lastActiveIndex(e, "O", after.last_active_at, after.org_id),
-          },
+          Item: { ...keys.user(e, user.user_id), ...attributes, version: 1 },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      ...counters,
-    ];
+      counters,
+    };
   }
-  const changed = changedFields(before, after, ["name", "created_at"] as const);
-  if (changed.length === 0) return [];
-  const set = Object.fromEntries(changed.map((f) => [f, after[f]]));
-  return [versionedUpdate(store.tables.entities, keys.org(e, after.org_id), before.version, set, []), ...counters];
+  const changed = changedAttributes(userAttributes(e, loaded as UserState), attributes);
+  if (Object.keys(changed).length === 0) return undefined;
+  const remove = listed(user) ? [] : ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
+  return {
+    item: versionedUpdate(store.tables.entities, keys.user(e, user.user_id), before.version, changed, remove),
+    counters,
+  };
 }
 
-async function writeEntities(store: Store, e: string, loaded: BatchState, effects: BatchEffects) {
+function orgAttributes(e: string, org: OrgItem): Record<string, unknown> {
+  return { ...org, ...keys.lastActiveIndex(e, "O", org.last_active_at, org.org_id) };
+}
+
+function orgWrite(store: Store, e: string, before: OrgItem | undefined, after: OrgItem): EntityWrite | undefined {
+  const counters = bucketMoves(store, e, "orgs_created", before?.created_at, after.created_at);
+  if (!before) {
+    return {
+      item: {
+        Put: {
+          TableName: store.tables.entities,
+          Item: { ...keys.org(e, after.org_id), ...orgAttributes(e, after), version: 1 },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      counters,
+    };
+  }
+  const changed = changedAttributes(orgAttributes(e, before), orgAttributes(e, after));
+  if (Object.keys(changed).length === 0) return undefined;
+  return {
+    item: versionedUpdate(store.tables.entities, keys.org(e, after.org_id), before.version, changed, []),
+    counters,
+  };
+}
+
+/** Entity writes packed into transactions of ≤ 100 items, each with the sum of its entities' counter moves. */
+function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
   const transactions: TransactItem[][] = [];
-  for (const [userId, { user }] of effects.state.users) {
-    if (user) transactions.push(userWrite(store, e, loaded.users.get(userId)?.user, user));
+  let entities: TransactItem[] = [];
+  let counters = new Map<string, { counter: CounterKey; delta: number }>();
+  const flush = () => {
+    const sums = [...counters.values()].filter((c) => c.delta !== 0).map((c) => counterAdd(c.counter, c.delta));
+    if (entities.length > 0) transactions.push([...entities, ...sums]);
+    entities = [];
+    counters = new Map();
+  };
+  for (const write of writes) {
+    const newCounters = write.counters.filter((c) => !counters.has(JSON.stringify(c.counter))).length;
+    if (entities.length + 1 + counters.size + newCounters > 100) flush();
+    entities.push(write.item);
+    for (const { counter, delta } of write.counters) {
+      const id = JSON.stringify(counter);
+      const sum = counters.get(id) ?? { counter, delta: 0 };
+      sum.delta += delta;
+      counters.set(id, sum);
+    }
+  }
+  flush();
+  return transactions;
+}
+
+async function writeEntities(store: Store, e: string, loaded: BatchState, effects: BatchEffects): Promise<void> {
+  const writes: (EntityWrite | undefined)[] = [];
+  for (const [userId, state] of effects.state.users) {
+    if (state.user) writes.push(userWrite(store, e, loaded.users.get(userId), state));
   }
   for (const [orgId, org] of effects.state.orgs) {
-    if (org) transactions.push(orgWrite(store, e, loaded.orgs.get(orgId), org));
+    if (org) writes.push(orgWrite(store, e, loaded.orgs.get(orgId), org));
   }
-  const results = await mapLimit(
-    transactions.filter((items) => items.length > 0),
-    WRITE_CONCURRENCY,
-    (TransactItems) => conditionally(() => store.doc.send(new TransactWriteCommand({ TransactItems }))),
-  );
-  if (results.includes(false)) throw new VersionConflict();
+  // Sequential: the transactions share counter items, and concurrent transactions on one item conflict.
+  for (const TransactItems of packEntityWrites(writes.filter((w): w is EntityWrite => w !== undefined))) {
+    try {
+      await store.doc.send(new TransactWriteCommand({ TransactItems }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
+        if (codes.includes("ConditionalCheckFailed") || codes.includes("TransactionConflict"))
+          throw new VersionConflict();
+      }
+      throw error;
+    }
+  }
 }
 
 /** Steps 1–3 above, in order. */
 export async function writeEffects(store: Store, e: string, loaded: BatchState, effects: BatchEffects): Promise<void> {
-  await writeActivityAndLogs(store, e, loaded, effects);
-  await writeMemberships(store, e, loaded, effects);
+  await Promise.all([writeActivitySets(store, e, effects.activity), writeLogs(store, e, effects)]);
+  await writeMembershipItems(store, e, loaded, effects);
   await writeEntities(store, e, loaded, effects);
 }

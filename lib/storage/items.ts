@@ -18,6 +18,11 @@ export interface UserItem {
   last_active_at: number;
   /** Set once the user is deleted: it then leaves every list of current users. */
   deleted_at?: number;
+  /**
+   * Its current memberships by org id, on the item itself so that ingestion loads a batch's users and their orgs
+   * with one BatchGet per 100 users (the `ORG#` items below serve per-user Queries of readers).
+   */
+  orgs?: Record<string, UserMembershipItem>;
   /** Optimistic-lock counter of the ingestion's versioned writes. */
   version: number;
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type BatchState, type KeyedEvent, applyEvents } from "../../lib/ingest/applyEvents.js";
+import { applyEvents, type BatchState, type KeyedEvent } from "../../lib/ingest/applyEvents.js";
 import type { IngestEvent } from "../../lib/ingest/schema.js";
 
 const empty = (): BatchState => ({ users: new Map(), orgs: new Map() });
 let n = 0;
-const ev = (event: Omit<IngestEvent, "at"> & { at: number }): KeyedEvent => ({ ...event, eventKey: `k${n++}` }) as KeyedEvent;
+const ev = (event: IngestEvent): KeyedEvent => ({ ...event, eventKey: `k${n++}` });
 const H = 3600_000;
 
 describe("applyEvents (CONTRACT §3 rules, no I/O)", () => {

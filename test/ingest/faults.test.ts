@@ -1,5 +1,5 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/ingest.js";
@@ -10,27 +10,48 @@ import { invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
 
 /**
- * Throttling half-way through a batch, injected with aws-sdk-client-mock around the REAL DynamoDB Local client:
- * every command but the faulted ones goes through to the server, so the query logic is the real one.
+ * Faults injected with aws-sdk-client-mock around the REAL DynamoDB Local client: every command the fault does not
+ * hit goes through to the server, so the query logic under test is the real one.
  */
 let store: Store;
 let environmentId: string;
 let apiKey: string;
 let restore: (() => void) | undefined;
 
-function throttleTransactWrites(failingCalls: Set<number>) {
+type Fault = (command: unknown) => Promise<unknown> | undefined;
+
+/** Routes the handler's client through `fault` first: a fault returns a promise to answer instead, or undefined. */
+function injectFaults(fault: Fault) {
   const doc = storeFromEnv().doc; // the client the handler uses
   const realSend = doc.send.bind(doc) as (command: unknown) => Promise<unknown>;
   const mock = mockClient(doc);
-  let transactWrites = 0;
-  mock.send.callsFake(async (command: unknown) => {
-    if (command instanceof TransactWriteCommand && failingCalls.has(++transactWrites)) {
-      throw new ProvisionedThroughputExceededException({ message: "Rate exceeded", $metadata: {} });
-    }
-    return realSend(command);
-  });
+  // biome-ignore lint/suspicious/noExplicitAny: the stub answers any command with what the real client answers.
+  mock.send.callsFake((async (command: unknown) => (await fault(command)) ?? realSend(command)) as any);
   restore = () => mock.restore();
 }
+
+const throttle = () =>
+  Promise.reject(new ProvisionedThroughputExceededException({ message: "Rate exceeded", $metadata: {} }));
+
+/** Throttles the `nth` TransactWrite (1-based) for which `matches` holds. */
+function throttleNth(
+  nth: number,
+  matches: (items: Record<string, { TableName?: string; Item?: Record<string, unknown> }>[]) => boolean,
+): Fault {
+  let seen = 0;
+  return (command) => {
+    if (!(command instanceof TransactWriteCommand)) return undefined;
+    const items = (command.input.TransactItems ?? []) as Record<
+      string,
+      { TableName?: string; Item?: Record<string, unknown> }
+    >[];
+    return matches(items) && ++seen === nth ? throttle() : undefined;
+  };
+}
+
+const putsInto =
+  (suffix: string, sk?: string) => (items: Record<string, { TableName?: string; Item?: Record<string, unknown> }>[]) =>
+    items.some((i) => i.Put?.TableName?.endsWith(suffix) && (sk === undefined || i.Put.Item?.sk === sk));
 
 afterEach(() => {
   restore?.();
@@ -42,63 +63,113 @@ beforeAll(async () => {
   ({ environment_id: environmentId, api_key: apiKey } = await createEnvironment(store, "faults"));
 });
 
-const counter = async (metric: "signups" | "active_users", day: string) =>
+const counter = async (metric: "signups" | "active_users" | "active_orgs", day: string) =>
   ((
     await store.doc.send(
       new GetCommand({ TableName: store.tables.activity, Key: keys.bucketCounter(environmentId, metric, "day", day) }),
     )
   ).Item?.count as number | undefined) ?? 0;
 
+const userCount = async () =>
+  ((await store.doc.send(new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environmentId) }))).Item
+    ?.count as number | undefined) ?? 0;
+
+// 120 users (more than one 100-item transaction of user writes), each signing up, joining an org, being active.
+const USERS = 120;
+const batch = (prefix: string, withIds: boolean) => ({
+  events: Array.from({ length: USERS }, (_, i) => {
+    const id = withIds ? (suffix: string) => ({ event_id: `${prefix}${suffix}${i}` }) : () => ({});
+    return [
+      { type: "user.created", user_id: `${prefix}${i}`, occurred_at: "2026-04-01T10:00:00Z", ...id("c") },
+      {
+        type: "org.member_added",
+        org_id: `${prefix}org`,
+        user_id: `${prefix}${i}`,
+        occurred_at: "2026-04-01T11:00:00Z",
+        ...id("m"),
+      },
+      { type: "user.active", user_id: `${prefix}${i}`, occurred_at: "2026-04-02T10:00:00Z", ...id("a") },
+    ];
+  }).flat(),
+});
+const post = (body: unknown) =>
+  invoke(handler, {
+    method: "POST",
+    path: "/api/backend/v1/events",
+    headers: { authorization: `Bearer ${apiKey}` },
+    body,
+  });
+
 describe("a write that fails midway", () => {
-  const batch = (prefix: string, withIds: boolean) => ({
-    events: Array.from({ length: 30 }, (_, i) => [
-      {
-        type: "user.created",
-        user_id: `${prefix}${i}`,
-        occurred_at: "2026-04-01T10:00:00Z",
-        ...(withIds ? { event_id: `${prefix}c${i}` } : {}),
-      },
-      {
-        type: "user.active",
-        user_id: `${prefix}${i}`,
-        occurred_at: "2026-04-02T10:00:00Z",
-        ...(withIds ? { event_id: `${prefix}a${i}` } : {}),
-      },
-    ]).flat(),
-  });
-  const post = (body: unknown) =>
-    invoke(handler, { method: "POST", path: "/api/backend/v1/events", headers: { authorization: `Bearer ${apiKey}` }, body });
-
   it.each([
-    ["early in the activity writes", new Set([3])],
-    // 30 users × 4 new set members (day/week/month of sign-up, day of activity) = 120 activity transactions first.
-    ["in the user writes", new Set([125, 126])],
-  ])("answers 503 retry when throttled %s, and a retry of the same batch counts everything once", async (_, calls) => {
-    const prefix = `p${calls.values().next().value}-`;
-    const signupsBefore = await counter("signups", "2026-04-01");
-    const activeBefore = await counter("active_users", "2026-04-02");
-    throttleTransactWrites(calls);
-    const failed = await post(batch(prefix, true));
-    expect([failed.status, failed.body]).toEqual([503, { error: "retry" }]);
+    ["in the activity-set writes", throttleNth(2, putsInto("activity"))],
+    ["between two transactions of user writes", throttleNth(2, putsInto("entities", "USER"))],
+    ["while claiming the event ids", throttleNth(1, putsInto("entities", "EV"))],
+  ])(
+    "answers 503 retry when throttled %s, and a retry of the same batch counts everything once",
+    async (label, fault) => {
+      const prefix = `${label.split(" ")[2]}-`;
+      const before = {
+        signups: await counter("signups", "2026-04-01"),
+        active: await counter("active_users", "2026-04-02"),
+        orgs: await counter("active_orgs", "2026-04-02"),
+        users: await userCount(),
+      };
+      injectFaults(fault);
+      const failed = await post(batch(prefix, true));
+      expect([failed.status, failed.body]).toEqual([503, { error: "retry" }]);
+      restore?.();
+      restore = undefined;
+      const retried = await post(batch(prefix, true));
+      expect([retried.status, retried.body]).toEqual([200, { accepted: 3 * USERS, duplicates: 0 }]);
+      expect((await post(batch(prefix, true))).body).toEqual({ accepted: 0, duplicates: 3 * USERS });
+      expect((await counter("signups", "2026-04-01")) - before.signups).toBe(USERS);
+      expect((await counter("active_users", "2026-04-02")) - before.active).toBe(USERS);
+      expect((await counter("active_orgs", "2026-04-02")) - before.orgs).toBe(1);
+      expect((await userCount()) - before.users).toBe(USERS);
+      const changes = await store.doc.send(
+        new QueryCommand({
+          TableName: store.tables.activity,
+          KeyConditionExpression: "pk = :pk",
+          FilterExpression: "org_id = :org",
+          ExpressionAttributeValues: {
+            ":pk": keys.memberChangesPk(environmentId, "2026-04-01"),
+            ":org": `${prefix}org`,
+          },
+        }),
+      );
+      expect(changes.Items).toHaveLength(USERS);
+    },
+  );
+
+  it("keeps distinct counts exact for a retried batch without event ids", async () => {
+    const users = await userCount();
+    injectFaults(throttleNth(2, putsInto("entities", "USER")));
+    expect((await post(batch("noid-", false))).status).toBe(503);
     restore?.();
     restore = undefined;
-    const retried = await post(batch(prefix, true));
-    expect([retried.status, retried.body]).toEqual([200, { accepted: 60, duplicates: 0 }]);
-    expect((await post(batch(prefix, true))).body).toEqual({ accepted: 0, duplicates: 60 });
-    expect((await counter("signups", "2026-04-01")) - signupsBefore).toBe(30);
-    expect((await counter("active_users", "2026-04-02")) - activeBefore).toBe(30);
+    expect((await post(batch("noid-", false))).status).toBe(200);
+    expect((await userCount()) - users).toBe(USERS);
   });
 
-  it("keeps distinct counts exact even for a retried batch without event ids", async () => {
-    throttleTransactWrites(new Set([40]));
-    expect((await post(batch("n-", false))).status).toBe(503);
-    restore?.();
-    restore = undefined;
-    expect((await post(batch("n-", false))).status).toBe(200);
-    const listed = await store.doc.send(
-      new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environmentId) }),
+  it("retries the unprocessed part of a partially applied batch write", async () => {
+    let partial = 0;
+    injectFaults((command) => {
+      if (!(command instanceof BatchWriteCommand) || partial++ > 0) return undefined;
+      // DynamoDB applied nothing of this call and hands every item back as unprocessed.
+      return Promise.resolve({ UnprocessedItems: command.input.RequestItems, $metadata: {} });
+    });
+    const res = await post(batch("partial-", true));
+    expect(res.status).toBe(200);
+    expect(partial).toBeGreaterThan(1);
+    const changes = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tables.activity,
+        KeyConditionExpression: "pk = :pk",
+        FilterExpression: "org_id = :org",
+        ExpressionAttributeValues: { ":pk": keys.memberChangesPk(environmentId, "2026-04-01"), ":org": "partial-org" },
+      }),
     );
-    // 30 + 30 users from the two runs above, 30 here: each counted once however often its batch was tried.
-    expect(listed.Item?.count).toBe(90);
+    expect(changes.Items).toHaveLength(USERS);
   });
 });

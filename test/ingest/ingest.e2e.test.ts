@@ -58,13 +58,31 @@ describe("POST /api/backend/v1/events", () => {
     const res = await post(
       {
         events: [
-          { type: "user.created", user_id: "alice", email: "a@x.io", occurred_at: "2026-01-05T10:00:00Z", event_id: "g1" },
+          {
+            type: "user.created",
+            user_id: "alice",
+            email: "a@x.io",
+            occurred_at: "2026-01-05T10:00:00Z",
+            event_id: "g1",
+          },
           { type: "org.created", org_id: "acme", name: "Acme", occurred_at: "2026-01-05T09:00:00Z" },
-          { type: "org.member_added", org_id: "acme", user_id: "alice", role: "owner", occurred_at: "2026-01-05T11:00:00Z" },
+          {
+            type: "org.member_added",
+            org_id: "acme",
+            user_id: "alice",
+            role: "owner",
+            occurred_at: "2026-01-05T11:00:00Z",
+          },
           { type: "user.active", user_id: "alice", occurred_at: "2026-01-05T23:59:59.999Z" },
           { type: "user.active", user_id: "bob", occurred_at: "2026-01-06T00:00:00.000Z" },
           { type: "user.active", user_id: "alice", occurred_at: 1767657600 }, // 2026-01-06T00:00:00Z
-          { type: "user.invited", user_id: "alice", invitee_email: "c@x.io", org_id: "acme", occurred_at: "2026-01-06T01:00:00Z" },
+          {
+            type: "user.invited",
+            user_id: "alice",
+            invitee_email: "c@x.io",
+            org_id: "acme",
+            occurred_at: "2026-01-06T01:00:00Z",
+          },
         ],
       },
       api_key,
@@ -76,9 +94,16 @@ describe("POST /api/backend/v1/events", () => {
 
     // Day edges are UTC: 23:59:59.999 is the 5th, 00:00 the 6th.
     expect((await setMembers(e, "active_users", "day", "2026-01-05")).map((m) => m.id)).toEqual(["alice"]);
-    expect((await setMembers(e, "active_users", "day", "2026-01-06")).map((m) => m.id).sort()).toEqual(["alice", "bob"]);
+    expect((await setMembers(e, "active_users", "day", "2026-01-06")).map((m) => m.id).sort()).toEqual([
+      "alice",
+      "bob",
+    ]);
     const aliceDay5 = (await setMembers(e, "active_users", "day", "2026-01-05"))[0];
-    expect(aliceDay5).toEqual({ id: "alice", min_at: Date.parse("2026-01-05T10:00:00Z"), max_at: Date.parse("2026-01-05T23:59:59.999Z") });
+    expect(aliceDay5).toEqual({
+      id: "alice",
+      min_at: Date.parse("2026-01-05T10:00:00Z"),
+      max_at: Date.parse("2026-01-05T23:59:59.999Z"),
+    });
     expect(await counter(e, "active_users", "day", "2026-01-05")).toBe(1);
     expect(await counter(e, "active_users", "day", "2026-01-06")).toBe(2);
     // Mon 2026-01-05 starts the ISO week: both days are one week, in which 2 distinct users were active.
@@ -133,8 +158,20 @@ describe("POST /api/backend/v1/events", () => {
     const batch = {
       events: [
         { type: "user.created", user_id: "u1", occurred_at: "2026-02-01T10:00:00Z", event_id: "c1" },
-        { type: "user.invited", user_id: "u1", invitee_email: "x@y.z", occurred_at: "2026-02-01T11:00:00Z", event_id: "i1" },
-        { type: "user.invited", user_id: "u1", invitee_email: "x@y.z", occurred_at: "2026-02-01T11:00:00Z", event_id: "i1" },
+        {
+          type: "user.invited",
+          user_id: "u1",
+          invitee_email: "x@y.z",
+          occurred_at: "2026-02-01T11:00:00Z",
+          event_id: "i1",
+        },
+        {
+          type: "user.invited",
+          user_id: "u1",
+          invitee_email: "x@y.z",
+          occurred_at: "2026-02-01T11:00:00Z",
+          event_id: "i1",
+        },
       ],
     };
     expect((await post(batch, api_key)).body).toEqual({ accepted: 2, duplicates: 1 });
@@ -152,11 +189,23 @@ describe("POST /api/backend/v1/events", () => {
 
   it("counts concurrent retries of one batch once", async () => {
     const { environment_id: e, api_key } = await createEnvironment(store, "concurrent");
-    const events = [];
+    const events: object[] = [];
     for (let i = 0; i < 40; i++) {
       events.push({ type: "user.created", user_id: `u${i}`, occurred_at: "2026-02-02T08:00:00Z", event_id: `c${i}` });
-      events.push({ type: "org.member_added", org_id: `o${i % 3}`, user_id: `u${i}`, occurred_at: "2026-02-02T09:00:00Z", event_id: `m${i}` });
-      events.push({ type: "user.invited", user_id: `u${i}`, invitee_email: "a@b.c", occurred_at: "2026-02-02T10:00:00Z", event_id: `i${i}` });
+      events.push({
+        type: "org.member_added",
+        org_id: `o${i % 3}`,
+        user_id: `u${i}`,
+        occurred_at: "2026-02-02T09:00:00Z",
+        event_id: `m${i}`,
+      });
+      events.push({
+        type: "user.invited",
+        user_id: `u${i}`,
+        invitee_email: "a@b.c",
+        occurred_at: "2026-02-02T10:00:00Z",
+        event_id: `i${i}`,
+      });
     }
     const results = await Promise.all(Array.from({ length: 4 }, () => post({ events }, api_key)));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);

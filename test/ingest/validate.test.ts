@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { HttpError } from "../../lib/http/types.js";
 import { parseEventsBody } from "../../lib/ingest/ingestRoute.js";
 import { parseOccurredAt } from "../../lib/ingest/occurredAt.js";
 import { validateEvents } from "../../lib/ingest/validate.js";
-import { HttpError } from "../../lib/http/types.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00.000Z");
 
@@ -24,12 +24,18 @@ describe("occurred_at", () => {
     expect(parseOccurredAt(value, NOW)).toBe(expected);
   });
 
-  it.each([["yesterday"], ["2023-02-30T00:00:00Z"], ["2026-13-01"], [1.5], [-1], [true], [{}], ["2026-03-01T12:06:00Z"]])(
-    "rejects %s",
-    (value) => {
-      expect(typeof parseOccurredAt(value, NOW)).toBe("object");
-    },
-  );
+  it.each([
+    ["yesterday"],
+    ["2023-02-30T00:00:00Z"],
+    ["2026-13-01"],
+    [1.5],
+    [-1],
+    [true],
+    [{}],
+    ["2026-03-01T12:06:00Z"],
+  ])("rejects %s", (value) => {
+    expect(typeof parseOccurredAt(value, NOW)).toBe("object");
+  });
 
   it("allows up to 5 minutes in the future, not more", () => {
     expect(parseOccurredAt(new Date(NOW + 300_000).toISOString(), NOW)).toBe(NOW + 300_000);
@@ -109,7 +115,9 @@ describe("request body", () => {
     expect(status(null)).toEqual([400, { error: "invalid_json" }]);
     expect((status("{}") as unknown[])[0]).toBe(400);
     expect((status('{"events": []}') as unknown[])[0]).toBe(400);
-    const many = JSON.stringify({ events: Array.from({ length: 1001 }, () => ({ type: "user.active", user_id: "u" })) });
+    const many = JSON.stringify({
+      events: Array.from({ length: 1001 }, () => ({ type: "user.active", user_id: "u" })),
+    });
     expect(status(many)).toEqual([413, { error: "payload_too_large" }]);
     const huge = JSON.stringify({ events: [{ type: "user.active", user_id: "u", pad: "x".repeat(1024 * 1024) }] });
     expect(status(huge)).toEqual([413, { error: "payload_too_large" }]);

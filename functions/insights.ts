@@ -1,0 +1,6 @@
+import { chartRoutes } from "../lib/insights/chartRoutes.js";
+import { reportRoutes } from "../lib/insights/reportRoutes.js";
+import { httpHandler } from "./shared/httpHandler.js";
+
+/** The user and org insights family (CONTRACT §6): reports from snapshots, live charts, sign-up parameters. */
+export const handler = httpHandler("insights", { ...reportRoutes, ...chartRoutes });
