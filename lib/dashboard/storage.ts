@@ -1,0 +1,55 @@
+import { QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { Store } from "../storage/client.js";
+import type { BucketCounterItem } from "../storage/items.js";
+import { type ActivityMetric, keys } from "../storage/tableDesign.js";
+import type { DayCount } from "./responses.js";
+
+/**
+ * The dashboard's reads. Both cost in proportion to what exists: the counter partition holds one item per day that
+ * has data, so a 12-year range with data on three days returns three items; a day's set is read only for those days.
+ */
+
+async function queryAll(store: Store, input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** Day counters of `metric` from `fromDay` through `toDay` (inclusive), only the days that have data. */
+export async function dayCounters(
+  store: Store,
+  environmentId: string,
+  metric: ActivityMetric,
+  fromDay: string,
+  toDay: string,
+): Promise<DayCount[]> {
+  if (fromDay > toDay) return [];
+  const items = await queryAll(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+    ExpressionAttributeValues: {
+      ":pk": keys.bucketCounterPk(environmentId, metric, "day"),
+      ":from": fromDay,
+      ":to": toDay,
+    },
+    ProjectionExpression: "sk, #count",
+    ExpressionAttributeNames: { "#count": "count" },
+  });
+  return items.map((item) => ({ day: item.sk as string, count: Number((item as unknown as BucketCounterItem).count) }));
+}
+
+/** Ids of the users active on `day`. */
+export async function activeUserIdsOfDay(store: Store, environmentId: string, day: string): Promise<string[]> {
+  const items = await queryAll(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": keys.activitySetPk(environmentId, "active_users", "day", day) },
+    ProjectionExpression: "sk",
+  });
+  return items.map((item) => item.sk as string);
+}

@@ -1,0 +1,100 @@
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { Store } from "../storage/client.js";
+import type { UserItem } from "../storage/items.js";
+import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
+
+/**
+ * The users family's reads: one GetItem per user, and Queries on the sparse GSIs (deleted users carry no index
+ * keys) whose cost follows the page or the count, never the tenant's size.
+ */
+
+export type StoredUser = UserItem & { gsi1sk?: string };
+
+/** A current (not deleted) user of the environment. */
+export async function getCurrentUser(
+  store: Store,
+  environmentId: string,
+  userId: string,
+): Promise<StoredUser | undefined> {
+  const got = await store.doc.send(
+    new GetCommand({ TableName: store.tables.entities, Key: keys.user(environmentId, userId) }),
+  );
+  const user = got.Item as StoredUser | undefined;
+  return user && user.deleted_at === undefined ? user : undefined;
+}
+
+/** The user's position in the sign-up index. */
+export function signupSortKey(environmentId: string, user: StoredUser): string {
+  return user.gsi1sk ?? keys.signupIndex(environmentId, user.created_at, user.user_id).gsi1sk;
+}
+
+/**
+ * Up to `take` users in sign-up order strictly after `afterSk` (`forward`) or strictly before `beforeSk`, nearest
+ * first (`backward`). Pages on until `take` rows are read, since one Query response stops at 1 MB.
+ */
+export async function readSignupIndex(
+  store: Store,
+  environmentId: string,
+  from: { forward: true; afterSk?: string } | { forward: false; beforeSk: string },
+  take: number,
+): Promise<StoredUser[]> {
+  const values: Record<string, string> = { ":pk": keys.signupIndexPk(environmentId) };
+  let condition = "gsi1pk = :pk";
+  if (from.forward && from.afterSk !== undefined) {
+    condition += " AND gsi1sk > :sk";
+    values[":sk"] = from.afterSk;
+  } else if (!from.forward) {
+    condition += " AND gsi1sk < :sk";
+    values[":sk"] = from.beforeSk;
+  }
+  const rows: StoredUser[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tables.entities,
+        IndexName: GSI_BY_SIGNUP,
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: from.forward,
+        Limit: take - rows.length,
+        ExclusiveStartKey,
+      }),
+    );
+    rows.push(...((page.Items ?? []) as StoredUser[]));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey && rows.length < take);
+  return rows;
+}
+
+/** Number of users that exist now (the counter ingestion maintains). */
+export async function currentUserCount(store: Store, environmentId: string): Promise<number> {
+  const got = await store.doc.send(
+    new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environmentId) }),
+  );
+  return Number(got.Item?.count ?? 0);
+}
+
+/** Number of current users whose latest activity is at or after `sinceMs`. */
+export async function countUsersActiveSince(store: Store, environmentId: string, sinceMs: number): Promise<number> {
+  let total = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tables.entities,
+        IndexName: GSI_BY_LAST_ACTIVE,
+        KeyConditionExpression: "gsi2pk = :pk AND gsi2sk >= :since",
+        ExpressionAttributeValues: {
+          ":pk": keys.lastActiveIndexPk(environmentId, "U"),
+          ":since": new Date(sinceMs).toISOString(),
+        },
+        Select: "COUNT",
+        ExclusiveStartKey,
+      }),
+    );
+    total += page.Count ?? 0;
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return total;
+}
