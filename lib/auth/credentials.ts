@@ -70,6 +70,17 @@ async function requireEnvironment(store: Store, environmentId: string): Promise<
   if (!(await getEnvironment(store, environmentId))) throw new UnknownEnvironmentError(environmentId);
 }
 
+/** Stores a credential under its (random, so new) id; the condition guards the astronomically unlikely clash. */
+async function putNewCredential(store: Store, key: Record<string, string>, item: ApiKeyItem | UserTokenItem) {
+  await store.doc.send(
+    new PutCommand({
+      TableName: store.tables.entities,
+      Item: { ...key, ...item },
+      ConditionExpression: "attribute_not_exists(pk)",
+    }),
+  );
+}
+
 export async function createApiKey(
   store: Store,
   environmentId: string,
@@ -86,13 +97,7 @@ export async function createApiKey(
     revoked: false,
     created_at: now,
   };
-  await store.doc.send(
-    new PutCommand({
-      TableName: store.tables.entities,
-      Item: { ...keys.apiKey(id), ...item },
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
+  await putNewCredential(store, keys.apiKey(id), item);
   return { api_key: secret, permissions: item.permissions };
 }
 
@@ -145,13 +150,7 @@ export async function createUserToken(
     revoked: false,
     created_at: now,
   };
-  await store.doc.send(
-    new PutCommand({
-      TableName: store.tables.entities,
-      Item: { ...keys.userToken(id), ...item },
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
+  await putNewCredential(store, keys.userToken(id), item);
   return { user_id: userId, auth_token: secret };
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { HttpError } from "../http/types.js";
+import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
 import { transactConditionalWrites } from "../storage/transactions.js";
 import { applyEvents, type KeyedEvent } from "./applyEvents.js";
-import { batchGet, loadBatchState } from "./loadState.js";
+import { loadBatchState } from "./loadState.js";
 import type { IngestEvent } from "./schema.js";
 import { validateEvents } from "./validate.js";
 import { VersionConflict, writeEffects } from "./writeEffects.js";
@@ -23,10 +24,11 @@ const MAX_ATTEMPTS = 5;
 
 /** `event_id`s of the batch that were accepted before (one BatchGet per 100). */
 async function acceptedBefore(store: Store, e: string, eventIds: string[]): Promise<Set<string>> {
-  const markers = await batchGet(
+  const markers = await batchGetAll(
     store,
     store.tables.entities,
     eventIds.map((id) => keys.eventMarker(e, id)),
+    { consistent: true },
   );
   return new Set(markers.map((marker) => marker.event_id as string));
 }

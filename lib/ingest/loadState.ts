@@ -1,41 +1,16 @@
-import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
+import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem, UserMembershipItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
-import { mapLimit } from "../util/mapLimit.js";
 import type { BatchState, UserState } from "./applyEvents.js";
 import type { IngestEvent } from "./schema.js";
 
-const READ_CONCURRENCY = 8;
+const CONSISTENT = { consistent: true };
 
 /** Strips the storage keys off an item so the state holds only domain attributes. */
 function withoutKeys<T>(item: Record<string, unknown>): T {
   const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest } = item;
   return rest as T;
-}
-
-/** Strongly consistent BatchGet of many keys (100 a call, unprocessed keys retried with backoff). */
-export async function batchGet(
-  store: Store,
-  table: string,
-  keyList: Record<string, unknown>[],
-): Promise<Record<string, unknown>[]> {
-  const chunks: Record<string, unknown>[][] = [];
-  for (let i = 0; i < keyList.length; i += 100) chunks.push(keyList.slice(i, i + 100));
-  const pages = await mapLimit(chunks, READ_CONCURRENCY, async (chunk) => {
-    const found: Record<string, unknown>[] = [];
-    let requested = chunk;
-    for (let attempt = 0; requested.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const got = await store.doc.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: requested, ConsistentRead: true } } }),
-      );
-      found.push(...(got.Responses?.[table] ?? []));
-      requested = (got.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[]) ?? [];
-    }
-    return found;
-  });
-  return pages.flat();
 }
 
 /**
@@ -51,10 +26,11 @@ export async function loadBatchState(store: Store, environmentId: string, events
     if ("org_id" in event && event.org_id !== undefined) orgIds.add(event.org_id);
   }
   const users = new Map<string, UserState>([...userIds].map((id) => [id, { user: undefined, memberships: new Map() }]));
-  const userItems = await batchGet(
+  const userItems = await batchGetAll(
     store,
     store.tables.entities,
     [...userIds].map((id) => keys.user(environmentId, id)),
+    CONSISTENT,
   );
   for (const item of userItems) {
     const { orgs, ...user } = withoutKeys<UserItem>(item);
@@ -63,10 +39,11 @@ export async function loadBatchState(store: Store, environmentId: string, events
     for (const orgId of memberships.keys()) orgIds.add(orgId);
   }
   const orgs = new Map<string, OrgItem | undefined>([...orgIds].map((id) => [id, undefined]));
-  const orgItems = await batchGet(
+  const orgItems = await batchGetAll(
     store,
     store.tables.entities,
     [...orgIds].map((id) => keys.org(environmentId, id)),
+    CONSISTENT,
   );
   for (const item of orgItems) {
     const org = withoutKeys<OrgItem>(item);

@@ -1,13 +1,13 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { batchGetAll, batchWriteAll, type WriteRequest } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem, UserMembershipItem } from "../storage/items.js";
 import { type ActiveMetric, type ActivityMetric, type Cadence, keys } from "../storage/tableDesign.js";
-import { batchWrite, type TransactItem, transactConditionalWrites } from "../storage/transactions.js";
+import { type TransactItem, transactConditionalWrites } from "../storage/transactions.js";
 import { dayOf, monthOf, weekOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import type { ActivityPoint, BatchEffects, BatchState, UserState } from "./applyEvents.js";
-import { batchGet } from "./loadState.js";
 
 /**
  * Writes what a batch recorded, in an order that makes a retry after a failure at any point count nothing twice:
@@ -129,10 +129,11 @@ async function writeActivitySets(store: Store, e: string, activity: ActivityPoin
   for (let attempt = 0; members.length > 0 && attempt < 5; attempt++) {
     const stored = new Map(
       (
-        await batchGet(
+        await batchGetAll<Record<string, unknown>>(
           store,
           store.tables.activity,
           members.map((m) => keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id)),
+          { consistent: true },
         )
       ).map((item) => [`${item.pk}\u0000${item.sk}`, item as { min_at: number; max_at: number }]),
     );
@@ -185,7 +186,7 @@ async function writeLogs(store: Store, e: string, effects: BatchEffects): Promis
       ...item,
     })),
   ];
-  await batchWrite(
+  await batchWriteAll(
     store,
     store.tables.activity,
     puts.map((Item) => ({ PutRequest: { Item } })),
@@ -200,7 +201,7 @@ function sameMembership(a: UserMembershipItem | undefined, b: UserMembershipItem
 
 /** Members of an org (`MEMBER#`) and orgs of a user (`ORG#`) as items, for readers that Query them. */
 async function writeMembershipItems(store: Store, e: string, loaded: BatchState, effects: BatchEffects): Promise<void> {
-  const requests: Parameters<typeof batchWrite>[2] = [];
+  const requests: WriteRequest[] = [];
   for (const [userId, { memberships }] of effects.state.users) {
     const before = loaded.users.get(userId)?.memberships ?? new Map<string, UserMembershipItem>();
     for (const [orgId, m] of memberships) {
@@ -220,7 +221,7 @@ async function writeMembershipItems(store: Store, e: string, loaded: BatchState,
       );
     }
   }
-  await batchWrite(store, store.tables.entities, requests);
+  await batchWriteAll(store, store.tables.entities, requests);
 }
 
 // ---- step 3: users and orgs -----------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { batchGetAll, queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type {
   ActivitySetItem,
@@ -9,8 +10,8 @@ import type {
 } from "../storage/items.js";
 import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
 import { dayOf, daysBetween } from "../time.js";
+import { mapLimit } from "../util/mapLimit.js";
 import { LOOKBACK_MS } from "./definitions.js";
-import { batchGetAll, mapLimit, queryAll } from "./dynamo.js";
 import type {
   DayActivity,
   ReportInputs,

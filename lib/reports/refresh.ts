@@ -1,8 +1,8 @@
 import { getEnvironment, UnknownEnvironmentError } from "../auth/credentials.js";
+import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
 import { computeReports } from "./compute.js";
-import { queryAll } from "./dynamo.js";
 import { loadReportInputs } from "./load.js";
 import { newReportId, writeSnapshot } from "./snapshot.js";
 

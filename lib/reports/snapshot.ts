@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { batchPutAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
 import { type ComputedReport, reportCounts } from "./compute.js";
-import { batchPutAll } from "./dynamo.js";
 
 /**
  * Writing a snapshot (CONTRACT §7): every row of every report under a fresh report id first, then the

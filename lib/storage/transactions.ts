@@ -1,10 +1,5 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "./client.js";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -53,29 +48,4 @@ export async function transactConditionalWrites(
     }
   }
   return written;
-}
-
-type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
-
-/** Idempotent puts and deletes, 25 a call, unprocessed items retried with backoff. */
-export async function batchWrite(
-  store: Store,
-  table: string,
-  requests: WriteRequest[],
-  concurrency = 8,
-): Promise<void> {
-  const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      let pending = chunks[next++] as WriteRequest[];
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await pause(attempt);
-        const result = await store.doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        pending = (result.UnprocessedItems?.[table] as WriteRequest[] | undefined) ?? [];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
 }

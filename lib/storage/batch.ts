@@ -1,0 +1,86 @@
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../util/mapLimit.js";
+import type { Store } from "./client.js";
+
+/** Paged queries and batched reads and writes, with the retries of unprocessed items DynamoDB asks for. */
+
+const MAX_ATTEMPTS = 8;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoff = (attempt: number) => Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Every item of a Query, following LastEvaluatedKey. */
+export async function queryAll<T = Record<string, unknown>>(store: Store, input: QueryCommandInput): Promise<T[]> {
+  const out: T[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    out.push(...((page.Items ?? []) as T[]));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+/** Items of any number of keys: BatchGet 100 at a time, unprocessed keys retried with backoff. */
+export async function batchGetAll<T = Record<string, unknown>>(
+  store: Store,
+  table: string,
+  keys: Record<string, unknown>[],
+  options: { consistent?: boolean; concurrency?: number } = {},
+): Promise<T[]> {
+  const pages = await mapLimit(chunk(keys, 100), options.concurrency ?? 8, async (keysOfCall) => {
+    const found: T[] = [];
+    let pending = keysOfCall;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error("BatchGet: keys still unprocessed after retries");
+      if (attempt > 0) await sleep(backoff(attempt));
+      const got = await store.doc.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent } } }),
+      );
+      found.push(...((got.Responses?.[table] ?? []) as T[]));
+      pending = (got.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return found;
+  });
+  return pages.flat();
+}
+
+export type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
+
+/** Idempotent puts and deletes: BatchWrite 25 at a time, unprocessed items retried; throws if any is lost. */
+export async function batchWriteAll(
+  store: Store,
+  table: string,
+  requests: WriteRequest[],
+  concurrency = 8,
+): Promise<void> {
+  await mapLimit(chunk(requests, 25), concurrency, async (requestsOfCall) => {
+    let pending = requestsOfCall;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error("BatchWrite: items still unprocessed after retries");
+      if (attempt > 0) await sleep(backoff(attempt));
+      const written = await store.doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = written.UnprocessedItems?.[table] ?? [];
+    }
+  });
+}
+
+/** Puts every item (see batchWriteAll). */
+export function batchPutAll(store: Store, table: string, items: Record<string, unknown>[]): Promise<void> {
+  return batchWriteAll(
+    store,
+    table,
+    items.map((Item) => ({ PutRequest: { Item } })),
+  );
+}
