@@ -4,7 +4,7 @@ import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
 import { computeReports } from "./compute.js";
 import { loadReportInputs } from "./load.js";
-import { newReportId, writeSnapshot } from "./snapshot.js";
+import { newReportId, type SnapshotOptions, writeSnapshot } from "./snapshot.js";
 
 /**
  * One refresh job (CONTRACT §7): every report × interval of one environment at T = `nowMs` rounded down to the
@@ -15,12 +15,13 @@ export async function refreshEnvironment(
   store: Store,
   environmentId: string,
   nowMs: number,
+  options: SnapshotOptions = {},
 ): Promise<{ report_time: number }> {
   if (!(await getEnvironment(store, environmentId))) throw new UnknownEnvironmentError(environmentId);
   const time = Math.floor(nowMs / 1000) * 1000;
   const inputs = await loadReportInputs(store, environmentId, time);
   const reportId = newReportId(time);
-  const pointer = await writeSnapshot(store, environmentId, reportId, time, computeReports(inputs, reportId));
+  const pointer = await writeSnapshot(store, environmentId, reportId, time, computeReports(inputs, reportId), options);
   return { report_time: pointer.report_time };
 }
 

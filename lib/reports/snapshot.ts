@@ -32,12 +32,21 @@ export function newReportId(time: number): string {
   return `${toUnixSeconds(time)}-${randomUUID().slice(0, 8)}`;
 }
 
+export interface SnapshotOptions {
+  /**
+   * Make this snapshot current even over a newer one: an operator's explicit `refresh --now` in the past asks for
+   * exactly that instant. Scheduled jobs leave it off, so a slow older job never replaces a newer snapshot.
+   */
+  replaceNewer?: boolean;
+}
+
 export async function writeSnapshot(
   store: Store,
   environmentId: string,
   reportId: string,
   time: number,
   reports: readonly ComputedReport[],
+  options: SnapshotOptions = {},
 ): Promise<CurrentReportItem> {
   const reportTime = toUnixSeconds(time);
   const expiresAt = reportTime + ROW_TTL_SECONDS;
@@ -59,15 +68,20 @@ export async function writeSnapshot(
       new PutCommand({
         TableName: store.tables.entities,
         Item: { ...keys.currentReport(environmentId), ...pointer },
-        ConditionExpression: "attribute_not_exists(pk) OR report_time <= :t",
-        ExpressionAttributeValues: { ":t": reportTime },
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        ...(options.replaceNewer
+          ? {}
+          : {
+              ConditionExpression: "attribute_not_exists(pk) OR report_time <= :t",
+              ExpressionAttributeValues: { ":t": reportTime },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+            }),
       }),
     );
   } catch (error) {
     if (error instanceof Error && error.name === "ConditionalCheckFailedException") {
-      const current = (error as { Item?: Record<string, unknown> }).Item?.report_time;
-      throw new SupersededSnapshotError(typeof current === "number" ? current : Number(current));
+      // The exception carries the old item in DynamoDB's wire form ({"N": "…"}): the document client leaves it so.
+      const current = (error as { Item?: Record<string, { N?: string } | number> }).Item?.report_time;
+      throw new SupersededSnapshotError(typeof current === "number" ? current : Number(current?.N));
     }
     throw error;
   }

@@ -20,10 +20,12 @@
  * | list environments (refresh dispatcher)           | entities                | pk `ENVS` sk `{E}`                                          | Query, ∝ environments             |
  * | API key by key id (then hash compared)           | entities                | pk `KEY#{keyId}` sk `KEY`                                   | 1 GetItem                         |
  * | user token by token id (then hash compared)      | entities                | pk `TOKEN#{tokenId}` sk `TOKEN`                             | 1 GetItem                         |
- * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` / `ORG#{org}`                 | 1 GetItem / Query ∝ its orgs      |
+ * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
+ * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
+ * | a user's orgs as items                           | entities                | pk `E#{E}#U#{user}` sk begins_with `ORG#`                   | Query ∝ its orgs                  |
  * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
  * | users / orgs by latest activity (usage stats,    | entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
- * |   churn)                                         |                         |                                                            |                                   |
+ * |   churn; every org of a tenant for the refresh)  |                         |                                                            |                                   |
  * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
  * | `event_id` already accepted?                     | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
@@ -50,6 +52,11 @@
  *    400 KB item limit is never approached (a report of 100,000 rows is 100,000 small items, not one huge one).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
+ *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
+ *    them in an `orgs` map (a user in thousands of orgs would approach 400 KB; far beyond a SaaS user's). Reports
+ *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`) and the user's (`ORG#`).
+ *  - *Index consistency.* GSIs are eventually consistent: listings may trail a write by a moment; ingestion's
+ *    state reads go to the base table with ConsistentRead.
  *  - *Snapshots.* Rows are written under a fresh `reportId`, then the `REPORT#current` pointer is switched with one
  *    conditional write; readers always follow the pointer, so a half-written snapshot is never visible. Rows of old
  *    snapshots expire through `expires_at` (TTL).

@@ -1,0 +1,144 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import {
+  AccessLogField,
+  AccessLogFormat,
+  EndpointType,
+  type IResource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  ResponseType,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { familyErrors } from "../lib/http/familyErrors.js";
+import { type Family, familyPrefixes, PROXY_SUFFIX, routes } from "../lib/routes.js";
+
+export interface ApiProps {
+  stage: string;
+  functions: Record<Family, IFunction>;
+  throttlingRateLimit: number;
+  throttlingBurstLimit: number;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/** Every ancestor of a resource path, shortest first: `/a/b/c` → `/a`, `/a/b`. */
+function ancestors(path: string): string[] {
+  const parts = path.split("/").filter(Boolean);
+  return parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
+}
+
+/** The family whose prefix holds a path (the longest prefix wins), if any. */
+function familyOfPrefix(path: string): Family | undefined {
+  return familyPrefixes
+    .filter(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`))
+    .sort((a, b) => b.prefix.length - a.prefix.length)[0]?.family;
+}
+
+/** JSON access log line; `requestId` is the id handlers log and return as `x-request-id`. */
+const accessLogFormat = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: AccessLogField.contextRequestId(),
+    extendedRequestId: AccessLogField.contextExtendedRequestId(),
+    requestTime: AccessLogField.contextRequestTime(),
+    ip: AccessLogField.contextIdentitySourceIp(),
+    userAgent: AccessLogField.contextIdentityUserAgent(),
+    httpMethod: AccessLogField.contextHttpMethod(),
+    resourcePath: AccessLogField.contextResourcePath(),
+    path: AccessLogField.contextPath(),
+    protocol: AccessLogField.contextProtocol(),
+    status: AccessLogField.contextStatus(),
+    responseLength: AccessLogField.contextResponseLength(),
+    responseLatency: AccessLogField.contextResponseLatency(),
+    integrationLatency: AccessLogField.contextIntegrationLatency(),
+    integrationStatus: AccessLogField.contextIntegrationStatus(),
+    errorMessage: AccessLogField.contextErrorMessage(),
+  }),
+);
+
+/**
+ * The REST API: every route of lib/routes.ts as a resource + method on its family's Lambda (proxy integration).
+ *
+ * Routing so that every answer comes from a family handler in its own format (CONTRACT §8):
+ *  - each documented resource also has `ANY`, so a wrong method reaches the handler, which answers 405;
+ *  - each family prefix has `{proxy+}` `ANY`, so an unknown path under it reaches the handler (404);
+ *  - every resource between a prefix and a route (e.g. `/api/backend/v1/user_report`) has `ANY` too: API Gateway
+ *    does not fall back to the catch-all for a path that names an existing resource without methods.
+ * Paths outside every prefix get API Gateway's MISSING_AUTHENTICATION_TOKEN, turned into a JSON 404.
+ *
+ * Each function gets one invoke permission for the API instead of one per method: per-method permissions
+ * (×2 with test invocations) would exceed the 20 KB Lambda resource-policy limit on the insights function.
+ */
+export class Api extends Construct {
+  readonly restApi: RestApi;
+  /** `METHOD resource` → family, for every method created (tests compare it with lib/routes.ts). */
+  readonly methods = new Map<string, Family>();
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.restApi = new RestApi(this, "RestApi", {
+      restApiName: `engagement-insights-${props.stage}`,
+      description: "engagement-insights: ingestion, engagement dashboard, users and insights APIs",
+      endpointTypes: [EndpointType.REGIONAL],
+      // Stage logging needs the account-level API Gateway → CloudWatch role. It is shared by every API of the
+      // account and region, so it is kept when this stack is deleted.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stage,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        // Execution logs for errors only; never request/response data, which holds API keys and tokens.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat,
+      },
+    });
+
+    const integrations = Object.fromEntries(
+      Object.entries(props.functions).map(([family, fn]) => [
+        family,
+        new LambdaIntegration(fn, { proxy: true, scopePermissionToMethod: false }),
+      ]),
+    ) as Record<Family, LambdaIntegration>;
+
+    const root = this.restApi.root;
+    const addMethod = (resource: IResource, method: string, family: Family) => {
+      resource.addMethod(method, integrations[family]);
+      this.methods.set(`${method} ${resource.path}`, family);
+    };
+
+    const documented = new Map<string, Family>();
+    for (const route of routes) {
+      addMethod(root.resourceForPath(route.resource), route.method, route.family);
+      documented.set(route.resource, route.family);
+    }
+    for (const [resource, family] of documented) addMethod(root.resourceForPath(resource), "ANY", family);
+
+    for (const { family, prefix } of familyPrefixes) {
+      addMethod(root.resourceForPath(`${prefix}${PROXY_SUFFIX}`), "ANY", family);
+    }
+
+    const intermediate = new Set<string>(familyPrefixes.map(({ prefix }) => prefix));
+    for (const resource of documented.keys()) for (const path of ancestors(resource)) intermediate.add(path);
+    for (const path of intermediate) {
+      const family = familyOfPrefix(path);
+      if (family && !documented.has(path)) addMethod(root.resourceForPath(path), "ANY", family);
+    }
+
+    this.restApi.addGatewayResponse("UnknownPath", {
+      type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: "404",
+      responseHeaders: { "Content-Type": "'application/json; charset=utf-8'" },
+      templates: { "application/json": JSON.stringify(familyErrors.insights.notFound) },
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import type { BuildOptions } from "esbuild";
+
+/**
+ * The one description of how a Lambda entry is bundled: infra/functions.ts turns it into NodejsFunction bundling
+ * options, scripts/bundle-size.ts into esbuild options, so the measured bundle is the deployed one.
+ *
+ * ESM output (the source is ESM and uses import.meta.url); the banner gives CommonJS dependencies bundled into it
+ * the `require`, `__filename` and `__dirname` they expect. The names are long so esbuild's minified identifiers
+ * cannot collide with them (esbuild does not read the banner).
+ */
+export const lambdaBundle = {
+  target: "node20",
+  platform: "node",
+  format: "esm",
+  minify: true,
+  sourcemap: true,
+  // Prefer the ESM builds of dependencies (better tree shaking), as Lambda runs the bundle as ESM.
+  mainFields: ["module", "main"],
+  // Everything, the AWS SDK included, is bundled: the deployed code runs the versions the tests ran.
+  external: [] as string[],
+  logLevel: "warning",
+  banner:
+    "import { createRequire as __bannerCreateRequire } from 'node:module';" +
+    "import { fileURLToPath as __bannerFileURLToPath } from 'node:url';" +
+    "import { dirname as __bannerDirname } from 'node:path';" +
+    "const require = __bannerCreateRequire(import.meta.url);" +
+    "const __filename = __bannerFileURLToPath(import.meta.url);" +
+    "const __dirname = __bannerDirname(__filename);",
+} as const;
+
+/** The Lambda handler file name NodejsFunction writes for ESM output. */
+export const BUNDLE_FILE = "index.mjs";
+
+/** esbuild options for one entry, identical to what NodejsFunction runs (see functions.ts). */
+export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    target: lambdaBundle.target,
+    platform: lambdaBundle.platform,
+    format: lambdaBundle.format,
+    minify: lambdaBundle.minify,
+    sourcemap: lambdaBundle.sourcemap,
+    mainFields: [...lambdaBundle.mainFields],
+    external: [...lambdaBundle.external],
+    banner: { js: lambdaBundle.banner },
+    logLevel: lambdaBundle.logLevel,
+  };
+}
+
+/** Every Lambda of the service and its entry file (relative to the project root); each exports `handler`. */
+export const lambdaEntries = {
+  ingest: "functions/ingest.ts",
+  dashboard: "functions/dashboard.ts",
+  users: "functions/users.ts",
+  insights: "functions/insights.ts",
+  refreshDispatcher: "functions/refreshDispatcher.ts",
+  refreshWorker: "functions/refreshWorker.ts",
+} as const;
+
+export type LambdaName = keyof typeof lambdaEntries;

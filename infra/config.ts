@@ -1,0 +1,90 @@
+import type { Node } from "constructs";
+
+/**
+ * Deployment settings, read from CDK context (cdk.json defaults, overridden with `-c key=value`).
+ * Every value is validated here so a typo fails the synth instead of producing a broken stack.
+ */
+export interface InfraConfig {
+  /** `dev` tables are destroyed with the stack; every other stage keeps them (deletion protection + RETAIN). */
+  stage: string;
+  /** Table names are `${tablePrefix}entities|activity|reports`, the same rule as TABLE_PREFIX in the admin CLI. */
+  tablePrefix: string;
+  /** Minutes between report refreshes (CONTRACT §7). */
+  refreshRate: number;
+  /** API Gateway stage throttling (requests per second, steady and burst). */
+  apiThrottleRate: number;
+  apiThrottleBurst: number;
+  /** Where alarm notifications go, if anywhere (an SNS e-mail subscription). */
+  alarmEmail: string | undefined;
+  /** Lambda runtime of every function (default nodejs20.x, the project's runtime; see DEPLOY.md). */
+  lambdaRuntime: string;
+  /** Whether data must survive the stack (everything but `dev`). */
+  retainData: boolean;
+}
+
+export const DEFAULTS = {
+  stage: "dev",
+  refreshRate: 60,
+  apiThrottleRate: 100,
+  apiThrottleBurst: 200,
+  lambdaRuntime: "nodejs20.x",
+} as const;
+
+/** Node.js runtimes the bundles (esbuild target node20, ESM) run on. */
+export const SUPPORTED_RUNTIMES = ["nodejs20.x", "nodejs22.x", "nodejs24.x"];
+
+/** Replaced by the stage in `tablePrefix` (a literal `${stage}`, not a JavaScript template). */
+const STAGE_PLACEHOLDER = ["$", "{stage}"].join("");
+export const DEFAULT_TABLE_PREFIX = `engagement-insights-${STAGE_PLACEHOLDER}-`;
+
+function positiveInteger(name: string, raw: unknown, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = typeof raw === "number" ? raw : Number(String(raw));
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`CDK context "${name}" must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function text(raw: unknown): string | undefined {
+  return raw === undefined || raw === null || raw === "" ? undefined : String(raw);
+}
+
+export function readConfig(node: Node): InfraConfig {
+  const stage = text(node.tryGetContext("stage")) ?? DEFAULTS.stage;
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+    throw new Error(`CDK context "stage" must be lower-case letters, digits and dashes (≤ 20), got "${stage}"`);
+  }
+  // cdk.json holds the literal `engagement-insights-{stage}-` placeholder so the default follows `-c stage=...`.
+  const tablePrefix = (text(node.tryGetContext("tablePrefix")) ?? DEFAULT_TABLE_PREFIX).replaceAll(
+    STAGE_PLACEHOLDER,
+    stage,
+  );
+  if (!/^[A-Za-z0-9_.-]{0,200}$/.test(tablePrefix)) {
+    throw new Error(`CDK context "tablePrefix" may only hold letters, digits, "_", "." and "-", got "${tablePrefix}"`);
+  }
+  const lambdaRuntime = text(node.tryGetContext("lambdaRuntime")) ?? DEFAULTS.lambdaRuntime;
+  if (!SUPPORTED_RUNTIMES.includes(lambdaRuntime)) {
+    throw new Error(
+      `CDK context "lambdaRuntime" must be one of ${SUPPORTED_RUNTIMES.join(", ")}, got "${lambdaRuntime}"`,
+    );
+  }
+  return {
+    stage,
+    tablePrefix,
+    refreshRate: positiveInteger("refreshRate", node.tryGetContext("refreshRate"), DEFAULTS.refreshRate),
+    apiThrottleRate: positiveInteger(
+      "apiThrottleRate",
+      node.tryGetContext("apiThrottleRate"),
+      DEFAULTS.apiThrottleRate,
+    ),
+    apiThrottleBurst: positiveInteger(
+      "apiThrottleBurst",
+      node.tryGetContext("apiThrottleBurst"),
+      DEFAULTS.apiThrottleBurst,
+    ),
+    alarmEmail: text(node.tryGetContext("alarmEmail")),
+    lambdaRuntime,
+    retainData: stage !== "dev",
+  };
+}

@@ -1,0 +1,80 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Runtime, RuntimeFamily } from "aws-cdk-lib/aws-lambda";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { Api } from "./api.js";
+import type { InfraConfig } from "./config.js";
+import { HttpFunctions } from "./functions.js";
+import { Monitoring } from "./monitoring.js";
+import { acknowledgeNagFindings } from "./nagSuppressions.js";
+import { Refresh } from "./refresh.js";
+import { Tables } from "./tables.js";
+
+export interface EngagementInsightsStackProps extends StackProps {
+  config: InfraConfig;
+}
+
+/** The whole service: tables, one Lambda per route family behind a REST API, the report refresh, alarms. */
+export class EngagementInsightsStack extends Stack {
+  readonly tables: Tables;
+  readonly http: HttpFunctions;
+  readonly api: Api;
+  readonly refresh: Refresh;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: EngagementInsightsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = config.retainData ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS;
+
+    const runtime = new Runtime(config.lambdaRuntime, RuntimeFamily.NODEJS, { supportsInlineCode: true });
+
+    this.tables = new Tables(this, "Tables", { tablePrefix: config.tablePrefix, retainData: config.retainData });
+    this.http = new HttpFunctions(this, "Http", { tables: this.tables, runtime, logRetention, removalPolicy });
+    this.api = new Api(this, "Api", {
+      stage: config.stage,
+      functions: this.http.byFamily,
+      throttlingRateLimit: config.apiThrottleRate,
+      throttlingBurstLimit: config.apiThrottleBurst,
+      logRetention,
+      removalPolicy,
+    });
+    this.refresh = new Refresh(this, "Refresh", {
+      tables: this.tables,
+      runtime,
+      refreshRate: config.refreshRate,
+      logRetention,
+      removalPolicy,
+    });
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      namePrefix: `engagement-insights-${config.stage}`,
+      api: this.api.restApi,
+      functions: {
+        ...this.http.byFamily,
+        "refresh-dispatcher": this.refresh.dispatcher,
+        "refresh-worker": this.refresh.worker,
+      },
+      deadLetterQueue: this.refresh.deadLetterQueue,
+      tables: { entities: this.tables.entities, activity: this.tables.activity, reports: this.tables.reports },
+      alarmEmail: config.alarmEmail,
+    });
+
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output("ApiUrl", this.api.restApi.url, "Base URL of the API (routes are under it, e.g. .../api/v2/users)");
+    output("TablePrefix", config.tablePrefix, "TABLE_PREFIX for `npm run admin` against these tables");
+    output("EntitiesTableName", this.tables.entities.tableName, "ENTITIES_TABLE");
+    output("ActivityTableName", this.tables.activity.tableName, "ACTIVITY_TABLE");
+    output("ReportsTableName", this.tables.reports.tableName, "REPORTS_TABLE");
+    output("RefreshQueueUrl", this.refresh.queue.queueUrl, "Report-refresh job queue");
+    output("RefreshDeadLetterQueueUrl", this.refresh.deadLetterQueue.queueUrl, "Failed refresh jobs");
+    output("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
+
+    acknowledgeNagFindings({
+      api: this.api,
+      tables: this.tables,
+      functions: [...Object.values(this.http.byFamily), this.refresh.dispatcher, this.refresh.worker],
+      runtime: config.lambdaRuntime,
+    });
+  }
+}

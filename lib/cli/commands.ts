@@ -1,0 +1,65 @@
+import {
+  createApiKey,
+  createEnvironment,
+  createUserToken,
+  DASHBOARD_PERMISSION,
+  getEnvironment,
+  revokeApiKey,
+} from "../auth/credentials.js";
+import type { Store } from "../storage/client.js";
+import type { ApiKeyPermission } from "../storage/items.js";
+import { CliError } from "./errors.js";
+
+/**
+ * The admin commands of CONTRACT §1 (except `import`, see importEvents.ts): each returns the one JSON object the
+ * command prints, or throws CliError with the one-line message for stderr.
+ */
+
+export async function requireEnvironment(store: Store, environmentId: string): Promise<void> {
+  if (!(await getEnvironment(store, environmentId))) throw new CliError(`unknown environment: ${environmentId}`);
+}
+
+export async function environmentCreate(
+  store: Store,
+  name: string,
+  now = Date.now(),
+): Promise<{ environment_id: string; api_key: string }> {
+  if (name.trim() === "") throw new CliError("--name must not be empty");
+  return createEnvironment(store, name, now);
+}
+
+export async function apiKeyCreate(
+  store: Store,
+  environmentId: string,
+  permissions?: ApiKeyPermission[],
+): Promise<{ api_key: string; permissions: ApiKeyPermission[] }> {
+  await requireEnvironment(store, environmentId);
+  return createApiKey(store, environmentId, permissions);
+}
+
+export async function apiKeyRevoke(store: Store, environmentId: string, apiKey: string): Promise<{ revoked: true }> {
+  await requireEnvironment(store, environmentId);
+  if (!(await revokeApiKey(store, environmentId, apiKey))) {
+    throw new CliError(`no such API key in environment ${environmentId}`);
+  }
+  return { revoked: true };
+}
+
+export async function userTokenCreate(
+  store: Store,
+  environmentId: string,
+  userId: string,
+  permissions: string[] = [DASHBOARD_PERMISSION],
+): Promise<{ user_id: string; auth_token: string }> {
+  if (userId.trim() === "") throw new CliError("--user-id must not be empty");
+  await requireEnvironment(store, environmentId);
+  return createUserToken(store, environmentId, userId, permissions);
+}
+
+/** `--now` of `refresh`: an ISO 8601 instant. */
+export function parseNow(iso: string | undefined): number {
+  if (iso === undefined) return Date.now();
+  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(iso) ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(ms)) throw new CliError(`--now must be an ISO 8601 instant like 2026-03-12T16:00:00Z, got "${iso}"`);
+  return ms;
+}

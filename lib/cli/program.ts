@@ -1,0 +1,131 @@
+import { Command, CommanderError, Option } from "commander";
+import { DASHBOARD_PERMISSION } from "../auth/credentials.js";
+import { HttpError } from "../http/types.js";
+import type { Store } from "../storage/client.js";
+import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
+import { CliError } from "./errors.js";
+import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
+import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
+import { refreshCommand } from "./refresh.js";
+
+/** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
+export interface AdminIo {
+  store: () => Store;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** A progress display for `import` (a progress bar when stderr is a terminal), or none. */
+  progress?: () => ImportProgress;
+}
+
+export interface ImportProgress {
+  update(phase: ImportPhase, bytesRead: number, totalBytes: number): void;
+  stop(): void;
+}
+
+function buildProgram(io: AdminIo, print: (result: object) => void): Command {
+  const program = new Command("admin")
+    .description("Operate engagement-insights: environments, credentials, imports, report refreshes (CONTRACT §1).")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(text) });
+
+  const environment = program.command("environment").description("Manage environments");
+  environment
+    .command("create")
+    .description('Create an environment and an API key with both permissions; prints {"environment_id","api_key"}')
+    .requiredOption("--name <name>", "name of the environment (e.g. the customer product)")
+    .action(async (options: { name: string }) => print(await environmentCreate(io.store(), options.name)));
+
+  const apiKey = program.command("api-key").description("Manage API keys");
+  apiKey
+    .command("create")
+    .description('Create an API key; prints {"api_key","permissions"}')
+    .requiredOption("--environment <id>", "environment id")
+    .option("--permissions <list>", "comma-separated, of: read, ingest (default: both)")
+    .action(async (options: { environment: string; permissions?: string }) => {
+      const permissions = options.permissions === undefined ? undefined : parseApiKeyPermissions(options.permissions);
+      print(await apiKeyCreate(io.store(), options.environment, permissions));
+    });
+  apiKey
+    .command("revoke")
+    .description('Revoke an API key of the environment; prints {"revoked": true}')
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--api-key <key>", "the API key to revoke")
+    .action(async (options: { environment: string; apiKey: string }) =>
+      print(await apiKeyRevoke(io.store(), options.environment, options.apiKey)),
+    );
+
+  program
+    .command("user-token")
+    .description("Manage dashboard user tokens")
+    .command("create")
+    .description('Create a token for a dashboard user; prints {"user_id","auth_token"}')
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--user-id <id>", "the dashboard user's id (sent as x-user-id)")
+    .option("--permissions <list>", `comma-separated permissions (default: ${DASHBOARD_PERMISSION})`)
+    .action(async (options: { environment: string; userId: string; permissions?: string }) => {
+      const permissions =
+        options.permissions === undefined ? undefined : parseUserTokenPermissions(options.permissions);
+      print(await userTokenCreate(io.store(), options.environment, options.userId, permissions));
+    });
+
+  program
+    .command("import")
+    .description(
+      'Import a JSON Lines file of events (one event a line); all lines are validated first and nothing is written if any is invalid; prints {"accepted","duplicates"}',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .argument("<file>", "JSON Lines file")
+    .action(async (file: string, options: { environment: string }) => {
+      const progress = io.progress?.();
+      try {
+        const result = await importEvents(io.store(), options.environment, file, {
+          onProgress: progress ? (phase, read, total) => progress.update(phase, read, total) : undefined,
+        });
+        progress?.stop();
+        print(result);
+      } catch (error) {
+        progress?.stop();
+        throw error;
+      }
+    });
+
+  program
+    .command("refresh")
+    .description('Recompute every report snapshot of an environment now; prints {"report_time"}')
+    .requiredOption("--environment <id>", "environment id")
+    .addOption(new Option("--now <iso>", "the instant the report windows end at (default: now)"))
+    .action(async (options: { environment: string; now?: string }) =>
+      print(
+        await refreshCommand(io.store(), options.environment, parseNow(options.now), {
+          replaceNewer: options.now !== undefined,
+        }),
+      ),
+    );
+
+  return program;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof CliError) return error.message;
+  if (error instanceof HttpError) return `rejected: ${JSON.stringify(error.body)}`;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return message.split("\n")[0] ?? message;
+}
+
+/** Runs one admin command line (`argv` without node and script); resolves to the process exit code. */
+export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
+  const program = buildProgram(io, (result) => io.stdout(`${JSON.stringify(result)}\n`));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successful exits; commander has already printed the usage error otherwise.
+      return error.exitCode === 0 || error.code === "commander.helpDisplayed" ? 0 : 1;
+    }
+    // An import's invalid lines are printed as they are, `line N: <message>` each; anything else is one line.
+    io.stderr(error instanceof ImportValidationError ? `${error.message}\n` : `error: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,16 @@
+import { runAdmin } from "../lib/cli/program.js";
+import { stderrProgressBar } from "../lib/cli/progressBar.js";
+import { storeFromEnv } from "../lib/storage/client.js";
+
+// `npm run admin -- <command>` (CONTRACT §1): the commands live in lib/cli; this only wires the process to them.
+
+// Errors must be one line on stderr: keep the SDK's multi-line Node-version notice out of it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const exitCode = await runAdmin(process.argv.slice(2), {
+  store: storeFromEnv,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  progress: process.stderr.isTTY ? stderrProgressBar : undefined,
+});
+storeFromEnv().doc.destroy();
+process.exitCode = exitCode;

@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { handler as dashboard } from "../../functions/dashboard.js";
+import { handler as ingest } from "../../functions/ingest.js";
+import { handler as insights } from "../../functions/insights.js";
+import { handler as users } from "../../functions/users.js";
+import { type Family, matchPath } from "../../lib/routes.js";
+import { toApiGatewayEvent } from "./apiGatewayEvent.js";
+
+/**
+ * The local stand-in for API Gateway: each request goes to the family Lambda handler API Gateway would invoke,
+ * as the same proxy event. The handlers build their store from the environment (DYNAMODB_ENDPOINT, TABLE_PREFIX).
+ */
+
+type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const handlers: Record<Family, LambdaHandler> = { ingest, dashboard, users, insights };
+
+/** Only a memory guard: the ingest handler enforces the contract's 1 MiB itself (API Gateway lets 10 MB through). */
+export const MAX_LOCAL_BODY_BYTES = 1024 * 1024;
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+function lambdaContext(family: Family, requestId: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `local-${family}`,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${family}`,
+    memoryLimitInMB: "512",
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/local-${family}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  res.writeHead(status, { "content-type": JSON_TYPE, "x-request-id": requestId });
+  res.end(JSON.stringify(body));
+}
+
+/** The body as a string, or "too large" once it passes the limit (the rest is drained, not kept). */
+function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_LOCAL_BODY_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on("end", () => {
+      if (size > MAX_LOCAL_BODY_BYTES) resolve("too large");
+      else resolve(size === 0 ? null : Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", reject);
+  });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  const receivedAt = Date.now();
+  const url = req.url ?? "/";
+  const match = matchPath(url.split("?")[0] as string);
+  const body = await readBody(req);
+  if (body === "too large") return sendJson(res, 413, { error: "payload_too_large" }, requestId);
+  if (!match) return sendJson(res, 404, { error: "not_found" }, requestId);
+  const event = toApiGatewayEvent(
+    {
+      method: req.method ?? "GET",
+      url,
+      rawHeaders: req.rawHeaders,
+      body,
+      sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+      requestId,
+      receivedAt,
+    },
+    match,
+  );
+  const result = await handlers[match.family](event, lambdaContext(match.family, requestId));
+  const headers: Record<string, string | number | boolean | (string | number | boolean)[]> = {
+    ...(result.multiValueHeaders ?? {}),
+    ...(result.headers ?? {}),
+  };
+  headers["x-request-id"] ??= requestId;
+  res.writeHead(result.statusCode, headers as Record<string, string>);
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
+}
+
+export function createLocalServer(): Server {
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // The handlers answer their own errors; this is only reached if the adapter itself fails.
+      console.error("local server error:", error);
+      if (!res.headersSent) sendJson(res, 500, { error: "internal_error" }, randomUUID());
+      else res.end();
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1 (`port` 0 picks a free one, for tests). */
+export async function startLocalServer(port: number): Promise<RunningServer> {
+  const server = createLocalServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,99 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_FILE, esbuildOptions, type LambdaName, lambdaEntries } from "../../infra/bundling.js";
+import { PROJECT_ROOT } from "../../infra/paths.js";
+import { familyErrors } from "../../lib/http/familyErrors.js";
+import { type Family, familyPrefixes } from "../../lib/routes.js";
+
+const run = promisify(execFile);
+const outDir = mkdtempSync(join(tmpdir(), "lambda-bundles-"));
+const bundlePath = (name: LambdaName) => join(outDir, name, BUNDLE_FILE);
+
+/**
+ * Loads a bundle in a fresh Node process, as Lambda does (ESM, no tsx, no node_modules next to it), and optionally
+ * invokes its handler with an API Gateway proxy event.
+ */
+interface ProxyResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+async function load(name: LambdaName, event?: unknown): Promise<{ exportsHandler: boolean; response: ProxyResult }> {
+  const script = `
+    const mod = await import(${JSON.stringify(pathToFileURL(bundlePath(name)).href)});
+    const event = ${JSON.stringify(event ?? null)};
+    const response = event ? await mod.handler(event, { awsRequestId: "lambda-request" }) : undefined;
+    process.stdout.write("\\n" + JSON.stringify({ exportsHandler: typeof mod.handler === "function", response }));
+  `;
+  const { stdout } = await run(process.execPath, ["--enable-source-maps", "--input-type=module", "-e", script], {
+    cwd: outDir,
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: "us-east-1",
+      ENTITIES_TABLE: "e",
+      ACTIVITY_TABLE: "a",
+      REPORTS_TABLE: "r",
+    },
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1) as string);
+}
+
+function proxyEvent(resource: string, path: string, httpMethod = "GET") {
+  return {
+    resource,
+    path,
+    httpMethod,
+    headers: {},
+    queryStringParameters: null,
+    pathParameters: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: "gateway-request" },
+  };
+}
+
+beforeAll(async () => {
+  await Promise.all(
+    (Object.keys(lambdaEntries) as LambdaName[]).map((name) =>
+      build(esbuildOptions(join(PROJECT_ROOT, lambdaEntries[name]), bundlePath(name))),
+    ),
+  );
+}, 120_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe("Lambda bundles (the infra/bundling.ts options)", () => {
+  it("are self-contained ESM files exporting handler", async () => {
+    for (const name of Object.keys(lambdaEntries) as LambdaName[]) {
+      expect(statSync(bundlePath(name)).size).toBeGreaterThan(0);
+      expect(statSync(`${bundlePath(name)}.map`).size).toBeGreaterThan(0);
+    }
+    const loaded = await Promise.all((Object.keys(lambdaEntries) as LambdaName[]).map((name) => load(name)));
+    expect(loaded.map((l) => l.exportsHandler)).toEqual(loaded.map(() => true));
+  });
+
+  it("answer an unknown path under each family prefix with the family's 404 and the request id", async () => {
+    await Promise.all(
+      familyPrefixes.map(async ({ family, prefix }) => {
+        const { response } = await load(family, proxyEvent(`${prefix}/{proxy+}`, `${prefix}/no-such-route`));
+        expect(response.statusCode, family).toBe(404);
+        expect(JSON.parse(response.body), family).toEqual(familyErrors[family as Family].notFound);
+        expect(response.headers["x-request-id"]).toBe("gateway-request");
+      }),
+    );
+  });
+
+  it("answer a wrong method on the ingestion route with ingest's 405", async () => {
+    const resource = "/api/backend/v1/events";
+    const { response } = await load("ingest", proxyEvent(resource, resource, "GET"));
+    expect(response.statusCode).toBe(405);
+    expect(JSON.parse(response.body)).toEqual(familyErrors.ingest.methodNotAllowed);
+  });
+});
