@@ -1,3 +1,4 @@
+import { adminEndpoint } from "../lib/cli/endpoint.js";
 import { runAdmin } from "../lib/cli/program.js";
 import { stderrProgressBar } from "../lib/cli/progressBar.js";
 import { storeFromEnv } from "../lib/storage/client.js";
@@ -6,6 +7,8 @@ import { storeFromEnv } from "../lib/storage/client.js";
 
 // Errors must be one line on stderr: keep the SDK's multi-line Node-version notice out of it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const endpoint = adminEndpoint(process.env);
+if (endpoint) process.env.DYNAMODB_ENDPOINT = endpoint;
 const exitCode = await runAdmin(process.argv.slice(2), {
   store: storeFromEnv,
   stdout: (text) => process.stdout.write(text),

@@ -2,44 +2,24 @@
  * `npm run bench`: figures for ingestion throughput, refresh time and read latencies against a fresh in-memory
  * DynamoDB Local (or DYNAMODB_ENDPOINT). Prints figures; asserts nothing (speed is measured here, not in tests).
  */
-import { randomUUID } from "node:crypto";
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { handler as dashboard } from "../functions/dashboard.js";
-import { handler as ingest } from "../functions/ingest.js";
-import { handler as insights } from "../functions/insights.js";
-import { handler as users } from "../functions/users.js";
 import { createEnvironment, createUserToken } from "../lib/auth/credentials.js";
-import { ingestEvents } from "../lib/ingest/ingest.js";
 import { refreshEnvironment } from "../lib/reports/refresh.js";
-import { matchPath } from "../lib/routes.js";
 import { createDocumentClient, type Store } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
 import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
 import { DAY_MS } from "../lib/time.js";
+import { startLocalServer } from "./lib/httpServer.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 60);
 
-function event(method: string, url: string, headers: Record<string, string>, body?: string): APIGatewayProxyEvent {
-  const [path, search] = url.split("?") as [string, string | undefined];
-  const match = matchPath(path);
-  const query = Object.fromEntries(new URLSearchParams(search ?? ""));
-  return {
-    resource: match?.resource ?? path,
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: {},
-    queryStringParameters: Object.keys(query).length ? query : null,
-    multiValueQueryStringParameters: null,
-    pathParameters: match?.pathParameters ?? null,
-    stageVariables: null,
-    body: body ?? null,
-    isBase64Encoded: false,
-    requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent["requestContext"],
-  };
+let baseUrl = "";
+
+/** One request through the local HTTP server: the same API Gateway event and handler as deployed. */
+async function call(method: string, url: string, headers: Record<string, string>, body?: string) {
+  const res = await fetch(`${baseUrl}${url}`, { method, headers, body });
+  return { statusCode: res.status, body: await res.text() };
 }
-const context = { awsRequestId: "bench" } as Context;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -77,6 +57,8 @@ async function main() {
     },
   };
   await createTables(store);
+  const server = await startLocalServer(0);
+  baseUrl = server.url;
   const { environment_id, api_key } = await createEnvironment(store, "bench");
   const { auth_token } = await createUserToken(store, environment_id, "bench-admin");
   const now = Date.now();
@@ -125,7 +107,7 @@ async function main() {
   const [, totalMs] = await time(async () => {
     for (const body of [...signupBatches, ...activityBatches]) {
       const [res, took] = await time(() =>
-        ingest(event("POST", "/api/backend/v1/events", { authorization: `Bearer ${api_key}` }, body), context),
+        call("POST", "/api/backend/v1/events", { authorization: `Bearer ${api_key}` }, body),
       );
       if (res.statusCode !== 200) throw new Error(`ingest: ${res.statusCode} ${res.body}`);
       events += (JSON.parse(res.body) as { accepted: number }).accepted;
@@ -145,7 +127,7 @@ async function main() {
 
   const [{ report_time }, refreshMs] = await time(() => refreshEnvironment(store, environment_id, now));
   console.log(
-    `refresh: 24 snapshots of ${USERS} users in ${(refreshMs / 1000).toFixed(2)} s (report_time ${report_time})\n`,
+    `refresh: every report snapshot of ${USERS} users in ${(refreshMs / 1000).toFixed(2)} s (report_time ${report_time})\n`,
   );
 
   const bearer = { authorization: `Bearer ${api_key}` };
@@ -153,59 +135,42 @@ async function main() {
   const runs = 30;
   const iso = (ms: number) => new Date(ms).toISOString();
   await latencies(`dashboard active-users, ${DAYS} days of data`, runs, () =>
-    dashboard(
-      event("GET", `/api/v1/engagement-dashboard/users/active-users?start=${iso(start)}&end=${iso(now)}`, dash),
-      context,
-    ),
+    call("GET", `/api/v1/engagement-dashboard/users/active-users?start=${iso(start)}&end=${iso(now)}`, dash),
   );
   await latencies("dashboard new-users, 12-year period", runs, () =>
-    dashboard(
-      event(
-        "GET",
-        `/api/v1/engagement-dashboard/users/new-users?start=${iso(now - 12 * 365 * DAY_MS)}&end=${iso(now)}`,
-        dash,
-      ),
-      context,
+    call(
+      "GET",
+      `/api/v1/engagement-dashboard/users/new-users?start=${iso(now - 12 * 365 * DAY_MS)}&end=${iso(now)}`,
+      dash,
     ),
   );
   await latencies("v2 users, page of 25 (middle of the list)", runs, () =>
-    users(
-      event("GET", `/api/v2/users?limit=25&after=u${Math.floor(USERS / 2)}`, {
-        ...bearer,
-        "environment-id": environment_id,
-      }),
-      context,
-    ),
+    call("GET", `/api/v2/users?limit=25&after=u${Math.floor(USERS / 2)}`, {
+      ...bearer,
+      "environment-id": environment_id,
+    }),
   );
   await latencies("v2 usage-statistics active-users?days=7", runs, () =>
-    users(
-      event("GET", "/api/v2/usage-statistics/active-users?days=7", { ...bearer, "environment-id": environment_id }),
-      context,
-    ),
+    call("GET", "/api/v2/usage-statistics/active-users?days=7", { ...bearer, "environment-id": environment_id }),
   );
   await latencies("user_report/churn?report_interval=30 page 0", runs, () =>
-    insights(event("GET", "/api/backend/v1/user_report/churn?report_interval=30", bearer), context),
+    call("GET", "/api/backend/v1/user_report/churn?report_interval=30", bearer),
   );
   await latencies("user_report/champion?report_interval=90, deep page", runs, () =>
-    insights(
-      event(
-        "GET",
-        `/api/backend/v1/user_report/champion?report_interval=90&page_number=${Math.floor(USERS / 20)}&page_size=10`,
-        bearer,
-      ),
-      context,
+    call(
+      "GET",
+      `/api/backend/v1/user_report/champion?report_interval=90&page_number=${Math.floor(USERS / 20)}&page_size=10`,
+      bearer,
     ),
   );
   await latencies("chart_metric/active_users Weekly, 1 year", runs, () =>
-    insights(
-      event(
-        "GET",
-        `/api/backend/v1/chart_metric/active_users?cadence=Weekly&start_date=${iso(now - 365 * DAY_MS).slice(0, 10)}`,
-        bearer,
-      ),
-      context,
+    call(
+      "GET",
+      `/api/backend/v1/chart_metric/active_users?cadence=Weekly&start_date=${iso(now - 365 * DAY_MS).slice(0, 10)}`,
+      bearer,
     ),
   );
+  await server.close();
   await local?.stop();
 }
 

@@ -81,3 +81,14 @@ describe("--now", () => {
     expect(() => parseNow("1773330458")).toThrow(CliError);
   });
 });
+
+describe("adminEndpoint", () => {
+  it("uses DYNAMODB_ENDPOINT, else AWS when a deployment is named, else the local server's DynamoDB", async () => {
+    const { adminEndpoint } = await import("../../lib/cli/endpoint.js");
+    expect(adminEndpoint({ DYNAMODB_ENDPOINT: "http://127.0.0.1:9" })).toBe("http://127.0.0.1:9");
+    expect(adminEndpoint({ TABLE_PREFIX: "engagement-insights-prod-" })).toBeUndefined();
+    expect(adminEndpoint({ AWS_REGION: "eu-west-1" })).toBeUndefined();
+    expect(adminEndpoint({})).toBe("http://127.0.0.1:8000");
+    expect(adminEndpoint({ DYNAMODB_PORT: "8123" })).toBe("http://127.0.0.1:8123");
+  });
+});
