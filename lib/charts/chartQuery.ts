@@ -1,4 +1,5 @@
 import { invalidRequest } from "../insights/auth.js";
+import { parseIso8601 } from "../iso8601.js";
 import type { ActivityMetric, Cadence } from "../storage/tableDesign.js";
 import { DAY_MS, dayOf, dayStart } from "../time.js";
 import { type Bucket, bucketCount, listBuckets, MAX_BUCKETS } from "./buckets.js";
@@ -48,35 +49,13 @@ export function parseCadence(value: string | undefined): ChartCadence {
   return cadence;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-// An ISO 8601 instant; without a zone it is taken as UTC (CONTRACT §0: all instants are UTC).
-const INSTANT = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
-
 /** Nothing can be stored before 1970 (ingestion refuses such instants), so earlier dates are refused too. */
 const EARLIEST_DAY = "1970-01-01";
 
-function isCalendarDate(day: string): boolean {
-  const ms = dayStart(day);
-  return !Number.isNaN(ms) && dayOf(ms) === day && day >= EARLIEST_DAY;
-}
-
-function normalizedZone(zone: string | undefined): string {
-  if (zone === undefined || zone.toUpperCase() === "Z") return "Z";
-  if (zone.length === 3) return `${zone}:00`;
-  return zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-}
-
 /** The UTC day (`YYYY-MM-DD`) of a `YYYY-MM-DD` date or an ISO 8601 instant; undefined when it is neither. */
 export function utcDayOf(value: string): string | undefined {
-  if (DATE.test(value)) return isCalendarDate(value) ? value : undefined;
-  const match = INSTANT.exec(value);
-  if (!match) return undefined;
-  const [, day = "", hours = "", minutes = "", seconds = "00", fraction = "", zone] = match;
-  if (!isCalendarDate(day) || Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59) return undefined;
-  const zoneText = normalizedZone(zone);
-  if (zoneText !== "Z" && (Number(zoneText.slice(1, 3)) > 23 || Number(zoneText.slice(4, 6)) > 59)) return undefined;
-  const ms = Date.parse(`${day}T${hours}:${minutes}:${seconds}.${`${fraction}000`.slice(0, 3)}${zoneText}`);
-  if (Number.isNaN(ms)) return undefined;
+  const ms = parseIso8601(value);
+  if (ms === undefined) return undefined;
   // An offset can move the UTC day outside the 4-digit years the answer's dates are written in.
   const utcDay = dayOf(ms);
   return /^\d{4}-/.test(utcDay) && utcDay >= EARLIEST_DAY ? utcDay : undefined;

@@ -6,6 +6,7 @@ import {
   getEnvironment,
   revokeApiKey,
 } from "../auth/credentials.js";
+import { parseIso8601 } from "../iso8601.js";
 import type { Store } from "../storage/client.js";
 import type { ApiKeyPermission } from "../storage/items.js";
 import { CliError } from "./errors.js";
@@ -59,7 +60,7 @@ export async function userTokenCreate(
 /** `--now` of `refresh`: an ISO 8601 instant. */
 export function parseNow(iso: string | undefined): number {
   if (iso === undefined) return Date.now();
-  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(iso) ? Date.parse(iso) : Number.NaN;
-  if (Number.isNaN(ms)) throw new CliError(`--now must be an ISO 8601 instant like 2026-03-12T16:00:00Z, got "${iso}"`);
+  const ms = parseIso8601(iso);
+  if (ms === undefined) throw new CliError(`--now must be an ISO 8601 instant like 2026-03-12T16:00:00Z, got "${iso}"`);
   return ms;
 }
