@@ -141,6 +141,15 @@ export function generateDemoEvents(options: DemoOptions): DemoEvent[] {
       });
     }
   }
+  // A few old orgs go quiet two months before the end (org churn); some wake up in the last days (reengagement).
+  const quietOrgs = new Map<string, { from: number; until: number }>();
+  orgIds.forEach((orgId, i) => {
+    // Not the first org: early users all join it, and it keeps the first weeks lively.
+    if (i === 0 || quietOrgs.size >= 6 || (orgCreatedAt[i] as number) >= end - 65 * DAY_MS || !random.chance(0.4))
+      return;
+    // Every other one comes back: both org churn and org reengagement have rows.
+    quietOrgs.set(orgId, { from: end - 62 * DAY_MS, until: quietOrgs.size % 2 === 1 ? end - 3 * DAY_MS : end });
+  });
   const orgMembers = new Map<string, number>();
   const existingOrgsAt = (at: number) => orgIds.filter((_, i) => (orgCreatedAt[i] as number) <= at);
 
@@ -183,7 +192,8 @@ export function generateDemoEvents(options: DemoOptions): DemoEvent[] {
     join(signup + random.int(5, 120) * 1000, random.pick(existingOrgsAt(signup)));
     if (random.chance(0.2)) {
       const at = signup + random.next() * (deletedAt - signup);
-      join(at, random.pick(existingOrgsAt(at)));
+      const lively = existingOrgsAt(at).filter((orgId) => !quietOrgs.has(orgId));
+      if (lively.length > 0) join(at, random.pick(lively));
     }
     for (const membership of [...memberships]) {
       if (!random.chance(0.1)) continue;
@@ -201,7 +211,12 @@ export function generateDemoEvents(options: DemoOptions): DemoEvent[] {
     const pActive = engagementOf(random);
     const churnsAt = random.chance(0.3) ? signup + random.next() * (deletedAt - signup) : deletedAt;
     const returnsAt = churnsAt < deletedAt && random.chance(0.35) ? churnsAt + random.int(10, 25) * DAY_MS : deletedAt;
-    const isActiveTime = (at: number) => at > signup && at < deletedAt && (at < churnsAt || at >= returnsAt);
+    const quiet = memberships.flatMap((m) => quietOrgs.get(m.orgId) ?? []);
+    const isActiveTime = (at: number) =>
+      at > signup &&
+      at < deletedAt &&
+      (at < churnsAt || at >= returnsAt) &&
+      !quiet.some((q) => at >= q.from && at < q.until);
     for (let day = startOfDay(signup); day < deletedAt; day += DAY_MS) {
       const weekend = [0, 6].includes(new Date(day).getUTCDay());
       if (!random.chance(weekend ? pActive / 2 : pActive)) continue;

@@ -58,3 +58,16 @@ describe("demo history generator", () => {
     return events.filter((e) => e.type === type).map((e) => [e.user_id as string, Date.parse(e.occurred_at)]);
   }
 });
+
+describe("the demo history on every report", () => {
+  it("fills every report and interval (so each route shows rows on npm start)", async () => {
+    const { replay, expectedReports } = await import("../reports/bruteForce.js");
+    // Every weekday alignment of the start (the generator's draws depend on it).
+    for (let day = 0; day < 7; day++) {
+      const now = Date.parse("2026-11-23T12:00:00.000Z") + day * DAY_MS;
+      const reports = expectedReports(replay(generateDemoEvents({ now })), Math.floor(now / 1000) * 1000);
+      const empty = [...reports].filter(([, rows]) => rows.length === 0).map(([key]) => key);
+      expect(empty, new Date(now).toISOString()).toEqual([]);
+    }
+  });
+});
