@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { core } from "zod/mini";
 import { parseOccurredAt } from "./occurredAt.js";
 import { envelopeSchema, eventSchemas, type IngestEvent, MAX_EVENTS_PER_BATCH } from "./schema.js";
 
@@ -10,7 +10,7 @@ export interface EventError {
 
 export type Validation = { ok: true; events: IngestEvent[] } | { ok: false; errors: EventError[] };
 
-function issuesToErrors(index: number, issues: z.core.$ZodIssue[]): EventError[] {
+function issuesToErrors(index: number, issues: core.$ZodIssue[]): EventError[] {
   return issues.map((issue) => ({
     index,
     field: issue.path.length ? issue.path.map(String).join(".") : "event",
