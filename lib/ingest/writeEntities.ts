@@ -1,0 +1,196 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { Store } from "../storage/client.js";
+import type { OrgItem, UserItem } from "../storage/items.js";
+import { type ActivityMetric, keys } from "../storage/tableDesign.js";
+import type { TransactItem } from "../storage/transactions.js";
+import type { BatchEffects, BatchState, UserState } from "./applyEvents.js";
+import { bucketCounter, type CounterKey, cadences, counterAdd } from "./counters.js";
+
+/**
+ * Step 3 of writeEffects: users and orgs, grouped in transactions with the counters their changes move, each
+ * conditional on the version read. A failed condition means a concurrent batch changed one of them.
+ */
+
+export class VersionConflict extends Error {
+  constructor() {
+    super("a concurrent batch changed the same user or org");
+  }
+}
+
+interface EntityWrite {
+  item: TransactItem;
+  counters: { counter: CounterKey; delta: number }[];
+}
+
+/** Counter moves for an instant leaving `before`'s buckets for `after`'s (a creation, or created_at moving). */
+function bucketMoves(store: Store, e: string, metric: ActivityMetric, before: number | undefined, after: number) {
+  const moves: EntityWrite["counters"] = [];
+  for (const { cadence, bucketOf } of cadences) {
+    const from = before === undefined ? undefined : bucketOf(before);
+    const to = bucketOf(after);
+    if (from === to) continue;
+    if (from !== undefined) moves.push({ counter: bucketCounter(store, e, metric, cadence, from), delta: -1 });
+    moves.push({ counter: bucketCounter(store, e, metric, cadence, to), delta: 1 });
+  }
+  return moves;
+}
+
+function versionedUpdate(
+  table: string,
+  Key: Record<string, string>,
+  version: number,
+  set: Record<string, unknown>,
+  remove: string[],
+): TransactItem {
+  const names: Record<string, string> = { "#version": "version" };
+  const values: Record<string, unknown> = { ":version": version, ":next": version + 1 };
+  const assignments = ["#version = :next"];
+  Object.entries(set).forEach(([field, value], i) => {
+    names[`#f${i}`] = field;
+    values[`:v${i}`] = value;
+    assignments.push(`#f${i} = :v${i}`);
+  });
+  const removals = remove.map((field, i) => {
+    names[`#r${i}`] = field;
+    return `#r${i}`;
+  });
+  return {
+    Update: {
+      TableName: table,
+      Key,
+      UpdateExpression: `SET ${assignments.join(", ")}${removals.length ? ` REMOVE ${removals.join(", ")}` : ""}`,
+      ConditionExpression: "#version = :version",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** The attributes of a changed entity that differ from what was read. */
+function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(after)) {
+    if (field !== "version" && value !== undefined && JSON.stringify(before[field]) !== JSON.stringify(value)) {
+      changed[field] = value;
+    }
+  }
+  return changed;
+}
+
+function userAttributes(e: string, { user, memberships }: UserState): Record<string, unknown> {
+  const u = user as UserItem;
+  const listed = u.deleted_at === undefined;
+  return {
+    ...u,
+    orgs: Object.fromEntries([...memberships].sort(([a], [b]) => a.localeCompare(b))),
+    // Listed users carry the index keys of both GSIs; a deleted user drops them (and so leaves every listing).
+    ...(listed ? keys.signupIndex(e, u.created_at, u.user_id) : {}),
+    ...(listed ? keys.lastActiveIndex(e, "U", u.last_active_at, u.user_id) : {}),
+  };
+}
+
+function userWrite(store: Store, e: string, loaded: UserState | undefined, after: UserState): EntityWrite | undefined {
+  const before = loaded?.user;
+  const user = after.user as UserItem;
+  const listed = (u: UserItem | undefined) => !!u && u.deleted_at === undefined;
+  const counters = bucketMoves(store, e, "signups", before?.created_at, user.created_at);
+  if (listed(before) !== listed(user)) {
+    counters.push({ counter: { table: store.tables.entities, key: keys.userCount(e) }, delta: listed(user) ? 1 : -1 });
+  }
+  const attributes = userAttributes(e, after);
+  if (!before) {
+    return {
+      item: {
+        Put: {
+          TableName: store.tables.entities,
+          Item: { ...keys.user(e, user.user_id), ...attributes, version: 1 },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      counters,
+    };
+  }
+  const changed = changedAttributes(userAttributes(e, loaded as UserState), attributes);
+  if (Object.keys(changed).length === 0) return undefined;
+  const remove = listed(user) ? [] : ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
+  return {
+    item: versionedUpdate(store.tables.entities, keys.user(e, user.user_id), before.version, changed, remove),
+    counters,
+  };
+}
+
+function orgAttributes(e: string, org: OrgItem): Record<string, unknown> {
+  return { ...org, ...keys.lastActiveIndex(e, "O", org.last_active_at, org.org_id) };
+}
+
+function orgWrite(store: Store, e: string, before: OrgItem | undefined, after: OrgItem): EntityWrite | undefined {
+  const counters = bucketMoves(store, e, "orgs_created", before?.created_at, after.created_at);
+  if (!before) {
+    return {
+      item: {
+        Put: {
+          TableName: store.tables.entities,
+          Item: { ...keys.org(e, after.org_id), ...orgAttributes(e, after), version: 1 },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      counters,
+    };
+  }
+  const changed = changedAttributes(orgAttributes(e, before), orgAttributes(e, after));
+  if (Object.keys(changed).length === 0) return undefined;
+  return {
+    item: versionedUpdate(store.tables.entities, keys.org(e, after.org_id), before.version, changed, []),
+    counters,
+  };
+}
+
+/** Entity writes packed into transactions of ≤ 100 items, each with the sum of its entities' counter moves. */
+function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
+  const transactions: TransactItem[][] = [];
+  let entities: TransactItem[] = [];
+  let counters = new Map<string, { counter: CounterKey; delta: number }>();
+  const flush = () => {
+    const sums = [...counters.values()].filter((c) => c.delta !== 0).map((c) => counterAdd(c.counter, c.delta));
+    if (entities.length > 0) transactions.push([...entities, ...sums]);
+    entities = [];
+    counters = new Map();
+  };
+  for (const write of writes) {
+    const newCounters = write.counters.filter((c) => !counters.has(JSON.stringify(c.counter))).length;
+    if (entities.length + 1 + counters.size + newCounters > 100) flush();
+    entities.push(write.item);
+    for (const { counter, delta } of write.counters) {
+      const id = JSON.stringify(counter);
+      const sum = counters.get(id) ?? { counter, delta: 0 };
+      sum.delta += delta;
+      counters.set(id, sum);
+    }
+  }
+  flush();
+  return transactions;
+}
+
+export async function writeEntities(store: Store, e: string, loaded: BatchState, effects: BatchEffects): Promise<void> {
+  const writes: (EntityWrite | undefined)[] = [];
+  for (const [userId, state] of effects.state.users) {
+    if (state.user) writes.push(userWrite(store, e, loaded.users.get(userId), state));
+  }
+  for (const [orgId, org] of effects.state.orgs) {
+    if (org) writes.push(orgWrite(store, e, loaded.orgs.get(orgId), org));
+  }
+  // Sequential: the transactions share counter items, and concurrent transactions on one item conflict.
+  for (const TransactItems of packEntityWrites(writes.filter((w): w is EntityWrite => w !== undefined))) {
+    try {
+      await store.doc.send(new TransactWriteCommand({ TransactItems }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
+        if (codes.includes("ConditionalCheckFailed") || codes.includes("TransactionConflict"))
+          throw new VersionConflict();
+      }
+      throw error;
+    }
+  }
+}
