@@ -1,4 +1,4 @@
-import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
+import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { type ActivityMetric, type Cadence, keys } from "../storage/tableDesign.js";
 
@@ -15,24 +15,17 @@ export async function readBucketCounts(
   lastBucket: string,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  let startKey: QueryCommandOutput["LastEvaluatedKey"];
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tables.activity,
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :first AND :last",
-        ExpressionAttributeValues: {
-          ":pk": keys.bucketCounterPk(environmentId, metric, cadence),
-          ":first": firstBucket,
-          ":last": lastBucket,
-        },
-        ProjectionExpression: "sk, #count",
-        ExpressionAttributeNames: { "#count": "count" },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) counts.set(item.sk as string, Number(item.count));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = await queryAll<{ sk: string; count: number }>(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :first AND :last",
+    ExpressionAttributeValues: {
+      ":pk": keys.bucketCounterPk(environmentId, metric, cadence),
+      ":first": firstBucket,
+      ":last": lastBucket,
+    },
+    ProjectionExpression: "sk, #count",
+    ExpressionAttributeNames: { "#count": "count" },
+  });
+  for (const item of items) counts.set(item.sk, Number(item.count));
   return counts;
 }

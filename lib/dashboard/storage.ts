@@ -1,4 +1,4 @@
-import { QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { BucketCounterItem } from "../storage/items.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
@@ -8,17 +8,6 @@ import type { DayCount } from "./responses.js";
  * The dashboard's reads. Both cost in proportion to what exists: the counter partition holds one item per day that
  * has data, so a 12-year range with data on three days returns three items; a day's set is read only for those days.
  */
-
-async function queryAll(store: Store, input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
 
 /** Day counters of `metric` from `fromDay` through `toDay` (inclusive), only the days that have data. */
 export async function dayCounters(

@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { getEnvironment } from "../auth/credentials.js";
+import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
@@ -43,25 +44,18 @@ export async function readReportPage(
   const rows: ReportRow[] = [];
   if (first < total) {
     const last = Math.min(first + pageSize, total) - 1;
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await store.doc.send(
-        new QueryCommand({
-          TableName: store.tables.reports,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :first AND :last",
-          ExpressionAttributeValues: {
-            ":pk": keys.reportRowsPk(environmentId, pointer.report_id, report, interval),
-            ":first": first,
-            ":last": last,
-          },
-          // Rows are written just before the pointer switch: a strongly consistent read never misses one.
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) rows.push(JSON.parse(item[ROW_ATTRIBUTE] as string) as ReportRow);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryAll(store, {
+      TableName: store.tables.reports,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :first AND :last",
+      ExpressionAttributeValues: {
+        ":pk": keys.reportRowsPk(environmentId, pointer.report_id, report, interval),
+        ":first": first,
+        ":last": last,
+      },
+      // Rows are written just before the pointer switch: a strongly consistent read never misses one.
+      ConsistentRead: true,
+    });
+    for (const item of items) rows.push(JSON.parse(item[ROW_ATTRIBUTE] as string) as ReportRow);
   }
   return { rows, total, reportTime: pointer.report_time };
 }
