@@ -1,7 +1,8 @@
-import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/ingest.js";
 import { createApiKey, createEnvironment, revokeApiKey } from "../../lib/auth/credentials.js";
+import { queryAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
 import { type ActivityMetric, type Cadence, keys } from "../../lib/storage/tableDesign.js";
 import { invoke } from "../helpers/apiEvent.js";
@@ -26,15 +27,17 @@ async function counter(e: string, metric: ActivityMetric, cadence: Cadence, buck
   return (got.Item?.count as number | undefined) ?? 0;
 }
 
+/** Every item of one activity-table partition. */
+const activityPartition = (pk: string) =>
+  queryAll(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": pk },
+  });
+
 async function setMembers(e: string, metric: "active_users" | "active_orgs", cadence: Cadence, bucket: string) {
-  const got = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tables.activity,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.activitySetPk(e, metric, cadence, bucket) },
-    }),
-  );
-  return (got.Items ?? []).map((i) => ({ id: i.sk as string, min_at: i.min_at as number, max_at: i.max_at as number }));
+  const items = await activityPartition(keys.activitySetPk(e, metric, cadence, bucket));
+  return items.map((i) => ({ id: i.sk as string, min_at: i.min_at as number, max_at: i.max_at as number }));
 }
 
 async function userCount(e: string): Promise<number> {
@@ -119,14 +122,8 @@ describe("POST /api/backend/v1/events", () => {
     const alice = await user(e, "alice");
     expect(alice?.email).toBe("a@x.io");
     expect(alice?.last_active_at).toBe(Date.parse("2026-01-06T00:00:00Z"));
-    const invites = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tables.activity,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": keys.invitesPk(e, "2026-01-06") },
-      }),
-    );
-    expect(invites.Items?.map((i) => [i.inviter_id, i.org_id])).toEqual([["alice", "acme"]]);
+    const invites = await activityPartition(keys.invitesPk(e, "2026-01-06"));
+    expect(invites.map((i) => [i.inviter_id, i.org_id])).toEqual([["alice", "acme"]]);
   });
 
   it("writes nothing when one event of the batch is invalid", async () => {
@@ -177,14 +174,8 @@ describe("POST /api/backend/v1/events", () => {
     expect((await post(batch, api_key)).body).toEqual({ accepted: 2, duplicates: 1 });
     expect((await post(batch, api_key)).body).toEqual({ accepted: 0, duplicates: 3 });
     expect(await counter(e, "signups", "day", "2026-02-01")).toBe(1);
-    const invites = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tables.activity,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": keys.invitesPk(e, "2026-02-01") },
-      }),
-    );
-    expect(invites.Items).toHaveLength(1);
+    const invites = await activityPartition(keys.invitesPk(e, "2026-02-01"));
+    expect(invites).toHaveLength(1);
   });
 
   it("counts concurrent retries of one batch once", async () => {
@@ -215,14 +206,8 @@ describe("POST /api/backend/v1/events", () => {
     expect(await userCount(e)).toBe(40);
     expect(await counter(e, "active_users", "day", "2026-02-02")).toBe(40);
     expect(await counter(e, "orgs_created", "day", "2026-02-02")).toBe(3);
-    const members = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tables.activity,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": keys.memberChangesPk(e, "2026-02-02") },
-      }),
-    );
-    expect(members.Items).toHaveLength(40);
+    const members = await activityPartition(keys.memberChangesPk(e, "2026-02-02"));
+    expect(members).toHaveLength(40);
   });
 
   it("moves sign-up counts when an earlier user.created arrives after implicit creation", async () => {
