@@ -1,18 +1,15 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/ingest.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { type Store, storeFromEnv } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
 import { invoke } from "../helpers/apiEvent.js";
+import { interceptCommands } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 
-/**
- * Faults injected with aws-sdk-client-mock around the REAL DynamoDB Local client: every command the fault does not
- * hit goes through to the server, so the query logic under test is the real one.
- */
+/** Faults injected around the handler's REAL DynamoDB Local client (test/helpers/intercept.ts). */
 let store: Store;
 let environmentId: string;
 let apiKey: string;
@@ -22,12 +19,7 @@ type Fault = (command: unknown) => Promise<unknown> | undefined;
 
 /** Routes the handler's client through `fault` first: a fault returns a promise to answer instead, or undefined. */
 function injectFaults(fault: Fault) {
-  const doc = storeFromEnv().doc; // the client the handler uses
-  const realSend = doc.send.bind(doc) as (command: unknown) => Promise<unknown>;
-  const mock = mockClient(doc);
-  // biome-ignore lint/suspicious/noExplicitAny: the stub answers any command with what the real client answers.
-  mock.send.callsFake((async (command: unknown) => (await fault(command)) ?? realSend(command)) as any);
-  restore = () => mock.restore();
+  restore = interceptCommands(storeFromEnv().doc, (command, send) => fault(command) ?? send());
 }
 
 const throttle = () =>

@@ -1,3 +1,4 @@
+import { BatchWriteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createEnvironment, revokeApiKey } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
@@ -6,8 +7,9 @@ import { readReportPage } from "../../lib/reports/read.js";
 import { listEnvironmentIds, refreshEnvironment } from "../../lib/reports/refresh.js";
 import { SupersededSnapshotError } from "../../lib/reports/snapshot.js";
 import type { Store } from "../../lib/storage/client.js";
+import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
-import { getReport, interceptedStore } from "./helpers.js";
+import { getReport } from "./helpers.js";
 
 const DAY = 86_400_000;
 const T = Date.UTC(2024, 5, 10, 12, 0, 0);
@@ -244,9 +246,9 @@ describe("pages", () => {
 
   it("reads only the requested page's rows", async () => {
     let itemsRead = 0;
-    const counting = interceptedStore(store, async (name, _input, call) => {
-      const output = await call();
-      if (name === "QueryCommand") itemsRead += (output as { ScannedCount?: number }).ScannedCount ?? 0;
+    const counting = interceptedStore(store, async (command, send) => {
+      const output = await send();
+      if (command instanceof QueryCommand) itemsRead += (output as { ScannedCount?: number }).ScannedCount ?? 0;
       return output;
     });
     const page = await readReportPage(counting, environmentId, "user_report/churn", "30", 2, 7);
@@ -273,9 +275,9 @@ describe("snapshots", () => {
       T,
     );
     let batchWrites = 0;
-    const faulty = interceptedStore(store, async (name, _input, call) => {
-      if (name === "BatchWriteCommand" && ++batchWrites === 3) throw new Error("injected fault");
-      return call();
+    const faulty = interceptedStore(store, async (command, send) => {
+      if (command instanceof BatchWriteCommand && ++batchWrites === 3) throw new Error("injected fault");
+      return send();
     });
     await expect(refreshEnvironment(faulty, env.environment_id, T)).rejects.toThrow("injected fault");
     expect(batchWrites).toBeGreaterThanOrEqual(3);
