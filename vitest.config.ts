@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Test workers inherit these: quiet logs, and no Node-version notice from the AWS SDK on every worker.
-process.env.NODE_NO_WARNINGS = "1";
+// Test workers inherit these: quiet logs, and no Node-version notice from the AWS SDK on every worker (only that
+// notice: other warnings still show).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
 
 export default defineConfig({

@@ -9,11 +9,6 @@ import { keys } from "../../lib/storage/tableDesign.js";
 import { type ApiEventInput, invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
 
-// The logger is built when the handler module loads, before testStore() sets the test log level.
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-});
-
 /**
  * The engagement-dashboard routes through the Lambda handler, on DynamoDB Local, with data ingested as events.
  * Expected bodies come from a reference model of CONTRACT §3–§4 over the same events (below), not from the code.

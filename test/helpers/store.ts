@@ -13,8 +13,6 @@ export async function testStore(): Promise<Store> {
   process.env.DYNAMODB_ENDPOINT = endpoint;
   process.env.TABLE_PREFIX = prefix;
   process.env.AWS_REGION ??= "us-east-1";
-  process.env.POWERTOOLS_DEV ??= "false";
-  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   const store: Store = {
     doc: createDocumentClient(endpoint),
     tables: { entities: `${prefix}entities`, activity: `${prefix}activity`, reports: `${prefix}reports` },

@@ -1,16 +1,11 @@
 import { createHash } from "node:crypto";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/users.js";
 import { createApiKey, createEnvironment, revokeApiKey } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import type { Store } from "../../lib/storage/client.js";
 import { type ApiEventInput, invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
-
-// The logger is built when the handler module loads, before testStore() sets the test log level.
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-});
 
 /**
  * The users and usage-statistics routes through the Lambda handler, on DynamoDB Local, with users ingested as
