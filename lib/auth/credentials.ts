@@ -66,7 +66,7 @@ export class UnknownEnvironmentError extends Error {
   }
 }
 
-async function requireEnvironment(store: Store, environmentId: string): Promise<void> {
+export async function requireEnvironment(store: Store, environmentId: string): Promise<void> {
   if (!(await getEnvironment(store, environmentId))) throw new UnknownEnvironmentError(environmentId);
 }
 

@@ -3,7 +3,7 @@ import {
   createEnvironment,
   createUserToken,
   DASHBOARD_PERMISSION,
-  getEnvironment,
+  requireEnvironment,
   revokeApiKey,
 } from "../auth/credentials.js";
 import { parseIso8601 } from "../iso8601.js";
@@ -13,12 +13,9 @@ import { CliError } from "./errors.js";
 
 /**
  * The admin commands of CONTRACT §1 (except `import`, see importEvents.ts): each returns the one JSON object the
- * command prints, or throws CliError with the one-line message for stderr.
+ * command prints, or throws CliError (or the credentials' UnknownEnvironmentError) with the one-line message for
+ * stderr.
  */
-
-export async function requireEnvironment(store: Store, environmentId: string): Promise<void> {
-  if (!(await getEnvironment(store, environmentId))) throw new CliError(`unknown environment: ${environmentId}`);
-}
 
 export async function environmentCreate(
   store: Store,
@@ -34,7 +31,6 @@ export async function apiKeyCreate(
   environmentId: string,
   permissions?: ApiKeyPermission[],
 ): Promise<{ api_key: string; permissions: ApiKeyPermission[] }> {
-  await requireEnvironment(store, environmentId);
   return createApiKey(store, environmentId, permissions);
 }
 
@@ -53,7 +49,6 @@ export async function userTokenCreate(
   permissions: string[] = [DASHBOARD_PERMISSION],
 ): Promise<{ user_id: string; auth_token: string }> {
   if (userId.trim() === "") throw new CliError("--user-id must not be empty");
-  await requireEnvironment(store, environmentId);
   return createUserToken(store, environmentId, userId, permissions);
 }
 

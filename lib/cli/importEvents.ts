@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
+import { requireEnvironment } from "../auth/credentials.js";
 import { ingestEvents } from "../ingest/ingest.js";
 import { validateEvents } from "../ingest/validate.js";
 import type { Store } from "../storage/client.js";
-import { requireEnvironment } from "./commands.js";
 import { CliError } from "./errors.js";
 import { readLines } from "./lines.js";
 

@@ -1,12 +1,12 @@
 import { Command, CommanderError, Option } from "commander";
-import { DASHBOARD_PERMISSION } from "../auth/credentials.js";
+import { DASHBOARD_PERMISSION, UnknownEnvironmentError } from "../auth/credentials.js";
 import { HttpError } from "../http/types.js";
+import { refreshEnvironment } from "../reports/refresh.js";
 import type { Store } from "../storage/client.js";
 import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
-import { refreshCommand } from "./refresh.js";
 
 /** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
 export interface AdminIo {
@@ -97,7 +97,8 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
     .addOption(new Option("--now <iso>", "the instant the report windows end at (default: now)"))
     .action(async (options: { environment: string; now?: string }) =>
       print(
-        await refreshCommand(io.store(), options.environment, parseNow(options.now), {
+        // An explicit --now is served even over a newer snapshot: the operator asked for that instant.
+        await refreshEnvironment(io.store(), options.environment, parseNow(options.now), {
           replaceNewer: options.now !== undefined,
         }),
       ),
@@ -107,7 +108,7 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
 }
 
 function errorMessage(error: unknown): string {
-  if (error instanceof CliError) return error.message;
+  if (error instanceof CliError || error instanceof UnknownEnvironmentError) return error.message;
   if (error instanceof HttpError) return `rejected: ${JSON.stringify(error.body)}`;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return message.split("\n")[0] ?? message;

@@ -1,4 +1,4 @@
-import { getEnvironment, UnknownEnvironmentError } from "../auth/credentials.js";
+import { requireEnvironment } from "../auth/credentials.js";
 import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
@@ -17,7 +17,7 @@ export async function refreshEnvironment(
   nowMs: number,
   options: SnapshotOptions = {},
 ): Promise<{ report_time: number }> {
-  if (!(await getEnvironment(store, environmentId))) throw new UnknownEnvironmentError(environmentId);
+  await requireEnvironment(store, environmentId);
   const time = Math.floor(nowMs / 1000) * 1000;
   const inputs = await loadReportInputs(store, environmentId, time);
   const reportId = newReportId(time);
