@@ -1,8 +1,6 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { HttpError } from "../http/types.js";
 import type { Store } from "../storage/client.js";
-import type { UserItem } from "../storage/items.js";
-import { keys } from "../storage/tableDesign.js";
+import { getCurrentUser } from "../storage/currentUser.js";
 
 /**
  * `user_signup_query_parameters` of CONTRACT §6: the parameters sent at sign-up (`{}` when none); a user that is
@@ -13,14 +11,7 @@ export async function signupQueryParameters(
   environmentId: string,
   userId: string,
 ): Promise<{ user_signup_query_parameters: Record<string, string> }> {
-  const got = await store.doc.send(
-    new GetCommand({
-      TableName: store.tables.entities,
-      Key: keys.user(environmentId, userId),
-      ProjectionExpression: "signup_query_parameters, deleted_at",
-    }),
-  );
-  const user = got.Item as Pick<UserItem, "signup_query_parameters" | "deleted_at"> | undefined;
-  if (!user || user.deleted_at !== undefined) throw new HttpError(404, { error: "not_found" });
+  const user = await getCurrentUser(store, environmentId, userId);
+  if (!user) throw new HttpError(404, { error: "not_found" });
   return { user_signup_query_parameters: user.signup_query_parameters ?? {} };
 }

@@ -1,18 +1,12 @@
 import { type HttpRequest, type HttpResponse, json } from "../http/types.js";
 import { storeFromEnv } from "../storage/client.js";
+import { getCurrentUser, type StoredUser } from "../storage/currentUser.js";
 import { DAY_MS } from "../time.js";
 import { authorizeUsersApi } from "./auth.js";
 import { usersError } from "./errors.js";
 import { type PageDirection, pageFromRows, paginationOf } from "./pagination.js";
 import { parseDays, parseListQuery, unknownCursor } from "./params.js";
-import {
-  countUsersActiveSince,
-  currentUserCount,
-  getCurrentUser,
-  readSignupIndex,
-  type StoredUser,
-  signupSortKey,
-} from "./storage.js";
+import { countUsersActiveSince, currentUserCount, readSignupIndex, signupSortKey } from "./storage.js";
 import { toUserObject } from "./userObject.js";
 
 /** The users and usage-statistics routes (CONTRACT §5): auth, parameters, then the reads. */

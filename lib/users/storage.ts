@@ -1,27 +1,12 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
-import type { UserItem } from "../storage/items.js";
+import type { StoredUser } from "../storage/currentUser.js";
 import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
 
 /**
  * The users family's reads: one GetItem per user, and Queries on the sparse GSIs (deleted users carry no index
  * keys) whose cost follows the page or the count, never the tenant's size.
  */
-
-export type StoredUser = UserItem & { gsi1sk?: string };
-
-/** A current (not deleted) user of the environment. */
-export async function getCurrentUser(
-  store: Store,
-  environmentId: string,
-  userId: string,
-): Promise<StoredUser | undefined> {
-  const got = await store.doc.send(
-    new GetCommand({ TableName: store.tables.entities, Key: keys.user(environmentId, userId) }),
-  );
-  const user = got.Item as StoredUser | undefined;
-  return user && user.deleted_at === undefined ? user : undefined;
-}
 
 /** The user's position in the sign-up index. */
 export function signupSortKey(environmentId: string, user: StoredUser): string {
