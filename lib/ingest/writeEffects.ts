@@ -13,7 +13,7 @@ export { VersionConflict } from "./writeEntities.js";
  *     conditional on the member being absent (so the counter is the number of distinct members, however often a
  *     batch is retried); the first/last instant of existing day members widened; invite and membership-change
  *     logs put under the event's key. All idempotent.
- *  2. membership items, both sides (puts and deletes: idempotent);
+ *  2. the org side of memberships (puts and deletes: idempotent);
  *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
  *     existing users), each conditional on the version read. This is the state that gates later events
  *     (deletion, memberships), written last: a retry re-reads it and recomputes exactly what 1 and 2 wrote.

@@ -4,13 +4,16 @@ import type { UserMembershipItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
 import type { BatchEffects, BatchState } from "./applyEvents.js";
 
-/** Step 2 of writeEffects: membership items, as puts and deletes (idempotent). */
+/** Step 2 of writeEffects: the org side of memberships, as puts and deletes (idempotent). */
 
 function sameMembership(a: UserMembershipItem | undefined, b: UserMembershipItem): boolean {
   return !!a && a.role === b.role && a.since === b.since;
 }
 
-/** Members of an org (`MEMBER#`) and orgs of a user (`ORG#`) as items, for readers that Query them. */
+/**
+ * An org's members as `MEMBER#` items, for the refresh's per-org Query (`num_users`, each user's `org_data`); a
+ * user's own orgs live in the `orgs` map of its item, written with it in step 3.
+ */
 export async function writeMembershipItems(
   store: Store,
   e: string,
@@ -22,19 +25,13 @@ export async function writeMembershipItems(
     const before = loaded.users.get(userId)?.memberships ?? new Map<string, UserMembershipItem>();
     for (const [orgId, m] of memberships) {
       if (sameMembership(before.get(orgId), m)) continue;
-      requests.push(
-        { PutRequest: { Item: { ...keys.userMembership(e, userId, orgId), ...m } } },
-        {
-          PutRequest: { Item: { ...keys.orgMember(e, orgId, userId), user_id: userId, role: m.role, since: m.since } },
-        },
-      );
+      requests.push({
+        PutRequest: { Item: { ...keys.orgMember(e, orgId, userId), user_id: userId, role: m.role, since: m.since } },
+      });
     }
     for (const orgId of before.keys()) {
       if (memberships.has(orgId)) continue;
-      requests.push(
-        { DeleteRequest: { Key: keys.userMembership(e, userId, orgId) } },
-        { DeleteRequest: { Key: keys.orgMember(e, orgId, userId) } },
-      );
+      requests.push({ DeleteRequest: { Key: keys.orgMember(e, orgId, userId) } });
     }
   }
   await batchWriteAll(store, store.tables.entities, requests);

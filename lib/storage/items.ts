@@ -20,14 +20,14 @@ export interface UserItem {
   deleted_at?: number;
   /**
    * Its current memberships by org id, on the item itself so that ingestion loads a batch's users and their orgs
-   * with one BatchGet per 100 users (the `ORG#` items below serve per-user Queries of readers).
+   * with one BatchGet per 100 users.
    */
   orgs?: Record<string, UserMembershipItem>;
   /** Optimistic-lock counter of the ingestion's versioned writes. */
   version: number;
 }
 
-/** The user's side of a membership (pk: user, sk `ORG#{org}`): its orgs in one Query. */
+/** One of a user's memberships, as kept in the `orgs` map of its item. */
 export interface UserMembershipItem {
   org_id: string;
   role: string | null;

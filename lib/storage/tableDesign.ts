@@ -22,7 +22,6 @@
  * | user token by token id (then hash compared)      | entities                | pk `TOKEN#{tokenId}` sk `TOKEN`                             | 1 GetItem                         |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
- * | a user's orgs as items                           | entities                | pk `E#{E}#U#{user}` sk begins_with `ORG#`                   | Query ∝ its orgs                  |
  * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
  * | users / orgs by latest activity (usage stats,    | entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
  * |   churn; every org of a tenant for the refresh)  |                         |                                                            |                                   |
@@ -54,7 +53,7 @@
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
  *    them in an `orgs` map (a user in thousands of orgs would approach 400 KB; far beyond a SaaS user's). Reports
- *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`) and the user's (`ORG#`).
+ *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`).
  *  - *Index consistency.* GSIs are eventually consistent: listings may trail a write by a moment; ingestion's
  *    state reads go to the base table with ConsistentRead.
  *  - *Snapshots.* Rows are written under a fresh `reportId`, then the `REPORT#current` pointer is switched with one
@@ -98,8 +97,6 @@ export const keys = {
 
   userPk: (e: string, userId: string) => `${env(e)}#U#${userId}`,
   user: (e: string, userId: string) => ({ pk: keys.userPk(e, userId), sk: "USER" }),
-  userMembership: (e: string, userId: string, orgId: string) => ({ pk: keys.userPk(e, userId), sk: `ORG#${orgId}` }),
-  userMembershipPrefix: "ORG#",
 
   orgPk: (e: string, orgId: string) => `${env(e)}#O#${orgId}`,
   org: (e: string, orgId: string) => ({ pk: keys.orgPk(e, orgId), sk: "ORG" }),
