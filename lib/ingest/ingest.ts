@@ -4,6 +4,7 @@ import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
 import { transactConditionalWrites } from "../storage/transactions.js";
+import { backoff } from "../util/backoff.js";
 import { applyEvents, type KeyedEvent } from "./applyEvents.js";
 import { loadBatchState } from "./loadState.js";
 import type { IngestEvent } from "./schema.js";
@@ -79,7 +80,7 @@ export async function ingestValidEvents(
       await writeEffects(store, environmentId, loaded, applyEvents(loaded, fresh));
     } catch (error) {
       if (!(error instanceof VersionConflict)) throw error;
-      await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
+      await backoff(attempt + 1);
       continue;
     }
     const lost = await claimEventIds(store, environmentId, fresh, now);

@@ -5,14 +5,13 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { backoff } from "../util/backoff.js";
 import { mapLimit } from "../util/mapLimit.js";
 import type { Store } from "./client.js";
 
 /** Paged queries and batched reads and writes, with the retries of unprocessed items DynamoDB asks for. */
 
 const MAX_ATTEMPTS = 8;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const backoff = (attempt: number) => Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -44,7 +43,7 @@ export async function batchGetAll<T = Record<string, unknown>>(
     let pending = keysOfCall;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error("BatchGet: keys still unprocessed after retries");
-      if (attempt > 0) await sleep(backoff(attempt));
+      if (attempt > 0) await backoff(attempt);
       const got = await store.doc.send(
         new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent } } }),
       );
@@ -69,7 +68,7 @@ export async function batchWriteAll(
     let pending = requestsOfCall;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error("BatchWrite: items still unprocessed after retries");
-      if (attempt > 0) await sleep(backoff(attempt));
+      if (attempt > 0) await backoff(attempt);
       const written = await store.doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = written.UnprocessedItems?.[table] ?? [];
     }

@@ -1,13 +1,12 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { backoff } from "../util/backoff.js";
 import type { Store } from "./client.js";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 const MAX_TRANSACTION_ITEMS = 100;
 const MAX_CONFLICT_RETRIES = 8;
-
-const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
 
 /**
  * Writes conditional items in transactions of up to 100, each together with `extra(n)` — the items that describe
@@ -41,7 +40,7 @@ export async function transactConditionalWrites(
         if (failed.size === 0) {
           // Cancelled by a conflicting transaction or throttling: wait and try the same writes again.
           if (attempt >= MAX_CONFLICT_RETRIES) throw error;
-          await pause(attempt);
+          await backoff(attempt + 1);
         }
         pending = pending.filter((i) => !failed.has(i));
       }
