@@ -6,6 +6,7 @@ import { handler as dashboard } from "../../functions/dashboard.js";
 import { handler as ingest } from "../../functions/ingest.js";
 import { handler as insights } from "../../functions/insights.js";
 import { handler as users } from "../../functions/users.js";
+import { MAX_BODY_BYTES } from "../../lib/ingest/schema.js";
 import { type Family, matchPath } from "../../lib/routes.js";
 import { toApiGatewayEvent } from "./apiGatewayEvent.js";
 
@@ -18,8 +19,8 @@ type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<
 
 const handlers: Record<Family, LambdaHandler> = { ingest, dashboard, users, insights };
 
-/** Only a memory guard: the ingest handler enforces the contract's 1 MiB itself (API Gateway lets 10 MB through). */
-export const MAX_LOCAL_BODY_BYTES = 1024 * 1024;
+// The local server stops reading past the contract's 1 MiB only to guard its memory: the ingest handler enforces the
+// limit itself, as it must behind API Gateway, which lets 10 MB through.
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -53,11 +54,11 @@ function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_LOCAL_BODY_BYTES) chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
       else chunks.length = 0;
     });
     req.on("end", () => {
-      if (size > MAX_LOCAL_BODY_BYTES) resolve("too large");
+      if (size > MAX_BODY_BYTES) resolve("too large");
       else resolve(size === 0 ? null : Buffer.concat(chunks).toString("utf8"));
     });
     req.on("error", reject);
