@@ -2,7 +2,7 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
 import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { REPORT_TTL_ATTRIBUTE, type TableNames, tableDefinitions } from "../lib/storage/tableDesign.js";
+import { REPORT_TTL_ATTRIBUTE, type TableNames, tableDefinitions, tableNames } from "../lib/storage/tableDesign.js";
 
 /**
  * The only DynamoDB actions the service issues. Narrower than grantReadData/grantWriteData: no Scan (every read
@@ -38,7 +38,7 @@ type TableDefinition = ReturnType<typeof tableDefinitions>[number];
 type KeySchema = TableDefinition["KeySchema"];
 
 export interface TablesProps {
-  /** Names are `${tablePrefix}entities` etc., as `tableNamesFromEnv()` derives them from TABLE_PREFIX. */
+  /** Names are `${tablePrefix}entities` etc.: `tableNames()`, as `tableNamesFromEnv()` derives them from TABLE_PREFIX. */
   tablePrefix: string;
   /** Deletion protection and RETAIN (true), or DESTROY with the stack (dev). */
   retainData: boolean;
@@ -77,11 +77,7 @@ export class Tables extends Construct {
 
   constructor(scope: Construct, id: string, props: TablesProps) {
     super(scope, id);
-    this.names = {
-      entities: `${props.tablePrefix}entities`,
-      activity: `${props.tablePrefix}activity`,
-      reports: `${props.tablePrefix}reports`,
-    };
+    this.names = tableNames(props.tablePrefix);
     const definitions = tableDefinitions(this.names);
     const build = (logicalId: string, tableName: string, timeToLiveAttribute?: string) => {
       const definition = definitions.find((d) => d.TableName === tableName);

@@ -7,6 +7,7 @@ import { refreshEnvironment } from "../lib/reports/refresh.js";
 import { createDocumentClient, type Store } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
 import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
+import { tableNames } from "../lib/storage/tableDesign.js";
 import { DAY_MS } from "../lib/time.js";
 import { startLocalServer } from "./lib/httpServer.js";
 
@@ -46,15 +47,12 @@ async function main() {
   const local = process.env.DYNAMODB_ENDPOINT ? undefined : await startDynamoDbLocal();
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? (local?.endpoint as string);
   process.env.DYNAMODB_ENDPOINT = endpoint;
-  process.env.TABLE_PREFIX = `bench${Date.now()}-`;
+  const prefix = `bench${Date.now()}-`;
+  process.env.TABLE_PREFIX = prefix;
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const store: Store = {
     doc: createDocumentClient(endpoint),
-    tables: {
-      entities: `${process.env.TABLE_PREFIX}entities`,
-      activity: `${process.env.TABLE_PREFIX}activity`,
-      reports: `${process.env.TABLE_PREFIX}reports`,
-    },
+    tables: tableNames(prefix),
   };
   await createTables(store);
   const server = await startLocalServer(0);

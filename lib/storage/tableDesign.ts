@@ -70,13 +70,18 @@ export interface TableNames {
   reports: string;
 }
 
+/** The three tables' names under one prefix (the CDK stack, the test harness and `TABLE_PREFIX` use it). */
+export function tableNames(prefix: string): TableNames {
+  return { entities: `${prefix}entities`, activity: `${prefix}activity`, reports: `${prefix}reports` };
+}
+
 /** Table names from the environment (set by CDK on Lambdas, by the local server and the test harness). */
 export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
-  const prefix = env.TABLE_PREFIX ?? "engagement-insights-";
+  const byPrefix = tableNames(env.TABLE_PREFIX ?? "engagement-insights-");
   return {
-    entities: env.ENTITIES_TABLE ?? `${prefix}entities`,
-    activity: env.ACTIVITY_TABLE ?? `${prefix}activity`,
-    reports: env.REPORTS_TABLE ?? `${prefix}reports`,
+    entities: env.ENTITIES_TABLE ?? byPrefix.entities,
+    activity: env.ACTIVITY_TABLE ?? byPrefix.activity,
+    reports: env.REPORTS_TABLE ?? byPrefix.reports,
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { createDocumentClient, type Store } from "../../lib/storage/client.js";
 import { createTables } from "../../lib/storage/createTables.js";
+import { tableNames } from "../../lib/storage/tableDesign.js";
 
 /**
  * Tables of this test file's own in the run's DynamoDB Local, and the environment variables that make handlers
@@ -15,7 +16,7 @@ export async function testStore(): Promise<Store> {
   process.env.AWS_REGION ??= "us-east-1";
   const store: Store = {
     doc: createDocumentClient(endpoint),
-    tables: { entities: `${prefix}entities`, activity: `${prefix}activity`, reports: `${prefix}reports` },
+    tables: tableNames(prefix),
   };
   await createTables(store);
   return store;
