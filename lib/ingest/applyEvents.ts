@@ -40,7 +40,7 @@ function cloneState(state: BatchState): BatchState {
   const users = new Map<string, UserState>();
   for (const [id, s] of state.users) {
     users.set(id, {
-      user: s.user && { ...s.user, profile: { ...s.user.profile } },
+      user: s.user && { ...s.user },
       memberships: new Map([...s.memberships].map(([org, m]) => [org, { ...m }])),
     });
   }
@@ -56,8 +56,8 @@ function newUser(userId: string, at: number): UserItem {
     email: null,
     first_name: null,
     last_name: null,
-    profile: {},
-    signup_query_parameters: {},
+    profile_json: "{}",
+    signup_query_parameters_json: "{}",
     created_at: at,
     last_modified: at,
     first_active_at: at,
@@ -142,8 +142,10 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
         if (!s) break;
         const user = s.user as UserItem;
         for (const field of PROFILE_FIELDS) if (event[field] !== undefined) user[field] = event[field] ?? null;
-        if (event.profile !== undefined) user.profile = event.profile;
-        if (event.signup_query_parameters !== undefined) user.signup_query_parameters = event.signup_query_parameters;
+        if (event.profile !== undefined) user.profile_json = JSON.stringify(event.profile);
+        if (event.signup_query_parameters !== undefined) {
+          user.signup_query_parameters_json = JSON.stringify(event.signup_query_parameters);
+        }
         user.last_modified = at;
         // A user is created once: a later-processed user.created moves created_at to the earlier instant.
         if (event.type === "user.created" && known && at < user.created_at) {

@@ -1,5 +1,6 @@
 // zod/mini: the same validation as zod, tree-shaken to what is used (it keeps the ingest Lambda small).
 import * as z from "zod/mini";
+import { idProblem, isWellFormedText, MAX_ID_BYTES } from "../validation/ids.js";
 
 /** The events of CONTRACT §2, as zod schemas: one per event type, over a common envelope. */
 
@@ -8,19 +9,24 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** How far in the future an `occurred_at` may lie (clock skew of senders). */
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 
+const wellFormed = z.refine<string>((value) => isWellFormedText(value), { error: "must be valid Unicode" });
 const text = (max: number) =>
-  z.string({ error: "must be a string" }).check(z.maxLength(max, { error: `must be at most ${max} characters` }));
-const id = text(256).check(
-  z.minLength(1, { error: "must not be empty" }),
-  z.refine((value) => ![...value].some((c) => c.charCodeAt(0) < 0x20), {
-    error: "must not contain control characters",
+  z
+    .string({ error: "must be a string" })
+    .check(z.maxLength(max, { error: `must be at most ${max} characters` }), wellFormed);
+/** Ids end up in DynamoDB keys: lib/validation/ids.ts has the rule (≤ 256 UTF-8 bytes, no control characters). */
+const id = z.string({ error: "must be a string" }).check(
+  z.maxLength(MAX_ID_BYTES, { error: `must be at most ${MAX_ID_BYTES} bytes (UTF-8)` }),
+  z.superRefine((value, ctx) => {
+    const problem = idProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
   }),
 );
 const optionalText = z.optional(
   z.nullable(
     z
       .string({ error: "must be a string or null" })
-      .check(z.maxLength(1024, { error: "must be at most 1024 characters" })),
+      .check(z.maxLength(1024, { error: "must be at most 1024 characters" }), wellFormed),
   ),
 );
 const profileFields = {
@@ -28,6 +34,8 @@ const profileFields = {
   email: optionalText,
   first_name: optionalText,
   last_name: optionalText,
+  // The shapes only: their limits (jsonFields.ts) are checked on the objects as sent, which the event keeps
+  // (validate.ts), since a record rebuilt by the parser would drop a `__proto__` key.
   profile: z.optional(z.record(z.string(), z.unknown(), { error: "must be an object" })),
   signup_query_parameters: z.optional(
     z.record(z.string(), z.string({ error: "must have string values" }), { error: "must be an object of strings" }),
@@ -65,5 +73,5 @@ export const envelopeSchema = z.object({
     error: `must be one of ${EVENT_TYPES.join(", ")}`,
   }),
   occurred_at: z.optional(z.unknown()),
-  event_id: z.optional(text(128).check(z.minLength(1, { error: "must not be empty" }))),
+  event_id: z.optional(id),
 });

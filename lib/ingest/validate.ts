@@ -1,4 +1,5 @@
 import type { core } from "zod/mini";
+import { profileProblem, signupParametersProblem } from "./jsonFields.js";
 import { parseOccurredAt } from "./occurredAt.js";
 import { envelopeSchema, eventSchemas, type IngestEvent, MAX_EVENTS_PER_BATCH } from "./schema.js";
 
@@ -18,6 +19,28 @@ function issuesToErrors(index: number, issues: core.$ZodIssue[]): EventError[] {
   }));
 }
 
+type JsonFields = { profile?: Record<string, unknown>; signup_query_parameters?: Record<string, unknown> };
+
+/**
+ * `profile` and `signup_query_parameters` as sent (the parsed JSON's own objects, where `__proto__` is an ordinary
+ * key), once the schema has accepted their shape.
+ */
+function jsonFieldsAsSent(parsed: object, sent: Record<string, unknown>): JsonFields {
+  const fields: JsonFields = {};
+  if ("profile" in parsed && parsed.profile !== undefined) fields.profile = sent.profile as Record<string, unknown>;
+  if ("signup_query_parameters" in parsed && parsed.signup_query_parameters !== undefined) {
+    fields.signup_query_parameters = sent.signup_query_parameters as Record<string, unknown>;
+  }
+  return fields;
+}
+
+function* jsonFieldProblems(fields: JsonFields): Generator<[string, string]> {
+  const profile = fields.profile && profileProblem(fields.profile);
+  if (profile) yield ["profile", profile];
+  const parameters = fields.signup_query_parameters && signupParametersProblem(fields.signup_query_parameters);
+  if (parameters) yield ["signup_query_parameters", parameters];
+}
+
 /** Validates one event; `index` is its place in the batch (or the line, for the CLI). */
 export function validateEvent(raw: unknown, index: number, nowMs: number): IngestEvent | EventError[] {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -30,8 +53,11 @@ export function validateEvent(raw: unknown, index: number, nowMs: number): Inges
   if (typeof at !== "number") errors.push({ index, field: "occurred_at", message: at.error });
   const payload = eventSchemas[envelope.data.type].safeParse(raw);
   if (!payload.success) errors.push(...issuesToErrors(index, payload.error.issues));
+  const sent = raw as Record<string, unknown>;
+  const jsonFields = payload.success ? jsonFieldsAsSent(payload.data, sent) : {};
+  for (const [field, problem] of jsonFieldProblems(jsonFields)) errors.push({ index, field, message: problem });
   if (errors.length > 0 || typeof at !== "number" || !payload.success) return errors;
-  const event = { ...payload.data, type: envelope.data.type, at } as IngestEvent;
+  const event = { ...payload.data, ...jsonFields, type: envelope.data.type, at } as IngestEvent;
   if (envelope.data.event_id !== undefined) event.eventId = envelope.data.event_id;
   return event;
 }

@@ -1,5 +1,6 @@
 import type { Store } from "../storage/client.js";
-import type { BatchEffects, BatchState } from "./applyEvents.js";
+import type { BatchEffects } from "./applyEvents.js";
+import type { LoadedState } from "./loadState.js";
 import { writeActivitySets, writeLogs } from "./writeActivity.js";
 import { writeEntities } from "./writeEntities.js";
 import { writeMembershipItems } from "./writeMemberships.js";
@@ -23,8 +24,14 @@ export { VersionConflict } from "./writeEntities.js";
  */
 
 /** Steps 1–3 above, in order. */
-export async function writeEffects(store: Store, e: string, loaded: BatchState, effects: BatchEffects): Promise<void> {
+export async function writeEffects(
+  store: Store,
+  e: string,
+  batchId: string,
+  loaded: LoadedState,
+  effects: BatchEffects,
+): Promise<void> {
   await Promise.all([writeActivitySets(store, e, effects.activity), writeLogs(store, e, effects)]);
-  await writeMembershipItems(store, e, loaded, effects);
-  await writeEntities(store, e, loaded, effects);
+  await writeMembershipItems(store, e, loaded.state, effects);
+  await writeEntities(store, e, batchId, loaded, effects);
 }

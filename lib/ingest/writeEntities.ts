@@ -4,8 +4,9 @@ import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
-import type { BatchEffects, BatchState, UserState } from "./applyEvents.js";
+import type { BatchEffects, UserState } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdd } from "./counters.js";
+import type { LoadedState, PreImage } from "./loadState.js";
 
 /**
  * Step 3 of writeEffects: users and orgs, grouped in transactions with the counters their changes move, each
@@ -78,19 +79,38 @@ function changedAttributes(before: Record<string, unknown>, after: Record<string
   return changed;
 }
 
-function userAttributes(e: string, { user, memberships }: UserState): Record<string, unknown> {
-  const u = user as UserItem;
+/** The stored form of a user's state (without keys): memberships as a list sorted by org id. */
+function storedUser({ user, memberships }: UserState): Record<string, unknown> {
+  const orgs = [...memberships.values()].sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));
+  return { ...(user as UserItem), orgs };
+}
+
+/** What a write of `batchId` records of the entity it changes: see PreImage in loadState.ts. */
+function preImage(
+  batchId: string,
+  before: Record<string, unknown> | undefined,
+): Required<Pick<PreImage, "prev_batch">> & PreImage {
+  return before ? { prev_batch: batchId, prev_state: before } : { prev_batch: batchId };
+}
+
+function userAttributes(e: string, state: UserState): Record<string, unknown> {
+  const u = state.user as UserItem;
   const listed = u.deleted_at === undefined;
   return {
-    ...u,
-    orgs: Object.fromEntries([...memberships].sort(([a], [b]) => a.localeCompare(b))),
+    ...storedUser(state),
     // Listed users carry the index keys of both GSIs; a deleted user drops them (and so leaves every listing).
     ...(listed ? keys.signupIndex(e, u.created_at, u.user_id) : {}),
     ...(listed ? keys.lastActiveIndex(e, "U", u.last_active_at, u.user_id) : {}),
   };
 }
 
-function userWrite(store: Store, e: string, loaded: UserState | undefined, after: UserState): EntityWrite | undefined {
+function userWrite(
+  store: Store,
+  e: string,
+  batchId: string,
+  loaded: UserState | undefined,
+  after: UserState,
+): EntityWrite | undefined {
   const before = loaded?.user;
   const user = after.user as UserItem;
   const listed = (u: UserItem | undefined) => !!u && u.deleted_at === undefined;
@@ -104,7 +124,7 @@ function userWrite(store: Store, e: string, loaded: UserState | undefined, after
       item: {
         Put: {
           TableName: store.tables.entities,
-          Item: { ...keys.user(e, user.user_id), ...attributes, version: 1 },
+          Item: { ...keys.user(e, user.user_id), ...attributes, ...preImage(batchId, undefined), version: 1 },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
@@ -114,8 +134,9 @@ function userWrite(store: Store, e: string, loaded: UserState | undefined, after
   const changed = changedAttributes(userAttributes(e, loaded as UserState), attributes);
   if (Object.keys(changed).length === 0) return undefined;
   const remove = listed(user) ? [] : ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
+  const set = { ...changed, ...preImage(batchId, storedUser(loaded as UserState)) };
   return {
-    item: versionedUpdate(store.tables.entities, keys.user(e, user.user_id), before.version, changed, remove),
+    item: versionedUpdate(store.tables.entities, keys.user(e, user.user_id), before.version, set, remove),
     counters,
   };
 }
@@ -124,14 +145,25 @@ function orgAttributes(e: string, org: OrgItem): Record<string, unknown> {
   return { ...org, ...keys.lastActiveIndex(e, "O", org.last_active_at, org.org_id) };
 }
 
-function orgWrite(store: Store, e: string, before: OrgItem | undefined, after: OrgItem): EntityWrite | undefined {
+function orgWrite(
+  store: Store,
+  e: string,
+  batchId: string,
+  before: OrgItem | undefined,
+  after: OrgItem,
+): EntityWrite | undefined {
   const counters = bucketMoves(store, e, "orgs_created", before?.created_at, after.created_at);
   if (!before) {
     return {
       item: {
         Put: {
           TableName: store.tables.entities,
-          Item: { ...keys.org(e, after.org_id), ...orgAttributes(e, after), version: 1 },
+          Item: {
+            ...keys.org(e, after.org_id),
+            ...orgAttributes(e, after),
+            ...preImage(batchId, undefined),
+            version: 1,
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
@@ -141,7 +173,13 @@ function orgWrite(store: Store, e: string, before: OrgItem | undefined, after: O
   const changed = changedAttributes(orgAttributes(e, before), orgAttributes(e, after));
   if (Object.keys(changed).length === 0) return undefined;
   return {
-    item: versionedUpdate(store.tables.entities, keys.org(e, after.org_id), before.version, changed, []),
+    item: versionedUpdate(
+      store.tables.entities,
+      keys.org(e, after.org_id),
+      before.version,
+      { ...changed, ...preImage(batchId, { ...before }) },
+      [],
+    ),
     counters,
   };
 }
@@ -172,13 +210,26 @@ function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
   return transactions;
 }
 
-export async function writeEntities(store: Store, e: string, loaded: BatchState, effects: BatchEffects): Promise<void> {
+/**
+ * Writes every changed user and org, each stamped with its pre-image under `batchId`; those that an earlier attempt
+ * of the batch already wrote (`loaded.written…`) are skipped: their write, and the counter moves in its
+ * transaction, landed once.
+ */
+export async function writeEntities(
+  store: Store,
+  e: string,
+  batchId: string,
+  { state: loaded, writtenUsers, writtenOrgs }: LoadedState,
+  effects: BatchEffects,
+): Promise<void> {
   const writes: (EntityWrite | undefined)[] = [];
   for (const [userId, state] of effects.state.users) {
-    if (state.user) writes.push(userWrite(store, e, loaded.users.get(userId), state));
+    if (state.user && !writtenUsers.has(userId)) {
+      writes.push(userWrite(store, e, batchId, loaded.users.get(userId), state));
+    }
   }
   for (const [orgId, org] of effects.state.orgs) {
-    if (org) writes.push(orgWrite(store, e, loaded.orgs.get(orgId), org));
+    if (org && !writtenOrgs.has(orgId)) writes.push(orgWrite(store, e, batchId, loaded.orgs.get(orgId), org));
   }
   // Sequential: the transactions share counter items, and concurrent transactions on one item conflict.
   for (const TransactItems of packEntityWrites(writes.filter((w): w is EntityWrite => w !== undefined))) {

@@ -13,5 +13,5 @@ export async function signupQueryParameters(
 ): Promise<{ user_signup_query_parameters: Record<string, string> }> {
   const user = await getCurrentUser(store, environmentId, userId);
   if (!user) throw new HttpError(404, { error: "not_found" });
-  return { user_signup_query_parameters: user.signup_query_parameters ?? {} };
+  return { user_signup_query_parameters: JSON.parse(user.signup_query_parameters_json ?? "{}") };
 }

@@ -9,8 +9,12 @@ export interface UserItem {
   email: string | null;
   first_name: string | null;
   last_name: string | null;
-  profile: Record<string, unknown>;
-  signup_query_parameters: Record<string, string>;
+  /**
+   * `profile` and `signup_query_parameters` as JSON text: any key a client sends (`__proto__`, `constructor`) and
+   * any nesting the validation allows are stored and returned exactly as sent (a DynamoDB map can do neither).
+   */
+  profile_json: string;
+  signup_query_parameters_json: string;
   created_at: number;
   last_modified: number;
   /** Earliest and latest activity (user.active events and sign-up). */
@@ -19,10 +23,11 @@ export interface UserItem {
   /** Set once the user is deleted: it then leaves every list of current users. */
   deleted_at?: number;
   /**
-   * Its current memberships by org id, on the item itself so that ingestion loads a batch's users and their orgs
-   * with one BatchGet per 100 users.
+   * Its current memberships, sorted by org id, on the item itself so that ingestion loads a batch's users and their
+   * orgs with one BatchGet per 100 users. A list, not a map keyed by org id: an org id may be any string
+   * (`constructor`, `__proto__`), which a map key can't carry through the SDK's marshalling.
    */
-  orgs?: Record<string, UserMembershipItem>;
+  orgs?: UserMembershipItem[];
   /** Optimistic-lock counter of the ingestion's versioned writes. */
   version: number;
 }

@@ -26,7 +26,8 @@
  * | users / orgs by latest activity (usage stats,    | entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
  * |   churn; every org of a tenant for the refresh)  |                         |                                                            |                                   |
  * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
- * | `event_id` already accepted?                     | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
+ * | `event_id` claimed? (its batch, its instant)      | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
+ * | ingestion batch pending or completed             | entities                | pk `E#{E}#BATCH#{batch}` sk `BATCH`                         | BatchGet, conditional Update      |
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#{cadence}#{bucket}` sk `{id}`        | Query ∝ ids returned              |
@@ -56,6 +57,10 @@
  *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`).
  *  - *Index consistency.* GSIs are eventually consistent: listings may trail a write by a moment; ingestion's
  *    state reads go to the base table with ConsistentRead.
+ *  - *Exactly once.* An `event_id` is claimed (with its resolved instant and its batch) before any effect is
+ *    written, and counts once its batch is completed by one conditional write after all its effects; every user /
+ *    org write carries its pre-image (`prev_batch`, `prev_state`), so a retry of a pending batch recomputes its
+ *    effects from the state before it. lib/ingest/claims.ts and lib/ingest/ingest.ts tell the whole protocol.
  *  - *Snapshots.* Rows are written under a fresh `reportId`, then the `REPORT#current` pointer is switched with one
  *    conditional write; readers always follow the pointer, so a half-written snapshot is never visible. Rows of old
  *    snapshots expire through `expires_at` (TTL).
@@ -109,6 +114,7 @@ export const keys = {
   orgMemberPrefix: "MEMBER#",
 
   eventMarker: (e: string, eventId: string) => ({ pk: `${env(e)}#EV#${eventId}`, sk: "EV" }),
+  ingestBatch: (e: string, batchId: string) => ({ pk: `${env(e)}#BATCH#${batchId}`, sk: "BATCH" }),
   userCount: (e: string) => ({ pk: env(e), sk: "COUNT#users" }),
   currentReport: (e: string) => ({ pk: env(e), sk: "REPORT#current" }),
 

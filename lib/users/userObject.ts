@@ -16,7 +16,7 @@ export function toUserObject(user: UserItem): UserObject {
   return {
     _id: user.user_id,
     username: user.username ?? null,
-    profile: user.profile ?? {},
+    profile: JSON.parse(user.profile_json ?? "{}"),
     _createdOn: new Date(user.created_at).toISOString(),
     _lastModifiedOn: new Date(user.last_modified ?? user.created_at).toISOString(),
     email: user.email ?? null,

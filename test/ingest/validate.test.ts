@@ -76,7 +76,29 @@ describe("validateEvents", () => {
     [{ type: "user.active", user_id: "" }, "user_id"],
     [{ type: "user.active", user_id: 7 }, "user_id"],
     [{ type: "user.active", user_id: "u", occurred_at: "soon" }, "occurred_at"],
-    [{ type: "user.active", user_id: "u", event_id: "x".repeat(129) }, "event_id"],
+    [{ type: "user.active", user_id: "u", event_id: "x".repeat(257) }, "event_id"],
+    [{ type: "user.active", user_id: "u", event_id: "é".repeat(129) }, "event_id"],
+    [{ type: "user.active", user_id: "u", event_id: "a\u0000b" }, "event_id"],
+    [{ type: "user.active", user_id: "a".repeat(2100) }, "user_id"],
+    [{ type: "user.active", user_id: "é".repeat(129) }, "user_id"],
+    [{ type: "user.active", user_id: "a\u007fb" }, "user_id"],
+    [{ type: "user.active", user_id: "a\ud800" }, "user_id"],
+    [{ type: "org.created", org_id: "o".repeat(257), name: "O" }, "org_id"],
+    [{ type: "org.created", org_id: "o", name: "bad \udc00" }, "name"],
+    [{ type: "user.created", user_id: "u", profile: nested(11) }, "profile"],
+    [{ type: "user.created", user_id: "u", profile: ownProto(nested(33)) }, "profile"],
+    [{ type: "user.created", user_id: "u", profile: { big: "x".repeat(32 * 1024) } }, "profile"],
+    [{ type: "user.created", user_id: "u", profile: { "\ud800": 1 } }, "profile"],
+    [{ type: "user.created", user_id: "u", signup_query_parameters: manyParameters(51) }, "signup_query_parameters"],
+    [
+      { type: "user.created", user_id: "u", signup_query_parameters: { a: "x".repeat(1025) } },
+      "signup_query_parameters",
+    ],
+    [
+      { type: "user.created", user_id: "u", signup_query_parameters: { ["k".repeat(257)]: "v" } },
+      "signup_query_parameters",
+    ],
+    [{ type: "user.created", user_id: "u", signup_query_parameters: ownProto(1) }, "signup_query_parameters"],
     [{ type: "user.active", user_id: "u", event_id: 5 }, "event_id"],
     [{ type: "user.created", user_id: "u", profile: "p" }, "profile"],
     [{ type: "user.created", user_id: "u", signup_query_parameters: { a: 1 } }, "signup_query_parameters.a"],
@@ -95,11 +117,45 @@ describe("validateEvents", () => {
     expect(errors.every((e) => typeof e.message === "string" && e.message.length > 0)).toBe(true);
   });
 
+  it("accepts every limit exactly, and keeps keys that are special in JavaScript as sent", () => {
+    const raw = JSON.parse(
+      JSON.stringify({
+        type: "user.created",
+        user_id: "é".repeat(128),
+        event_id: "x".repeat(256),
+        profile: { deep: nested(9), pad: "p".repeat(32 * 1024 - 200) },
+        signup_query_parameters: { ...manyParameters(49), ["k".repeat(256)]: "v".repeat(1024) },
+      }).replace('"deep"', '"__proto__":{"constructor":1},"deep"'),
+    );
+    const result = validateEvents([raw], NOW);
+    expect(result.ok).toBe(true);
+    const event = result.ok ? (result.events[0] as { profile: object; signup_query_parameters: object }) : undefined;
+    expect(Object.keys(event?.profile ?? {})).toEqual(["__proto__", "deep", "pad"]);
+    expect(JSON.stringify(event?.profile)).toContain('"__proto__":{"constructor":1}');
+    expect(Object.keys(event?.signup_query_parameters ?? {})).toHaveLength(50);
+  });
+
   it("reports every bad event of the batch, not only the first", () => {
     const errors = errorsOf([{ type: "user.active" }, { type: "user.active", user_id: "u" }, { type: "x" }]);
     expect(errors.map((e) => e.index)).toEqual([0, 2]);
   });
 });
+
+/** `{"a": {"a": … {}}}`, `levels` objects deep. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 1; i < levels; i++) value = { a: value };
+  return value;
+}
+
+/** An object whose own key is `__proto__`, as JSON.parse makes it from a request body (a literal can't). */
+function ownProto(value: unknown): Record<string, unknown> {
+  return JSON.parse(`{"__proto__": ${JSON.stringify(value)}}`);
+}
+
+function manyParameters(n: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, "v"]));
+}
 
 describe("request body", () => {
   const status = (body: string | null) => {

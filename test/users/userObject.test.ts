@@ -8,8 +8,8 @@ const base: UserItem = {
   email: null,
   first_name: null,
   last_name: null,
-  profile: {},
-  signup_query_parameters: {},
+  profile_json: "{}",
+  signup_query_parameters_json: "{}",
   created_at: Date.UTC(2024, 0, 2, 3, 4, 5, 6),
   last_modified: Date.UTC(2024, 1, 2, 3, 4, 5, 6),
   first_active_at: 0,
@@ -32,7 +32,14 @@ describe("toUserObject", () => {
   });
 
   it("keeps known fields and the profile as sent", () => {
-    const user = { ...base, username: "ann", email: "a@x", first_name: "Ann", last_name: "Lee", profile: { a: [1] } };
+    const user = {
+      ...base,
+      username: "ann",
+      email: "a@x",
+      first_name: "Ann",
+      last_name: "Lee",
+      profile_json: '{"a":[1]}',
+    };
     expect(toUserObject(user)).toMatchObject({
       username: "ann",
       email: "a@x",
@@ -40,5 +47,11 @@ describe("toUserObject", () => {
       last_name: "Lee",
       profile: { a: [1] },
     });
+  });
+
+  it("returns keys that are special in JavaScript as ordinary keys", () => {
+    const profile = toUserObject({ ...base, profile_json: '{"__proto__":{"x":1},"constructor":2}' }).profile;
+    expect(Object.keys(profile)).toEqual(["__proto__", "constructor"]);
+    expect(JSON.stringify(profile)).toBe('{"__proto__":{"x":1},"constructor":2}');
   });
 });
