@@ -1,0 +1,189 @@
+import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createEnvironment } from "../../lib/auth/credentials.js";
+import { type IngestResult, ingestEvents } from "../../lib/ingest/ingest.js";
+import { REPORTS } from "../../lib/reports/definitions.js";
+import { readReportPage } from "../../lib/reports/read.js";
+import { refreshEnvironment } from "../../lib/reports/refresh.js";
+import type { Store } from "../../lib/storage/client.js";
+import { interceptedStore } from "../helpers/intercept.js";
+import { testStore } from "../helpers/store.js";
+
+/**
+ * Exactly once under every failure: a batch that touches every event type is delivered with the Nth storage call
+ * failing, for EVERY N of a clean delivery and for three kinds of failure, then sent again until it is answered;
+ * every table's content and every report must equal those of one clean delivery.
+ *
+ *  - `throttle`: the call is refused as throttled (nothing applied);
+ *  - `error`: the call fails with an error that is not retryable (nothing applied);
+ *  - `crash`: the call is applied, then the process "dies" before it sees the answer (a thrown error between this
+ *    write and the next one: a Lambda timeout or crash anywhere between two phases).
+ */
+
+// Relative to the real clock: environments get a snapshot when created, and a refresh must come after it.
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 3_600_000;
+const daysBefore = (days: number) => new Date(T0 - days * 86_400_000).toISOString();
+/** Events without `occurred_at` resolve to the instant of the attempt that first claims them. */
+const FIRST_ATTEMPT = T0;
+const RETRY = T0 + 60_000;
+const REFRESH_AT = T0 + 3 * 3_600_000;
+
+const setup = [
+  { type: "user.created", user_id: "inv", occurred_at: daysBefore(20), email: "inv@x.io" },
+  { type: "user.created", user_id: "gone", occurred_at: daysBefore(20) },
+  { type: "org.created", org_id: "o1", name: "O", occurred_at: daysBefore(20) },
+  { type: "org.member_added", org_id: "o1", user_id: "gone", occurred_at: daysBefore(19) },
+];
+
+/** Every event type, ids that are special in JavaScript, and events without `occurred_at`. */
+const batch = [
+  { type: "user.invited", user_id: "inv", invitee_email: "a@b.c", org_id: "o1", event_id: "e1" },
+  { type: "org.member_added", org_id: "o1", user_id: "inv", event_id: "e2" },
+  {
+    type: "user.created",
+    user_id: "c2",
+    profile: { constructor: 1, nested: { __proto__: "kept" } },
+    signup_query_parameters: { constructor: "x", utm_source: "ad" },
+    event_id: "e3",
+  },
+  { type: "user.active", user_id: "inv", event_id: "e4" },
+  { type: "org.created", org_id: "constructor", name: "C", occurred_at: daysBefore(1), event_id: "e5" },
+  { type: "org.member_added", org_id: "constructor", user_id: "c2", role: "admin", event_id: "e6" },
+  { type: "org.member_added", org_id: "__proto__", user_id: "c2", event_id: "e7" },
+  { type: "user.updated", user_id: "c2", first_name: "Cy", event_id: "e8" },
+  { type: "org.updated", org_id: "o1", name: "O renamed", event_id: "e9" },
+  { type: "org.member_removed", org_id: "__proto__", user_id: "c2", event_id: "e10" },
+  { type: "user.active", user_id: "c2", occurred_at: daysBefore(0.9), event_id: "e11" },
+  { type: "user.deleted", user_id: "gone", event_id: "e12" },
+  { type: "user.active", user_id: "gone", event_id: "e13" },
+  { type: "user.created", user_id: "early", occurred_at: daysBefore(2), event_id: "e14" },
+  { type: "user.created", user_id: "inv", occurred_at: daysBefore(40), event_id: "e15" },
+  { type: "user.active", user_id: "inv", event_id: "e4" }, // a repeat inside the batch: a duplicate
+];
+/** As a client sends it: JSON, so `__proto__` is an ordinary key. */
+const batchBody = () => JSON.parse(JSON.stringify(batch).replace('"nested":{}', '"nested":{"__proto__":"kept"}'));
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/**
+ * Every item of an environment in the three tables, comparable across environments: the environment id and drawn
+ * ids (batch ids) replaced, the instant a batch completed dropped, the environment's own record left out.
+ */
+async function tableContents(store: Store, environmentId: string): Promise<string[]> {
+  const items: string[] = [];
+  for (const table of Object.values(store.tables)) {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      // A test reading its own tables whole: Scan is fine here (never on a request path).
+      const page = await store.doc.send(
+        new ScanCommand({
+          TableName: table,
+          ExclusiveStartKey,
+          ConsistentRead: true,
+          FilterExpression: "begins_with(pk, :e)",
+          ExpressionAttributeValues: { ":e": `E#${environmentId}` },
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = String(item.pk);
+        if (!pk.startsWith(`E#${environmentId}`)) continue;
+        if (pk === `E#${environmentId}` && (item.sk === "ENV" || String(item.sk).startsWith("REPORT#"))) continue;
+        const { completed_at, ...rest } = item;
+        items.push(
+          `${table.replace(/^[^-]+-/, "")} ${JSON.stringify(rest).replaceAll(environmentId, "ENV").replace(UUID, "UUID")}`,
+        );
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+  return items.sort();
+}
+
+/** Every report × interval of a refresh at REFRESH_AT, first 1,000 rows. */
+async function reports(store: Store, environmentId: string) {
+  await refreshEnvironment(store, environmentId, REFRESH_AT);
+  const pages: Record<string, unknown> = {};
+  for (const { name, intervals } of REPORTS) {
+    for (const interval of intervals) {
+      pages[`${name} ${interval}`] = await readReportPage(store, environmentId, name, interval, 0, 1000);
+    }
+  }
+  // Snapshot ids are drawn per refresh: `{report_time}-{random}`.
+  return JSON.parse(JSON.stringify(pages).replace(/\b\d+-[0-9a-f]{8}\b/g, "SNAPSHOT"));
+}
+
+async function environmentWithSetup(store: Store, name: string): Promise<string> {
+  const { environment_id } = await createEnvironment(store, name);
+  await ingestEvents(store, environment_id, setup, T0 - 86_400_000);
+  return environment_id;
+}
+
+type FaultKind = "throttle" | "error" | "crash";
+
+const faultOf = (kind: FaultKind, send: () => Promise<unknown>): Promise<unknown> => {
+  if (kind === "throttle") {
+    return Promise.reject(new ProvisionedThroughputExceededException({ message: "Rate exceeded", $metadata: {} }));
+  }
+  if (kind === "error") return Promise.reject(new Error("injected: storage error"));
+  return send().then(() => Promise.reject(new Error("injected: crash after the write")));
+};
+
+/** A store whose `nth` command (1-based) fails as `kind`, counting every command in `calls`. */
+function faultyStore(store: Store, nth: number, kind: FaultKind | undefined, calls: { n: number }) {
+  return interceptedStore(store, (_command, send) => (++calls.n === nth && kind ? faultOf(kind, send) : send()));
+}
+
+const clean: Record<string, { tables: string[]; reports: Record<string, unknown> }> = {};
+let callsOfCleanDelivery = 0;
+
+beforeAll(async () => {
+  const store = await testStore();
+  for (const [label, now] of [
+    ["first", FIRST_ATTEMPT],
+    ["retry", RETRY],
+  ] as const) {
+    const e = await environmentWithSetup(store, `clean-${label}`);
+    const calls = { n: 0 };
+    const result = await ingestEvents(faultyStore(store, 0, undefined, calls), e, batchBody(), now);
+    expect(result).toEqual({ accepted: batch.length - 1, duplicates: 1 });
+    if (label === "first") callsOfCleanDelivery = calls.n;
+    clean[label] = { tables: await tableContents(store, e), reports: await reports(store, e) };
+  }
+}, 120_000);
+
+// The three kinds run side by side, each on tables of its own.
+describe.concurrent("a batch delivered with its Nth storage call failing, then sent again", () => {
+  it("the clean deliveries differ where an instant was resolved; the batch makes a few dozen storage calls", () => {
+    expect(callsOfCleanDelivery).toBeGreaterThan(10);
+    expect(clean.first?.tables).not.toEqual(clean.retry?.tables);
+  });
+
+  for (const kind of ["throttle", "error", "crash"] as const) {
+    it(`counts every event once, at the instant it was first claimed, for every N (${kind})`, async () => {
+      const store = await testStore();
+      let answeredDespiteFault = 0;
+      for (let nth = 1; nth <= callsOfCleanDelivery; nth++) {
+        const e = await environmentWithSetup(store, `${kind}-${nth}`);
+        let first: IngestResult | undefined;
+        try {
+          first = await ingestEvents(faultyStore(store, nth, kind, { n: 0 }), e, batchBody(), FIRST_ATTEMPT);
+          answeredDespiteFault += 1; // the code retried the failed call itself
+        } catch {}
+        const claimedOnFirstAttempt = (await tableContents(store, e)).some((item) => item.includes('"event_id":"e1"'));
+        const results: IngestResult[] = first ? [first] : [];
+        // The client sends the batch again until it is answered (here: once, there is no fault left).
+        results.push(await ingestEvents(store, e, batchBody(), RETRY));
+        const expected = clean[claimedOnFirstAttempt ? "first" : "retry"];
+        const tables = await tableContents(store, e);
+        expect({ nth, tables }).toEqual({ nth, tables: expected?.tables });
+        expect({ nth, reports: await reports(store, e) }).toEqual({ nth, reports: expected?.reports });
+        const last = results.at(-1) as IngestResult;
+        expect(last.accepted + last.duplicates).toBe(batch.length);
+        // Sending it once more changes nothing and counts nothing.
+        expect(await ingestEvents(store, e, batchBody(), RETRY + 1)).toEqual({ accepted: 0, duplicates: batch.length });
+      }
+      expect(answeredDespiteFault).toBeLessThan(callsOfCleanDelivery);
+    }, 300_000);
+  }
+});
