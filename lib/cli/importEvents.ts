@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { requireEnvironment } from "../auth/credentials.js";
 import { ingestEvents } from "../ingest/ingest.js";
 import { validateEvents } from "../ingest/validate.js";
 import type { Store } from "../storage/client.js";
 import { CliError } from "./errors.js";
-import { readLines } from "./lines.js";
+import { type Line, readLines } from "./lines.js";
 
 export const IMPORT_BATCH_SIZE = 1000;
 /** Invalid lines reported in full; the rest are only counted, so a wholly wrong file gives a readable error. */
@@ -45,14 +46,10 @@ interface Batch {
 const emptyBatch = (): Batch => ({ events: [], lineNumbers: [], badJson: [] });
 
 /** Non-blank lines parsed as JSON, grouped in batches of `batchSize` events. */
-async function* batchesOf(
-  path: string,
-  batchSize: number,
-  onBytes: (bytesRead: number) => void,
-): AsyncGenerator<Batch> {
+async function* batchesOf(path: string, batchSize: number, onLine: (line: Line) => void): AsyncGenerator<Batch> {
   let batch = emptyBatch();
   for await (const line of readLines(path)) {
-    onBytes(line.bytesRead);
+    onLine(line);
     if (line.text.trim() === "") continue;
     try {
       batch.events.push(JSON.parse(line.text));
@@ -67,6 +64,19 @@ async function* batchesOf(
     }
   }
   if (batch.events.length > 0 || batch.badJson.length > 0) yield batch;
+}
+
+/**
+ * An import is resumable: run again after a kill (or any failure), it counts each line once. Lines with an
+ * `event_id` are deduplicated by it; a line without one gets `import:{digest of the file}:{line number}`, so the
+ * same file imported again is all duplicates, as a file with ids would be (CONTRACT §1, README).
+ */
+function withImportIds(batch: Batch, fileDigest: string): unknown[] {
+  return batch.events.map((event, i) =>
+    typeof event === "object" && event !== null && !("event_id" in event)
+      ? { ...event, event_id: `import:${fileDigest}:${batch.lineNumbers[i]}` }
+      : event,
+  );
 }
 
 /** The first problem of each invalid line of a batch, in line order. */
@@ -84,8 +94,8 @@ function batchErrors(batch: Batch, now: number): LineError[] {
 
 /**
  * `import --environment ID FILE` (CONTRACT §1): pass 1 validates every line with the ingestion's own validation
- * and writes nothing if any line is bad; pass 2 ingests in batches, as the events route would. Re-importing a file
- * whose events carry `event_id`s counts them as duplicates.
+ * and writes nothing if any line is bad; pass 2 ingests in batches, as the events route would. Resumable: see
+ * withImportIds.
  */
 export async function importEvents(
   store: Store,
@@ -102,23 +112,30 @@ export async function importEvents(
   } catch {
     throw new CliError(`cannot read file: ${path}`);
   }
-  const progress = (phase: ImportPhase) => (bytes: number) => options.onProgress?.(phase, bytes, totalBytes);
+  const progress = (phase: ImportPhase) => (line: Line) => options.onProgress?.(phase, line.bytesRead, totalBytes);
 
   const reported: string[] = [];
   let invalidLines = 0;
-  for await (const batch of batchesOf(path, batchSize, progress("validating"))) {
+  const digest = createHash("sha256");
+  const validating = progress("validating");
+  const readForValidation = (line: Line) => {
+    digest.update(`${line.text}\n`);
+    validating(line);
+  };
+  for await (const batch of batchesOf(path, batchSize, readForValidation)) {
     for (const error of batchErrors(batch, now)) {
       invalidLines += 1;
       if (reported.length < MAX_REPORTED_ERRORS) reported.push(`line ${error.line}: ${error.message}`);
     }
   }
   if (invalidLines > 0) throw new ImportValidationError(reported, invalidLines);
+  const fileDigest = digest.digest("hex").slice(0, 32);
 
   const total = { accepted: 0, duplicates: 0 };
   for await (const batch of batchesOf(path, batchSize, progress("importing"))) {
     const [changed] = batch.badJson;
     if (changed) throw new CliError(`line ${changed.line}: the file changed during the import`);
-    const result = await ingestEvents(store, environmentId, batch.events, now);
+    const result = await ingestEvents(store, environmentId, withImportIds(batch, fileDigest), now);
     total.accepted += result.accepted;
     total.duplicates += result.duplicates;
   }

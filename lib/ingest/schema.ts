@@ -18,6 +18,7 @@ const text = (max: number) =>
 const id = z.string({ error: "must be a string" }).check(
   z.maxLength(MAX_ID_BYTES, { error: `must be at most ${MAX_ID_BYTES} bytes (UTF-8)` }),
   z.superRefine((value, ctx) => {
+    if (value.length > MAX_ID_BYTES) return; // reported by maxLength above
     const problem = idProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
   }),
