@@ -1,4 +1,4 @@
-import { invalidRequest } from "../insights/auth.js";
+import { invalidRequest } from "../http/invalidRequest.js";
 import { parseIso8601 } from "../iso8601.js";
 import type { ActivityMetric, Cadence } from "../storage/tableDesign.js";
 import { DAY_MS, dayOf, dayStart } from "../time.js";

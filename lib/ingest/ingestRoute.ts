@@ -1,5 +1,6 @@
+// The alias keeps this move to the import line; the call can take the new name with the next change here.
+import { authorizeApiKey as authorizeInsights } from "../auth/apiKey.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
-import { authorizeInsights } from "../insights/auth.js";
 import type { Store } from "../storage/client.js";
 import { ingestEvents } from "./ingest.js";
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH } from "./schema.js";

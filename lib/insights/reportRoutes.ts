@@ -1,9 +1,10 @@
+import { authorizeApiKey } from "../auth/apiKey.js";
+import { invalidRequest } from "../http/invalidRequest.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
 import { json } from "../http/types.js";
 import { REPORTS, type ReportDefinition } from "../reports/definitions.js";
 import { readReportPage } from "../reports/read.js";
 import { storeFromEnv } from "../storage/client.js";
-import { authorizeInsights, invalidRequest } from "./auth.js";
 
 /**
  * The 8 report routes (CONTRACT §6): validate `report_interval`, `page_size`, `page_number`, then serve one page
@@ -38,7 +39,7 @@ function reportRoute(definition: ReportDefinition) {
   const rowsKey = definition.subject === "user" ? "user_reports" : "org_reports";
   return async (request: HttpRequest): Promise<HttpResponse> => {
     const store = storeFromEnv();
-    const environmentId = await authorizeInsights(store, request);
+    const environmentId = await authorizeApiKey(store, request, "read");
     const interval = reportInterval(definition, request.query.report_interval);
     const pageSize = integerParameter("page_size", request.query.page_size, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     const pageNumber = integerParameter("page_number", request.query.page_number, 0, 0, MAX_PAGE_NUMBER);
