@@ -1,3 +1,4 @@
+import { idProblem } from "../validation/ids.js";
 import { usersError } from "./errors.js";
 
 /** Query parameters of the users family (CONTRACT §0, §5); a bad one is a 400 naming it. */
@@ -32,8 +33,10 @@ export function parseListQuery(query: Record<string, string | undefined>): ListQ
   return { limit };
 }
 
+/** A cursor names a user, so it follows the id rule; the message does not echo an id that may be kilobytes long. */
 function requireId(name: string, value: string): string {
-  if (value === "") throw usersError(400, `Invalid ${name}: must be a user id`);
+  const problem = idProblem(value);
+  if (problem) throw usersError(400, `Invalid ${name}: must be a user id (${problem})`);
   return value;
 }
 

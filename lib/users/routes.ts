@@ -40,6 +40,7 @@ export async function getUserRoute(request: HttpRequest): Promise<HttpResponse> 
   const store = storeFromEnv();
   const environmentId = await authorizeUsersApi(store, request);
   const userId = request.pathParameters.userId;
+  // getCurrentUser answers an id that can't be stored (too long, control characters) as unknown: 404, not 500.
   const user = userId ? await getCurrentUser(store, environmentId, userId) : undefined;
   if (!user) throw usersError(404, "User not found");
   return json(200, { status: "ok", data: [toUserObject(user)] });

@@ -1,17 +1,21 @@
 /**
- * The one rule for ids that end up in a DynamoDB key (user, org and event ids, cursors): at most 256 UTF-8 bytes
- * and no control characters. DynamoDB allows 2,048 bytes for a partition key and 1,024 for a sort key; our keys
- * wrap an id in a prefix (`E#{env}#U#{id}`, `{ISO}#{id}` in an index), so 256 bytes leaves room for every wrapper.
- * Control characters are refused because they make ids unprintable in logs, CSVs and the admin CLI.
+ * The one rule for ids that end up in a DynamoDB key (user, org and event ids, cursors; CONTRACT §0 "Limits"):
+ * ingestion refuses an event whose id breaks it (lib/ingest/schema.ts), and every read route answers such an id
+ * with its family's 404 (400 for a cursor) without asking DynamoDB, which would refuse an over-long key and so turn
+ * the request into a 500.
+ *
+ * - **1 to 256 UTF-8 bytes.** DynamoDB allows 2,048 bytes for a partition key and 1,024 for a sort key; our keys wrap
+ *   an id in a prefix (`E#{env}#U#{id}`, `{ISO}#{id}` in an index), so 256 bytes leaves room for every wrapper.
+ *   Bytes, not characters: DynamoDB counts UTF-8 bytes, and 256 CJK characters are 768 of them.
+ * - **No control characters** (Unicode Cc: U+0000–U+001F, U+007F–U+009F): they make ids unprintable in logs, CSVs
+ *   and the admin CLI.
+ * - **Well-formed UTF-16** (no lone surrogate): it has no UTF-8 form, so DynamoDB would store U+FFFD instead of what
+ *   was sent, and two different ids would become one.
  */
 
 export const MAX_ID_BYTES = 256;
 
-const isControl = (code: number) => code < 0x20 || code === 0x7f;
-const hasControlCharacter = (text: string) => {
-  for (let i = 0; i < text.length; i++) if (isControl(text.charCodeAt(i))) return true;
-  return false;
-};
+const CONTROL_CHARACTER = /\p{Cc}/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A lone surrogate can't be encoded as UTF-8: DynamoDB would store U+FFFD instead of what was sent. */
@@ -22,12 +26,16 @@ export function isWellFormedText(text: string): boolean {
 /** Why `id` can't be stored as an id, or undefined when it can. */
 export function idProblem(id: string): string | undefined {
   if (id.length === 0) return "must not be empty";
-  if (Buffer.byteLength(id, "utf8") > MAX_ID_BYTES) return `must be at most ${MAX_ID_BYTES} bytes (UTF-8)`;
-  if (hasControlCharacter(id)) return "must not contain control characters";
+  // Length first, cheaply: every UTF-16 unit takes at least one UTF-8 byte, so a longer string cannot fit.
+  if (id.length > MAX_ID_BYTES || Buffer.byteLength(id, "utf8") > MAX_ID_BYTES) {
+    return `must be at most ${MAX_ID_BYTES} bytes (UTF-8)`;
+  }
+  if (CONTROL_CHARACTER.test(id)) return "must not contain control characters";
   if (!isWellFormedText(id)) return "must be valid Unicode";
   return undefined;
 }
 
-export function isStorableId(id: string): boolean {
-  return idProblem(id) === undefined;
+/** Whether `id` can be an id: what ingestion accepts, and so the only ids a read route can find. */
+export function isStorableId(id: string | undefined): id is string {
+  return id !== undefined && idProblem(id) === undefined;
 }
