@@ -68,15 +68,26 @@ export interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
-/** What API Gateway does with a path: which resource (and so which family's Lambda) receives it. */
+/** A percent-decoded path segment; undefined when it is malformed (`%zz`, a cut `%E2%82`, an encoded lone surrogate). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What API Gateway does with a path: which resource (and so which family's Lambda) receives it. A parameter that
+ * can't be percent-decoded names nothing, so the path falls to its family's catch-all: the family's 404.
+ */
 export function matchPath(path: string): RouteMatch | undefined {
   for (const { route, regexp, names } of compiled) {
     const found = regexp.exec(path);
     if (!found) continue;
-    const pathParameters: Record<string, string> = {};
-    names.forEach((name, i) => {
-      pathParameters[name] = decodeURIComponent(found[i + 1] as string);
-    });
+    const decoded = names.map((_, i) => decodeSegment(found[i + 1] as string));
+    if (decoded.some((value) => value === undefined)) break;
+    const pathParameters = Object.fromEntries(names.map((name, i) => [name, decoded[i] as string]));
     return { family: route.family, resource: route.resource, pathParameters };
   }
   const family = familyPrefixes.find(({ prefix }) => path.startsWith(`${prefix}/`));

@@ -8,6 +8,11 @@ export interface FamilyErrors {
   methodNotAllowed: unknown;
   internal: unknown;
   unavailable: unknown;
+  /** The answers of the edge (API Gateway, or the local server in its place) to requests no handler receives. */
+  badRequest: unknown;
+  requestTimeout: unknown;
+  payloadTooLarge: unknown;
+  headersTooLarge: unknown;
 }
 
 const insights: FamilyErrors = {
@@ -15,6 +20,11 @@ const insights: FamilyErrors = {
   methodNotAllowed: { error: "method_not_allowed" },
   internal: { error: "internal_error" },
   unavailable: { error: "retry" },
+  badRequest: { error: "bad_request" },
+  requestTimeout: { error: "request_timeout" },
+  // Ingestion's own 413 (CONTRACT §2); the other insights routes take no body, so they share it.
+  payloadTooLarge: { error: "payload_too_large" },
+  headersTooLarge: { error: "request_header_fields_too_large" },
 };
 
 export const familyErrors: Record<Family, FamilyErrors> = {
@@ -25,11 +35,22 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     methodNotAllowed: { success: false, error: "Method not allowed [method-not-allowed]" },
     internal: { success: false, error: "Internal server error [internal-error]" },
     unavailable: { success: false, error: "Service unavailable, retry [retry]" },
+    badRequest: { success: false, error: "Bad request [bad-request]" },
+    requestTimeout: { success: false, error: "Request timeout [request-timeout]" },
+    payloadTooLarge: { success: false, error: "Payload too large [payload-too-large]" },
+    headersTooLarge: { success: false, error: "Request header fields too large [header-fields-too-large]" },
   },
   users: {
     notFound: { status: "error", message: "Not found" },
     methodNotAllowed: { status: "error", message: "Method not allowed" },
     internal: { status: "error", message: "Internal server error" },
     unavailable: { status: "error", message: "Service unavailable, retry" },
+    badRequest: { status: "error", message: "Bad request" },
+    requestTimeout: { status: "error", message: "Request timeout" },
+    payloadTooLarge: { status: "error", message: "Payload too large" },
+    headersTooLarge: { status: "error", message: "Request header fields too large" },
   },
 };
+
+/** Paths outside every family (`/nothing/here`) get the plain `{"error": ...}` shape of the service's own API. */
+export const unroutedErrors: FamilyErrors = insights;

@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { handler as dashboard } from "../../functions/dashboard.js";
 import { handler as ingest } from "../../functions/ingest.js";
 import { handler as insights } from "../../functions/insights.js";
+import { logger } from "../../functions/shared/logger.js";
 import { handler as users } from "../../functions/users.js";
+import { familyErrors, unroutedErrors } from "../../lib/http/familyErrors.js";
 import { MAX_BODY_BYTES } from "../../lib/ingest/schema.js";
 import { type Family, matchPath } from "../../lib/routes.js";
 import { toApiGatewayEvent } from "./apiGatewayEvent.js";
+import { edgeAnswer, rawJsonResponse } from "./clientError.js";
 
 /**
  * The local stand-in for API Gateway: each request goes to the family Lambda handler API Gateway would invoke,
@@ -42,7 +45,16 @@ function lambdaContext(family: Family, requestId: string): Context {
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+/**
+ * The log line of a response the local server gives itself (the handlers log their own): its `x-request-id` must be
+ * findable in the log like every other (CONTRACT §8). Same logger and fields as functions/shared/httpHandler.ts.
+ */
+function logEdgeResponse(requestId: string, method: string | undefined, path: string | undefined, status: number) {
+  logger.info("request", { request_id: requestId, method, path, status, answered_by: "local-server" });
+}
+
+function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  logEdgeResponse(requestId, req.method, req.url, status);
   res.writeHead(status, { "content-type": JSON_TYPE, "x-request-id": requestId });
   res.end(JSON.stringify(body));
 }
@@ -65,14 +77,14 @@ function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const requestId = randomUUID();
+async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
   const receivedAt = Date.now();
   const url = req.url ?? "/";
   const match = matchPath(url.split("?")[0] as string);
   const body = await readBody(req);
-  if (body === "too large") return sendJson(res, 413, { error: "payload_too_large" }, requestId);
-  if (!match) return sendJson(res, 404, { error: "not_found" }, requestId);
+  const errors = match ? familyErrors[match.family] : unroutedErrors;
+  if (body === "too large") return sendJson(req, res, 413, errors.payloadTooLarge, requestId);
+  if (!match) return sendJson(req, res, 404, errors.notFound, requestId);
   const event = toApiGatewayEvent(
     {
       method: req.method ?? "GET",
@@ -95,15 +107,34 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
 }
 
+/**
+ * Requests Node's parser refuses never reach `handle`: answered here in the family's JSON format with an
+ * `x-request-id` that is logged (see clientError.ts). A connection reset or a socket already gone gets nothing.
+ */
+function answerClientError(error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const requestId = randomUUID();
+  const answer = edgeAnswer(error.code, error.rawPacket);
+  logEdgeResponse(requestId, answer.method, answer.path, answer.status);
+  socket.end(rawJsonResponse(answer.status, answer.body, requestId));
+}
+
 export function createLocalServer(): Server {
-  return createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+  const server = createServer((req, res) => {
+    const requestId = randomUUID();
+    handle(req, res, requestId).catch((error: unknown) => {
       // The handlers answer their own errors; this is only reached if the adapter itself fails.
-      console.error("local server error:", error);
-      if (!res.headersSent) sendJson(res, 500, { error: "internal_error" }, randomUUID());
+      logger.error("local server error", { request_id: requestId, error: error as Error });
+      const errors = familyErrors[matchPath((req.url ?? "/").split("?")[0] as string)?.family ?? "insights"];
+      if (!res.headersSent) sendJson(req, res, 500, errors.internal, requestId);
       else res.end();
     });
   });
+  server.on("clientError", answerClientError);
+  return server;
 }
 
 export interface RunningServer {

@@ -71,4 +71,16 @@ describe("request → API Gateway proxy event", () => {
     expect(event.resource).toBe("/api/backend/v1/{proxy+}");
     expect(event.pathParameters).toEqual({ proxy: "nope/deeper" });
   });
+
+  it("sends a path parameter that can't be percent-decoded to the family's catch-all (its 404), not a throw", () => {
+    for (const [path, family, resource] of [
+      ["/api/v2/users/%zz", "users", "/api/v2/{proxy+}"],
+      ["/api/v2/users/%E2%82", "users", "/api/v2/{proxy+}"],
+      ["/api/backend/v1/user/%ED%A0%80/signup_query_parameters", "insights", "/api/backend/v1/{proxy+}"],
+      ["/api/backend/v1/chart_metric/%", "insights", "/api/backend/v1/{proxy+}"],
+    ] as const) {
+      expect(matchPath(path), path).toMatchObject({ family, resource });
+    }
+    expect(matchPath("/api/v2/users/%C3%A9")).toMatchObject({ family: "users", pathParameters: { userId: "é" } });
+  });
 });
