@@ -9,7 +9,6 @@ import type { BuildOptions } from "esbuild";
  * cannot collide with them (esbuild does not read the banner).
  */
 export const lambdaBundle = {
-  target: "node20",
   platform: "node",
   format: "esm",
   minify: true,
@@ -28,16 +27,26 @@ export const lambdaBundle = {
     "const __dirname = __bannerDirname(__filename);",
 } as const;
 
+/**
+ * esbuild's target for a Lambda runtime (`nodejs24.x` → `node24`): the bundle keeps every syntax that runtime has
+ * rather than lowering it for an older Node. The source itself stays runnable on local Node 20+ (tsx, tests).
+ */
+export function esbuildTarget(runtime: string): string {
+  const major = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+  if (!major) throw new Error(`not a Node.js Lambda runtime: ${runtime}`);
+  return `node${major}`;
+}
+
 /** The Lambda handler file name NodejsFunction writes for ESM output. */
 export const BUNDLE_FILE = "index.mjs";
 
-/** esbuild options for one entry, identical to what NodejsFunction runs (see functions.ts). */
-export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+/** esbuild options for one entry, identical to what NodejsFunction runs for `runtime` (see functions.ts). */
+export function esbuildOptions(entry: string, outfile: string, runtime: string): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
     bundle: true,
-    target: lambdaBundle.target,
+    target: esbuildTarget(runtime),
     platform: lambdaBundle.platform,
     format: lambdaBundle.format,
     minify: lambdaBundle.minify,

@@ -16,7 +16,7 @@ export interface InfraConfig {
   apiThrottleBurst: number;
   /** Where alarm notifications go, if anywhere (an SNS e-mail subscription). */
   alarmEmail: string | undefined;
-  /** Lambda runtime of every function (default nodejs20.x, the project's runtime; see DEPLOY.md). */
+  /** Lambda runtime of every function (default nodejs24.x; see DEPLOY.md); the bundles are built for it. */
   lambdaRuntime: string;
   /** Whether data must survive the stack (everything but `dev`). */
   retainData: boolean;
@@ -27,11 +27,15 @@ export const DEFAULTS = {
   refreshRate: 60,
   apiThrottleRate: 100,
   apiThrottleBurst: 200,
-  lambdaRuntime: "nodejs20.x",
+  lambdaRuntime: "nodejs24.x",
 } as const;
 
-/** Node.js runtimes the bundles (esbuild target node20, ESM) run on. */
-export const SUPPORTED_RUNTIMES = ["nodejs20.x", "nodejs22.x", "nodejs24.x"];
+/**
+ * Node.js runtimes a function can be created and updated on (ESM bundles, esbuild target from the runtime: see
+ * infra/bundling.ts). nodejs20.x is gone: Lambda deprecated it on 2026-04-30 and stopped creating (2026-06-01) and
+ * updating (2026-07-01) functions on it, which cfn-lint reports as E2533 (test/infra/cfnLint.test.ts).
+ */
+export const SUPPORTED_RUNTIMES = ["nodejs22.x", "nodejs24.x"];
 
 /** Replaced by the stage in `tablePrefix` (a literal `${stage}`, not a JavaScript template). */
 const STAGE_PLACEHOLDER = ["$", "{stage}"].join("");

@@ -6,7 +6,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-n
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { Family } from "../lib/routes.js";
-import { type LambdaName, lambdaBundle, lambdaEntries } from "./bundling.js";
+import { esbuildTarget, type LambdaName, lambdaBundle, lambdaEntries } from "./bundling.js";
 import { PROJECT_ROOT } from "./paths.js";
 import { grantRead, grantReadWrite, type Tables } from "./tables.js";
 
@@ -66,7 +66,7 @@ export class ServiceFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        target: lambdaBundle.target,
+        target: esbuildTarget(props.runtime.name),
         format: OutputFormat.ESM,
         minify: lambdaBundle.minify,
         sourceMap: lambdaBundle.sourcemap,

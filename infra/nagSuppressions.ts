@@ -69,30 +69,18 @@ export function acknowledgeNagFindings({ api, tables, functions, runtime }: NagS
         "to the ones the grant names.",
     });
   }
-  // Node.js 20 is the project's runtime (package.json engines, esbuild target node20) and is what the tests
-  // run on. It is deprecated on Lambda (creation of new functions ends 2027-02-01): deploy with
-  // `-c lambdaRuntime=nodejs22.x|nodejs24.x` to move on. Newer runtimes are acknowledged too: cdk-nag's "latest"
-  // moves with every aws-cdk-lib release.
-  if (runtime === "nodejs20.x") {
-    for (const fn of functions) {
-      const resource = fn.node.defaultChild;
-      if (!resource) continue;
-      Validations.of(resource).acknowledge({
-        id: "CloudFormation-Validate::W2531",
-        reason:
-          "nodejs20.x is the project's declared runtime until the move to a newer one (context lambdaRuntime); " +
-          "Lambda still runs and updates it until 2027-03-03.",
-      });
-    }
-  }
+  // cdk-nag's L1 wants the newest runtime aws-cdk-lib knows, which moves with every aws-cdk-lib release. The default,
+  // nodejs24.x, is the newest Node.js runtime Lambda offers today; nodejs22.x stays selectable (context lambdaRuntime)
+  // while Lambda supports it, and cfn-lint (test/infra/cfnLint.test.ts) fails the build on a deprecated one.
   for (const fn of functions) {
     const resource = fn.node.defaultChild;
     if (!resource) continue;
     Validations.of(resource).acknowledge({
       id: "AwsSolutions-L1",
       reason:
-        `The runtime (${runtime}) is chosen per deployment with context lambdaRuntime (nodejs20.x default, the ` +
-        "project's engines and esbuild target); cdk-nag's latest-runtime rule moves with every aws-cdk-lib release.",
+        `The runtime (${runtime}) is chosen per deployment with context lambdaRuntime (nodejs24.x default, the ` +
+        "bundles' esbuild target follows it); cdk-nag's latest-runtime rule moves with every aws-cdk-lib release, " +
+        "and deprecated runtimes are caught by cfn-lint in the test suite instead.",
     });
   }
 }

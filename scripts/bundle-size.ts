@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { BUNDLE_FILE, esbuildOptions, type LambdaName, lambdaEntries } from "../infra/bundling.js";
+import { DEFAULTS } from "../infra/config.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
 
 const outDir = mkdtempSync(join(tmpdir(), "bundle-size-"));
@@ -15,7 +16,7 @@ try {
   const sizes = await Promise.all(
     names.map(async (name) => {
       const outfile = join(outDir, name, BUNDLE_FILE);
-      await build(esbuildOptions(join(PROJECT_ROOT, lambdaEntries[name]), outfile));
+      await build(esbuildOptions(join(PROJECT_ROOT, lambdaEntries[name]), outfile, DEFAULTS.lambdaRuntime));
       return { name, bytes: statSync(outfile).size };
     }),
   );

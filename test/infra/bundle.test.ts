@@ -6,7 +6,8 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE_FILE, esbuildOptions, type LambdaName, lambdaEntries } from "../../infra/bundling.js";
+import { BUNDLE_FILE, esbuildOptions, esbuildTarget, type LambdaName, lambdaEntries } from "../../infra/bundling.js";
+import { DEFAULTS } from "../../infra/config.js";
 import { PROJECT_ROOT } from "../../infra/paths.js";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { type Family, familyPrefixes } from "../../lib/routes.js";
@@ -62,7 +63,7 @@ function proxyEvent(resource: string, path: string, httpMethod = "GET") {
 beforeAll(async () => {
   await Promise.all(
     (Object.keys(lambdaEntries) as LambdaName[]).map((name) =>
-      build(esbuildOptions(join(PROJECT_ROOT, lambdaEntries[name]), bundlePath(name))),
+      build(esbuildOptions(join(PROJECT_ROOT, lambdaEntries[name]), bundlePath(name), DEFAULTS.lambdaRuntime)),
     ),
   );
 }, 120_000);
@@ -70,6 +71,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe("Lambda bundles (the infra/bundling.ts options)", () => {
+  it("target the Node.js of the Lambda runtime (node24 by default), and load on this machine's Node 20+", () => {
+    expect(esbuildTarget(DEFAULTS.lambdaRuntime)).toBe("node24");
+    expect(esbuildTarget("nodejs22.x")).toBe("node22");
+    expect(() => esbuildTarget("python3.12")).toThrow(/not a Node.js Lambda runtime/);
+    expect(esbuildOptions("in.ts", "out.mjs", "nodejs24.x").target).toBe("node24");
+    // The bundles below were built for node24 and are loaded by the Node running the tests.
+    expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(20);
+  });
+
   it("are self-contained ESM files exporting handler", async () => {
     for (const name of Object.keys(lambdaEntries) as LambdaName[]) {
       expect(statSync(bundlePath(name)).size).toBeGreaterThan(0);

@@ -49,7 +49,6 @@ describe("cdk-nag AwsSolutions", () => {
         "AwsSolutions-IAM4",
         "AwsSolutions-IAM5",
         "AwsSolutions-L1",
-        "CloudFormation-Validate::W2531",
       ].sort(),
     );
     // Wildcard and managed-policy findings are acknowledged one finding at a time, never the whole rule.

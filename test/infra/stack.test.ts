@@ -26,7 +26,7 @@ const VARIANT = {
   refreshRate: "15",
   apiThrottleRate: "25",
   apiThrottleBurst: 50,
-  lambdaRuntime: "nodejs24.x",
+  lambdaRuntime: "nodejs22.x",
 };
 
 type Synth = ReturnType<typeof synth>;
@@ -248,12 +248,12 @@ describe("tables", () => {
 });
 
 describe("functions", () => {
-  it("are Node 20 on ARM, ESM bundles with source maps, told the table names", () => {
+  it("are Node 24 on ARM, ESM bundles with source maps, told the table names", () => {
     const functions = resourcesOfType(dev.template, "AWS::Lambda::Function");
     expect(functions.map(([id]) => id).sort()).toEqual(Object.values(fnIds).sort());
     for (const [id, fn] of functions) {
       const props = fn.Properties ?? {};
-      expect(props.Runtime, id).toBe("nodejs20.x");
+      expect(props.Runtime, id).toBe("nodejs24.x");
       expect(props.Architectures, id).toEqual(["arm64"]);
       expect(props.Handler, id).toBe("index.handler");
       expect(props.Environment.Variables).toMatchObject({
@@ -267,10 +267,14 @@ describe("functions", () => {
     }
   });
 
-  it("switch runtime with context lambdaRuntime, and reject an unknown one", () => {
+  it("switch runtime with context lambdaRuntime, and reject an unknown or a deprecated one", () => {
     const runtimes = resourcesOfType(variant.template, "AWS::Lambda::Function").map(([, f]) => f.Properties?.Runtime);
-    expect(new Set(runtimes)).toEqual(new Set(["nodejs24.x"]));
+    expect(new Set(runtimes)).toEqual(new Set(["nodejs22.x"]));
     expect(() => synth({ lambdaRuntime: "python3.12" })).toThrow(/lambdaRuntime/);
+    // Lambda no longer creates or updates nodejs20.x functions (cfn-lint E2533).
+    expect(() => synth({ lambdaRuntime: "nodejs20.x" })).toThrow(
+      /"lambdaRuntime" must be one of nodejs22\.x, nodejs24\.x, got "nodejs20\.x"/,
+    );
   });
 });
 
