@@ -3,6 +3,7 @@ import { Runtime, RuntimeFamily } from "aws-cdk-lib/aws-lambda";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { Api } from "./api.js";
+import { suppressCfnLintFindings } from "./cfnLintSuppressions.js";
 import type { InfraConfig } from "./config.js";
 import { HttpFunctions } from "./functions.js";
 import { Monitoring } from "./monitoring.js";
@@ -70,11 +71,8 @@ export class EngagementInsightsStack extends Stack {
     output("RefreshDeadLetterQueueUrl", this.refresh.deadLetterQueue.queueUrl, "Failed refresh jobs");
     output("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
 
-    acknowledgeNagFindings({
-      api: this.api,
-      tables: this.tables,
-      functions: [...Object.values(this.http.byFamily), this.refresh.dispatcher, this.refresh.worker],
-      runtime: config.lambdaRuntime,
-    });
+    const functions = [...Object.values(this.http.byFamily), this.refresh.dispatcher, this.refresh.worker];
+    acknowledgeNagFindings({ api: this.api, tables: this.tables, functions, runtime: config.lambdaRuntime });
+    suppressCfnLintFindings(functions);
   }
 }

@@ -10,8 +10,9 @@ const cdkJson = JSON.parse(readFileSync(`${PROJECT_ROOT}/cdk.json`, "utf8")) as 
  * Synthesizes the stack as `cdk synth` would (cdk.json context plus overrides), but without bundling (NodejsFunction
  * then uses a placeholder asset) and without CloudFormation's default-rules validation, which `cdk synth` runs.
  */
-export function synth(context: Record<string, unknown> = {}) {
+export function synth(context: Record<string, unknown> = {}, options: { outdir?: string } = {}) {
   const app = new App({
+    outdir: options.outdir,
     context: {
       ...cdkJson.context,
       "aws:cdk:bundling-stacks": [],
