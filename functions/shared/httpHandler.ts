@@ -18,7 +18,8 @@ function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"] | null): Reco
 export function toHttpRequest(event: APIGatewayProxyEvent, requestId: string): HttpRequest {
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
   return {
-    method: event.httpMethod.toUpperCase(),
+    // As sent: HTTP methods are case-sensitive, so `Get` is not GET but a wrong method (405), as at the local edge.
+    method: event.httpMethod,
     path: event.path,
     headers: lowerCaseHeaders(event.headers),
     query: { ...(event.queryStringParameters ?? {}) },

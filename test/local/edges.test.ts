@@ -1,8 +1,10 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { logger } from "../../functions/shared/logger.js";
+import { handler as usersHandler } from "../../functions/users.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
+import { invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
 
 /**
@@ -137,6 +139,13 @@ describe("requests Node's HTTP parser refuses", () => {
       const response = await send(request(line));
       expect([response.status, response.body], line).toEqual([405, body]);
       expectEdgeShape(response, line);
+    }
+  });
+
+  it("a wrong-case method reaching a family's Lambda (API Gateway's ANY) is its 405 too, not the route", async () => {
+    for (const method of ["Get", "get", "gET"]) {
+      const response = await invoke(usersHandler, { method, path: "/api/v2/users", headers: { authorization: "x" } });
+      expect([response.status, response.body], method).toEqual([405, USERS.methodNotAllowed]);
     }
   });
 
