@@ -1,10 +1,9 @@
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { logger } from "../../functions/shared/logger.js";
 import { handler as usersHandler } from "../../functions/users.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
 import { invoke } from "../helpers/apiEvent.js";
+import { isLogged, type RawResponse, rawRequest, recordLogs, sendRaw } from "../helpers/rawHttp.js";
 import { testStore } from "../helpers/store.js";
 
 /**
@@ -16,19 +15,14 @@ import { testStore } from "../helpers/store.js";
 let server: RunningServer;
 let usersAuth: string;
 let apiKeyAuth: string;
-const logged: string[] = [];
+let logged: string[];
 
 beforeAll(async () => {
   const store = await testStore();
   const { environment_id, api_key } = await createEnvironment(store, "edges");
   usersAuth = `Authorization: Bearer ${api_key}\r\nenvironment-id: ${environment_id}\r\n`;
   apiKeyAuth = `Authorization: Bearer ${api_key}\r\n`;
-  // Every log call, whatever its level (the tests run the logger silent): the request ids must be among them.
-  for (const level of ["debug", "info", "warn", "error"] as const) {
-    vi.spyOn(logger, level).mockImplementation((...args: unknown[]) => {
-      logged.push(JSON.stringify(args));
-    });
-  }
+  logged = recordLogs();
   server = await startLocalServer(0);
 });
 afterAll(async () => {
@@ -36,67 +30,15 @@ afterAll(async () => {
   vi.restoreAllMocks();
 });
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-/** The body of a `Transfer-Encoding: chunked` response. */
-function dechunk(text: string): string {
-  let out = "";
-  let at = 0;
-  for (;;) {
-    const end = text.indexOf("\r\n", at);
-    const size = Number.parseInt(text.slice(at, end), 16);
-    if (!(size > 0)) return out;
-    out += text.slice(end + 2, end + 2 + size);
-    at = end + 2 + size + 2;
-  }
-}
-
-/** Sends `request` as bytes on a fresh connection and reads the response until the server closes it. */
-function send(request: string | Buffer): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(server.port, "127.0.0.1", () => socket.write(request));
-    socket.on("data", (chunk) => chunks.push(chunk));
-    socket.on("error", reject);
-    socket.on("close", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      const split = text.indexOf("\r\n\r\n");
-      if (split === -1) return reject(new Error(`no HTTP response: ${JSON.stringify(text)}`));
-      const [statusLine, ...headerLines] = text.slice(0, split).split("\r\n");
-      const headers = Object.fromEntries(
-        headerLines.map((line) => [
-          line.slice(0, line.indexOf(":")).toLowerCase(),
-          line.slice(line.indexOf(":") + 1).trim(),
-        ]),
-      );
-      const rawBody =
-        headers["transfer-encoding"] === "chunked" ? dechunk(text.slice(split + 4)) : text.slice(split + 4);
-      let body: unknown;
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = { notJson: rawBody };
-      }
-      resolve({ status: Number(statusLine?.split(" ")[1]), headers, body });
-    });
-  });
-}
-
-const request = (line: string, headers = "") => `${line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n${headers}\r\n`;
+const send = (request: string | Buffer) => sendRaw(server.port, request);
+const request = (line: string, headers = "") => rawRequest(line, headers);
 
 /** A response as API Gateway's edge gives it: JSON, an x-request-id, and that id in the log. */
 function expectEdgeShape(response: RawResponse, what: string) {
   expect(response.headers["content-type"], what).toBe("application/json; charset=utf-8");
   const requestId = response.headers["x-request-id"];
   expect(requestId, what).toMatch(/^[0-9a-f-]{36}$/);
-  expect(
-    logged.some((line) => line.includes(`"request_id":"${requestId}"`)),
-    `${what}: x-request-id in the log`,
-  ).toBe(true);
+  expect(isLogged(logged, requestId), `${what}: x-request-id in the log`).toBe(true);
 }
 
 const USERS = {
