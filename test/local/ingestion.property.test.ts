@@ -1,29 +1,26 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEnvironment, createUserToken } from "../../lib/auth/credentials.js";
-import { type Family, familyPrefixes } from "../../lib/routes.js";
+import { createEnvironment } from "../../lib/auth/credentials.js";
 import type { Store } from "../../lib/storage/client.js";
 import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
 import { testStore } from "../helpers/store.js";
 
 /**
- * A hostile client against the local HTTP server (the same handlers as deployed): generated ingestion bodies and
- * generated paths and queries for every family. Whatever is sent: no status ≥ 500 but `503 {"error": "retry"}`,
- * every body JSON in its family's format with an `x-request-id`, and a rejected request changes no stored item.
+ * A hostile ingestion client against the local HTTP server (the same handler as deployed): generated event batches
+ * with special keys, over-long and multi-byte ids, deep and large objects, any instant. Whatever is sent: no status
+ * ≥ 500 but `503 {"error": "retry"}`, a JSON body in the ingestion's format with an `x-request-id`, and a rejected
+ * request changes no stored item. (Paths, methods and raw requests of every family: edges.property.test.ts.)
  */
 
 let store: Store;
 let server: RunningServer;
-let environmentId: string;
 let apiKey: string;
-let dashboardUser: { user_id: string; auth_token: string };
 
 beforeAll(async () => {
   store = await testStore();
   server = await startLocalServer(0);
-  ({ environment_id: environmentId, api_key: apiKey } = await createEnvironment(store, "hostile"));
-  dashboardUser = await createUserToken(store, environmentId, "dash");
+  ({ api_key: apiKey } = await createEnvironment(store, "hostile"));
 });
 afterAll(async () => {
   await server?.close();
@@ -43,21 +40,6 @@ async function storedItems(): Promise<string[]> {
   return items.sort();
 }
 
-/** The family a request reaches: by the path the client actually sends (fetch resolves `..` segments). */
-const familyOf = (path: string): Family => {
-  const sent = new URL(path, "http://x").pathname;
-  return familyPrefixes.find(({ prefix }) => sent.startsWith(`${prefix}/`))?.family ?? "insights";
-};
-
-/** The family's error shape (CONTRACT §2, §4–§6, §8). */
-function isFamilyError(family: Family, body: unknown): boolean {
-  const b = body as Record<string, unknown>;
-  if (typeof b !== "object" || b === null) return false;
-  if (family === "users") return b.status === "error" && typeof b.message === "string";
-  if (family === "dashboard") return b.success === false && typeof b.error === "string";
-  return typeof b.error === "string";
-}
-
 async function checkResponse(path: string, response: Response) {
   const text = await response.text();
   expect(response.headers.get("x-request-id"), `${response.status} ${path}`).toBeTruthy();
@@ -69,7 +51,7 @@ async function checkResponse(path: string, response: Response) {
     `${response.status} ${path}: ${text.slice(0, 200)}`,
   ).not.toThrow();
   if (response.status >= 500) expect([path, response.status, body]).toEqual([path, 503, { error: "retry" }]);
-  if (response.status >= 400) expect(isFamilyError(familyOf(path), body), `${path} ${text}`).toBe(true);
+  if (response.status >= 400) expect(typeof (body as { error?: unknown }).error, `${path} ${text}`).toBe("string");
 }
 
 // Strings a hostile client likes: special JavaScript keys, long and multi-byte ids, control characters, stray `%`.
@@ -137,7 +119,7 @@ const bodyArb = fc.oneof(
   fc.string({ maxLength: 40 }),
 );
 
-describe("hostile requests through the local server", () => {
+describe("hostile ingestion through the local server", () => {
   it("ingestion: no 5xx but retry, the family's format, nothing stored by a rejected request", async () => {
     let stored = await storedItems();
     await fc.assert(
@@ -155,73 +137,5 @@ describe("hostile requests through the local server", () => {
       }),
       { numRuns: 150 },
     );
-  }, 300_000);
-
-  const segment = nastyString.map((s) => s.replaceAll("/", "").replaceAll("?", "").replaceAll("#", ""));
-  const pathArb = fc
-    .tuple(
-      fc.constantFrom(...familyPrefixes.map((f) => f.prefix), "/api", "", "/api/v2/users/../../x"),
-      fc.array(
-        fc.oneof(
-          fc.constantFrom("users", "active-users", "new-users", "user_report", "org_report", "chart_metric", "user"),
-          fc.constantFrom("champion", "churn", "growth", "signups", "active_users", "signup_query_parameters"),
-          segment,
-        ),
-        { maxLength: 4 },
-      ),
-      fc.array(
-        fc.tuple(
-          fc.constantFrom(
-            "limit",
-            "after",
-            "before",
-            "days",
-            "start",
-            "end",
-            "report_interval",
-            "page_size",
-            "page_number",
-            "cadence",
-            "start_date",
-            "end_date",
-          ),
-          segment,
-        ),
-        { maxLength: 3 },
-      ),
-    )
-    .map(([prefix, parts, query]) => {
-      const q = query.map(([k, v]) => `${k}=${v}`).join("&");
-      return `${prefix}/${parts.join("/")}${q ? `?${q}` : ""}`;
-    });
-
-  it("reads: no 5xx but retry, and the family's format, whatever the path and query", async () => {
-    const before = await storedItems();
-    await fc.assert(
-      fc.asyncProperty(pathArb, fc.constantFrom("GET", "POST", "DELETE", "PUT"), async (path, method) => {
-        const response = await fetch(`${server.url}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${apiKey}`,
-            "environment-id": environmentId,
-            "x-user-id": dashboardUser.user_id,
-            "x-auth-token": dashboardUser.auth_token,
-          },
-        });
-        await checkResponse(path, response);
-      }),
-      {
-        numRuns: 250,
-        // Issue 9's reproductions, always tried first.
-        examples: [
-          [`/api/v2/users/${"a".repeat(2100)}`, "GET"],
-          [`/api/v2/users?limit=5&after=${"a".repeat(2100)}`, "GET"],
-          [`/api/backend/v1/user/${"a".repeat(2100)}/signup_query_parameters`, "GET"],
-          ["/api/v2/users/%zz", "GET"],
-          ["/api/backend/v1/user/%E0%A4%A/signup_query_parameters", "GET"],
-        ],
-      },
-    );
-    expect(await storedItems()).toEqual(before);
   }, 300_000);
 });
