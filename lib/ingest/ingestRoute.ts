@@ -1,5 +1,5 @@
 // The alias keeps this move to the import line; the call can take the new name with the next change here.
-import { authorizeApiKey as authorizeInsights } from "../auth/apiKey.js";
+import { authorizeApiKey } from "../auth/apiKey.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { ingestEvents } from "./ingest.js";
@@ -31,7 +31,7 @@ export function parseEventsBody(body: string | null): unknown[] {
 
 /** `POST /api/backend/v1/events`: API key with `ingest`, then all-or-nothing ingestion. */
 export async function ingestRoute(store: Store, request: HttpRequest): Promise<HttpResponse> {
-  const environmentId = await authorizeInsights(store, request, "ingest");
+  const environmentId = await authorizeApiKey(store, request, "ingest");
   const events = parseEventsBody(request.body);
   return json(200, await ingestEvents(store, environmentId, events));
 }

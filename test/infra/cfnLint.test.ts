@@ -78,7 +78,7 @@ beforeAll(async () => {
   prod = templateOf({ stage: "prod", lambdaRuntime: "nodejs22.x", alarmEmail: "ops@example.com" }, "prod");
   writeBrokenTemplate();
   findings = await lint(dev, prod, broken);
-}, 180_000);
+}, 600_000); // two syntheses and a cfn-lint run: ~20 s of CPU, minutes on a loaded machine
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe.skipIf(skip)("cfn-lint on the synthesized stack", () => {

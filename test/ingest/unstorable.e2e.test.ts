@@ -62,7 +62,8 @@ describe("the batch that answered 500 three times and counted three times", () =
       '{"user_signup_query_parameters":{"__proto__":"x","constructor":"y"}}',
     );
 
-    await refreshEnvironment(store, environmentId, Date.now());
+    // A second on: the invite (no occurred_at) is stamped now, and T is rounded down to the second.
+    await refreshEnvironment(store, environmentId, Date.now() + 1000);
     const page = { report_interval: "30", page_size: "10", page_number: "0" };
     const inviters = await get(insights, "/api/backend/v1/user_report/top_inviter", page);
     expect(
