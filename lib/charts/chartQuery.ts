@@ -1,28 +1,22 @@
 import { invalidRequest } from "../http/invalidRequest.js";
-import { parseIso8601 } from "../iso8601.js";
-import type { ActivityMetric, Cadence } from "../storage/tableDesign.js";
+import { parseParams } from "../http/params.js";
+import type { Cadence } from "../storage/tableDesign.js";
 import { DAY_MS, dayOf, dayStart } from "../time.js";
 import { type Bucket, bucketCount, listBuckets, MAX_BUCKETS } from "./buckets.js";
+import { CHART_CADENCES, type ChartCadence, type ChartMetric, chartPathSchema, chartQuerySchema } from "./schemas.js";
+
+export {
+  CHART_CADENCES,
+  CHART_METRICS,
+  CHART_TYPES,
+  type ChartCadence,
+  type ChartMetric,
+  utcDayOf,
+} from "./schemas.js";
+
+const badRequest = (issue: { message: string }) => invalidRequest(issue.message);
 
 /** The query of a chart request (CONTRACT §6), validated: which counters to read and the buckets to answer. */
-
-export const CHART_METRICS = [
-  "signups",
-  "orgs_created",
-  "active_users",
-  "active_orgs",
-] as const satisfies readonly ActivityMetric[];
-export type ChartMetric = (typeof CHART_METRICS)[number];
-
-export const CHART_TYPES: Record<ChartMetric, string> = {
-  signups: "Signups",
-  orgs_created: "OrgsCreated",
-  active_users: "ActiveUsers",
-  active_orgs: "ActiveOrgs",
-};
-
-export const CHART_CADENCES = ["Daily", "Weekly", "Monthly"] as const;
-export type ChartCadence = (typeof CHART_CADENCES)[number];
 
 export const STORAGE_CADENCE: Record<ChartCadence, Cadence> = { Daily: "day", Weekly: "week", Monthly: "month" };
 
@@ -36,38 +30,12 @@ export interface ChartQuery {
 }
 
 export function parseChartMetric(value: string | undefined): ChartMetric {
-  const metric = CHART_METRICS.find((m) => m === value);
-  if (!metric) throw invalidRequest(`chartMetric must be one of ${CHART_METRICS.join(", ")}`);
-  return metric;
+  return parseParams(chartPathSchema, { chartMetric: value }, badRequest).chartMetric;
 }
 
 /** `Daily` when absent; any letter case. */
 export function parseCadence(value: string | undefined): ChartCadence {
-  if (value === undefined) return "Daily";
-  const cadence = CHART_CADENCES.find((c) => c.toLowerCase() === value.toLowerCase());
-  if (!cadence) throw invalidRequest(`cadence must be one of ${CHART_CADENCES.join(", ")} (any letter case)`);
-  return cadence;
-}
-
-/** Nothing can be stored before 1970 (ingestion refuses such instants), so earlier dates are refused too. */
-const EARLIEST_DAY = "1970-01-01";
-
-/** The UTC day (`YYYY-MM-DD`) of a `YYYY-MM-DD` date or an ISO 8601 instant; undefined when it is neither. */
-export function utcDayOf(value: string): string | undefined {
-  const ms = parseIso8601(value);
-  if (ms === undefined) return undefined;
-  // An offset can move the UTC day outside the 4-digit years the answer's dates are written in.
-  const utcDay = dayOf(ms);
-  return /^\d{4}-/.test(utcDay) && utcDay >= EARLIEST_DAY ? utcDay : undefined;
-}
-
-function parseDay(name: string, value: string): string {
-  const day = utcDayOf(value);
-  if (day === undefined)
-    throw invalidRequest(
-      `${name} must be a date YYYY-MM-DD or an ISO 8601 instant (UTC day from 1970-01-01 to 9999-12-31)`,
-    );
-  return day;
+  return parseParams(chartQuerySchema, { cadence: value }, badRequest).cadence ?? "Daily";
 }
 
 /** The chart request's query; `nowMs` (the request time) sets the default period, ending today (UTC). */
@@ -77,9 +45,10 @@ export function parseChartQuery(
   nowMs: number,
 ): ChartQuery {
   const metric = parseChartMetric(chartMetric);
-  const cadence = parseCadence(query.cadence);
-  const start = query.start_date === undefined ? undefined : parseDay("start_date", query.start_date);
-  const end = query.end_date === undefined ? dayOf(nowMs) : parseDay("end_date", query.end_date);
+  const parsed = parseParams(chartQuerySchema, query, badRequest);
+  const cadence = parsed.cadence ?? "Daily";
+  const start = parsed.start_date;
+  const end = parsed.end_date ?? dayOf(nowMs);
   const from = start ?? dayOf(dayStart(end) - DEFAULT_PERIOD_DAYS * DAY_MS);
   if (from > end) throw invalidRequest(`start_date (${from}) must not be after end_date (${end})`);
   const count = bucketCount(from, end, STORAGE_CADENCE[cadence]);
