@@ -64,6 +64,7 @@ export const lambdaEntries = {
   dashboard: "functions/dashboard.ts",
   users: "functions/users.ts",
   insights: "functions/insights.ts",
+  docs: "functions/docs.ts",
   refreshDispatcher: "functions/refreshDispatcher.ts",
   refreshWorker: "functions/refreshWorker.ts",
 } as const;

@@ -5,6 +5,7 @@ import { Architecture, type Runtime } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { SCALAR_BUNDLE_FILE, scalarBundlePath as scalarBundleSource } from "../lib/openapi/docsRoutes.js";
 import type { Family } from "../lib/routes.js";
 import { esbuildTarget, type LambdaName, lambdaBundle, lambdaEntries } from "./bundling.js";
 import { PROJECT_ROOT } from "./paths.js";
@@ -25,6 +26,8 @@ export interface ServiceFunctionProps {
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
   environment?: Record<string, string>;
+  /** Files copied next to the bundle (absolute source → file name), e.g. a browser script the handler serves. */
+  assets?: Record<string, string>;
 }
 
 /**
@@ -74,6 +77,14 @@ export class ServiceFunction extends NodejsFunction {
         externalModules: [...lambdaBundle.external],
         banner: lambdaBundle.banner,
         logLevel: LogLevel.WARNING,
+        ...(props.assets && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_input: string, output: string) =>
+              Object.entries(props.assets ?? {}).map(([source, name]) => `cp "${source}" "${join(output, name)}"`),
+          },
+        }),
       },
     });
   }
@@ -96,8 +107,9 @@ export class HttpFunctions extends Construct {
   constructor(scope: Construct, id: string, props: HttpFunctionsProps) {
     super(scope, id);
     const { tables } = props;
-    const make = (name: Family, memorySize: number, description: string) =>
+    const make = (name: Family, memorySize: number, description: string, assets?: Record<string, string>) =>
       new ServiceFunction(this, name, {
+        assets,
         name,
         tables,
         runtime: props.runtime,
@@ -127,6 +139,11 @@ export class HttpFunctions extends Construct {
     grantRead(tables.activity, insights);
     grantRead(tables.reports, insights);
 
-    this.byFamily = { ingest, dashboard, users, insights };
+    // Discovery reads no table: the document is built from the schemas, Scalar's bundle is copied next to it.
+    const docs = make("docs", 256, "GET /openapi.json and /docs (CONTRACT §9)", {
+      [scalarBundleSource()]: SCALAR_BUNDLE_FILE,
+    });
+
+    this.byFamily = { ingest, dashboard, users, insights, docs };
   }
 }

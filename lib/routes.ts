@@ -1,10 +1,10 @@
 /**
- * Every documented route (CONTRACT §2, §4–§6), grouped by the family that serves it: one Lambda per family.
+ * Every documented route (CONTRACT §2, §4–§6, §9), grouped by the family that serves it: one Lambda per family.
  * The CDK stack creates an API Gateway method per entry, the local server matches requests against the same list,
  * and each family handler dispatches on the `resource` template, exactly as API Gateway hands it over.
  */
 
-export type Family = "ingest" | "dashboard" | "users" | "insights";
+export type Family = "ingest" | "dashboard" | "users" | "insights" | "docs";
 
 export interface Route {
   family: Family;
@@ -33,6 +33,10 @@ export const routes: Route[] = [
   ].map((report) => ({ family: "insights" as const, method: "GET" as const, resource: `/api/backend/v1/${report}` })),
   { family: "insights", method: "GET", resource: "/api/backend/v1/chart_metric/{chartMetric}" },
   { family: "insights", method: "GET", resource: "/api/backend/v1/chart_metrics/{chartMetric}" },
+  // Discovery (CONTRACT §9): the OpenAPI document and its interactive reference, no credentials needed.
+  { family: "docs", method: "GET", resource: "/openapi.json" },
+  { family: "docs", method: "GET", resource: "/docs" },
+  { family: "docs", method: "GET", resource: "/docs/api-reference.js" },
 ];
 
 /**

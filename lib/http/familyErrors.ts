@@ -30,6 +30,7 @@ const insights: FamilyErrors = {
 export const familyErrors: Record<Family, FamilyErrors> = {
   ingest: insights,
   insights,
+  docs: insights,
   dashboard: {
     notFound: { success: false, error: "Not found [not-found]" },
     methodNotAllowed: { success: false, error: "Method not allowed [method-not-allowed]" },

@@ -36,7 +36,13 @@ export function queryInteger({
     .regex(pattern, { error: message })
     .transform(Number)
     .refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: message })
-    .meta({ override: { type: "integer", minimum: min, maximum: max } });
+    .meta({
+      // Documented as the integer it is: the digits-only pattern is how a query string spells one.
+      override: ({ jsonSchema }) => {
+        delete jsonSchema.pattern;
+        Object.assign(jsonSchema, { type: "integer", minimum: min, maximum: max });
+      },
+    });
 }
 
 /**

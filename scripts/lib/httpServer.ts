@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { handler as dashboard } from "../../functions/dashboard.js";
+import { handler as docs } from "../../functions/docs.js";
 import { handler as ingest } from "../../functions/ingest.js";
 import { handler as insights } from "../../functions/insights.js";
 import { logger } from "../../functions/shared/logger.js";
@@ -20,7 +21,7 @@ import { edgeAnswer, rawJsonResponse } from "./clientError.js";
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const handlers: Record<Family, LambdaHandler> = { ingest, dashboard, users, insights };
+const handlers: Record<Family, LambdaHandler> = { ingest, dashboard, users, insights, docs };
 
 // The local server stops reading past the contract's 1 MiB only to guard its memory: the ingest handler enforces the
 // limit itself, as it must behind API Gateway, which lets 10 MB through.

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { matchPath } from "../../lib/routes.js";
+import { assertConformsToOpenApi } from "./openapiConformance.js";
 
 /**
  * API Gateway REST proxy events as API Gateway builds them, for calling a family's Lambda handler directly:
@@ -68,13 +69,25 @@ export interface ApiResponse {
   raw: APIGatewayProxyResult;
 }
 
-/** Calls the handler with the event and parses the JSON body. */
+/**
+ * Calls the handler with the event and parses the JSON body, which must conform to the OpenAPI document: a status
+ * or field the document lacks fails the calling test.
+ */
 export async function invoke(handler: LambdaHandler, input: ApiEventInput): Promise<ApiResponse> {
-  const raw = await handler(apiEvent(input), lambdaContext());
-  return {
+  const event = apiEvent(input);
+  const raw = await handler(event, lambdaContext());
+  const response = {
     status: raw.statusCode,
     headers: Object.fromEntries(Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
     body: JSON.parse(raw.body),
     raw,
   };
+  assertConformsToOpenApi({
+    method: event.httpMethod,
+    resource: event.resource,
+    status: response.status,
+    contentType: response.headers["content-type"],
+    body: response.body,
+  });
+  return response;
 }

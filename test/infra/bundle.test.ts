@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -10,6 +10,7 @@ import { BUNDLE_FILE, esbuildOptions, esbuildTarget, type LambdaName, lambdaEntr
 import { DEFAULTS } from "../../infra/config.js";
 import { PROJECT_ROOT } from "../../infra/paths.js";
 import { familyErrors } from "../../lib/http/familyErrors.js";
+import { SCALAR_BUNDLE_FILE, scalarBundlePath } from "../../lib/openapi/docsRoutes.js";
 import { type Family, familyPrefixes } from "../../lib/routes.js";
 
 const run = promisify(execFile);
@@ -35,6 +36,7 @@ async function load(name: LambdaName, event?: unknown): Promise<{ exportsHandler
   `;
   const { stdout } = await run(process.execPath, ["--enable-source-maps", "--input-type=module", "-e", script], {
     cwd: outDir,
+    maxBuffer: 64 * 1024 * 1024,
     env: {
       PATH: process.env.PATH,
       AWS_REGION: "us-east-1",
@@ -105,5 +107,17 @@ describe("Lambda bundles (the infra/bundling.ts options)", () => {
     const { response } = await load("ingest", proxyEvent(resource, resource, "GET"));
     expect(response.statusCode).toBe(405);
     expect(JSON.parse(response.body)).toEqual(familyErrors.ingest.methodNotAllowed);
+  });
+});
+
+describe("the docs Lambda bundle", () => {
+  it("serves the document and, with Scalar's bundle copied next to it (the deploy's afterBundling), the script", async () => {
+    copyFileSync(scalarBundlePath(), join(outDir, "docs", SCALAR_BUNDLE_FILE));
+    const document = await load("docs", proxyEvent("/openapi.json", "/openapi.json"));
+    expect(document.response.statusCode).toBe(200);
+    expect(JSON.parse(document.response.body).openapi).toBe("3.1.0");
+    const script = await load("docs", proxyEvent("/docs/api-reference.js", "/docs/api-reference.js"));
+    expect(script.response.statusCode).toBe(200);
+    expect(script.response.body).toContain("createApiReference");
   });
 });

@@ -9,12 +9,13 @@ import {
 } from "../../lib/storage/tableDesign.js";
 import { type CfnResource, logicalIdByPath, resourcesOfType, synth } from "./synth.js";
 
-const FAMILIES: Family[] = ["ingest", "dashboard", "users", "insights"];
+const FAMILIES: Family[] = ["ingest", "dashboard", "users", "insights", "docs"];
 const FUNCTION_PATHS: Record<string, string> = {
   ingest: "/Http/ingest/Resource",
   dashboard: "/Http/dashboard/Resource",
   users: "/Http/users/Resource",
   insights: "/Http/insights/Resource",
+  docs: "/Http/docs/Resource",
   "refresh-dispatcher": "/Refresh/Dispatcher/Resource",
   "refresh-worker": "/Refresh/Worker/Resource",
 };
