@@ -7,7 +7,8 @@ process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    // The SDK tests run against the real local server on the same DynamoDB Local.
+    include: ["test/**/*.test.ts", "sdk/test/**/*.test.ts"],
     globalSetup: ["test/helpers/globalSetup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,0 +1,73 @@
+import { apiError, NetworkError } from "./errors.js";
+
+/** One HTTP exchange with the service: JSON in and out, a timeout, and typed errors for anything but 2xx. */
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface Transport {
+  apiUrl: string;
+  fetch: FetchLike;
+  timeout: number;
+}
+
+export interface RequestOptions {
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: string;
+  /** Aborts the request (e.g. on shutdown); the timeout aborts it too. */
+  signal?: AbortSignal;
+}
+
+export function urlOf(apiUrl: string, path: string, query: RequestOptions["query"] = {}): string {
+  const url = new URL(path.replace(/^\//, ""), apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`);
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
+  return url.toString();
+}
+
+export async function request<T>(transport: Transport, path: string, options: RequestOptions = {}): Promise<T> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, transport.timeout);
+  const onAbort = () => controller.abort();
+  options.signal?.addEventListener("abort", onAbort);
+  let response: Response;
+  let text: string;
+  try {
+    response = await transport.fetch(urlOf(transport.apiUrl, path, options.query), {
+      method: options.method ?? "GET",
+      headers: {
+        accept: "application/json",
+        ...(options.body ? { "content-type": "application/json" } : {}),
+        ...options.headers,
+      },
+      body: options.body,
+      signal: controller.signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    const message = timedOut
+      ? `no answer within ${transport.timeout} ms`
+      : `request failed: ${(error as Error).message}`;
+    throw new NetworkError(message, timedOut, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  let body: unknown = text;
+  try {
+    body = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    // Not JSON (e.g. a proxy's error page): kept as text in the error.
+  }
+  if (!response.ok) throw apiError(response.status, body, response.headers.get("x-request-id") ?? undefined);
+  return body as T;
+}
+
+/** How long to wait before retry `attempt` (0-based): full jitter under an exponential cap. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
+}

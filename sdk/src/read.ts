@@ -1,0 +1,253 @@
+import { EngagementInsightsError } from "./errors.js";
+import { type FetchLike, request, type Transport } from "./http.js";
+import type {
+  ActiveUsersByDay,
+  ActiveUsersCount,
+  Camelize,
+  ChartMetricData,
+  ListUsersPage,
+  NewUsersSummary,
+  OrgReport,
+  Path,
+  Query,
+  Schemas,
+  SignupQueryParams,
+  User,
+  UserReport,
+} from "./types.js";
+
+/**
+ * The read client: the insights API (CONTRACT §6) under PropelAuth's method names and enums, with camelCase
+ * results; the engagement dashboard (§4) and the users and usage-statistics API (§5). Each method is one request
+ * (`users.list` one per page); a non-2xx answer throws the typed error of its status (errors.ts).
+ *
+ * | methods | API | credentials |
+ * |---|---|---|
+ * | fetch…Report, fetchChartMetricData, fetchUserSignupQueryParams | §6 insights | apiKey (read) |
+ * | users.list / users.get / activeUsersCount | §5 users | apiKey (read) + environmentId |
+ * | activeUsers / newUsers | §4 dashboard | userId + authToken (a dashboard user token) |
+ */
+
+// The enums' values are the document's (the compiler checks them against the generated types).
+export const ChampionReportInterval = {
+  THIRTY_DAYS: "30",
+  SIXTY_DAYS: "60",
+  NINETY_DAYS: "90",
+} as const satisfies Record<string, Query<"userReportChampion">["report_interval"]>;
+export const TopInviterReportInterval = ChampionReportInterval;
+export const GrowthReportInterval = ChampionReportInterval;
+export const AttritionReportInterval = ChampionReportInterval;
+export const ReengagementReportInterval = { WEEKLY: "Weekly", MONTHLY: "Monthly" } as const satisfies Record<
+  string,
+  Query<"userReportReengagement">["report_interval"]
+>;
+export const ChurnReportInterval = {
+  SEVEN_DAYS: "7",
+  FOURTEEN_DAYS: "14",
+  THIRTY_DAYS: "30",
+} as const satisfies Record<string, Query<"userReportChurn">["report_interval"]>;
+export const ChartMetric = {
+  SIGNUPS: "signups",
+  ORGS_CREATED: "orgs_created",
+  ACTIVE_USERS: "active_users",
+  ACTIVE_ORGS: "active_orgs",
+} as const satisfies Record<string, Path<"chartMetric">["chartMetric"]>;
+export const ChartMetricCadence = {
+  DAILY: "Daily",
+  WEEKLY: "Weekly",
+  MONTHLY: "Monthly",
+} as const satisfies Record<string, NonNullable<Query<"chartMetric">["cadence"]>>;
+
+type ValueOf<T> = T[keyof T];
+export type ChampionReportInterval = ValueOf<typeof ChampionReportInterval>;
+export type TopInviterReportInterval = ChampionReportInterval;
+export type GrowthReportInterval = ChampionReportInterval;
+export type AttritionReportInterval = ChampionReportInterval;
+export type ReengagementReportInterval = ValueOf<typeof ReengagementReportInterval>;
+export type ChurnReportInterval = ValueOf<typeof ChurnReportInterval>;
+export type ChartMetric = ValueOf<typeof ChartMetric>;
+export type ChartMetricCadence = ValueOf<typeof ChartMetricCadence>;
+
+export interface ReportPage {
+  /** Rows per page (1–1000, default 10). */
+  pageSize?: number;
+  /** 0-based page (default 0). */
+  pageNumber?: number;
+}
+
+export interface ReadOptions {
+  apiUrl: string;
+  /** An API key with `read` (insights and users APIs). */
+  apiKey?: string;
+  /** The key's environment (users and usage-statistics API). */
+  environmentId?: string;
+  /** A dashboard user's id and token (engagement dashboard API). */
+  userId?: string;
+  authToken?: string;
+  /** Milliseconds one request may take (default 30,000). */
+  timeout?: number;
+  fetch?: FetchLike;
+}
+
+/** Keys of the service's JSON in camelCase (`first_name` → `firstName`), the customer's own data left as sent. */
+const OPAQUE = new Set(["profile", "user_signup_query_parameters"]);
+export function camelize<T>(value: T): Camelize<T> {
+  if (Array.isArray(value)) return value.map(camelize) as Camelize<T>;
+  if (value === null || typeof value !== "object") return value as Camelize<T>;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const camel = key.replace(/(?<=[^_])_([^_])/g, (_, c: string) => c.toUpperCase());
+    out[camel] = OPAQUE.has(key) ? inner : camelize(inner);
+  }
+  return out as Camelize<T>;
+}
+
+const day = (value: Date | string) => (value instanceof Date ? value.toISOString() : value);
+
+export class EngagementInsightsReader {
+  private readonly transport: Transport;
+
+  constructor(private readonly options: ReadOptions) {
+    this.transport = {
+      apiUrl: options.apiUrl,
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      timeout: options.timeout ?? 30_000,
+    };
+  }
+
+  private apiKeyHeaders(): Record<string, string> {
+    if (!this.options.apiKey) throw new EngagementInsightsError("this method needs apiKey");
+    return { authorization: `Bearer ${this.options.apiKey}` };
+  }
+
+  private get<T>(path: string, headers: Record<string, string>, query?: Record<string, string | number | undefined>) {
+    return request<T>(this.transport, path, { headers, query });
+  }
+
+  private async report<T>(path: string, interval: string, page: ReportPage = {}): Promise<Camelize<T>> {
+    return camelize(
+      await this.get<T>(`/api/backend/v1/${path}`, this.apiKeyHeaders(), {
+        report_interval: interval,
+        page_size: page.pageSize,
+        page_number: page.pageNumber,
+      }),
+    );
+  }
+
+  // ---- §6 user and org insights, PropelAuth's names --------------------------------------------------------------
+
+  fetchUserTopInviterReport(interval: TopInviterReportInterval, page?: ReportPage): Promise<UserReport> {
+    return this.report<Schemas["UserReport"]>("user_report/top_inviter", interval, page);
+  }
+  fetchUserChampionReport(interval: ChampionReportInterval, page?: ReportPage): Promise<UserReport> {
+    return this.report<Schemas["UserReport"]>("user_report/champion", interval, page);
+  }
+  fetchUserReengagementReport(interval: ReengagementReportInterval, page?: ReportPage): Promise<UserReport> {
+    return this.report<Schemas["UserReport"]>("user_report/reengagement", interval, page);
+  }
+  fetchUserChurnReport(interval: ChurnReportInterval, page?: ReportPage): Promise<UserReport> {
+    return this.report<Schemas["UserReport"]>("user_report/churn", interval, page);
+  }
+  fetchOrgReengagementReport(interval: ReengagementReportInterval, page?: ReportPage): Promise<OrgReport> {
+    return this.report<Schemas["OrgReport"]>("org_report/reengagement", interval, page);
+  }
+  fetchOrgChurnReport(interval: ChurnReportInterval, page?: ReportPage): Promise<OrgReport> {
+    return this.report<Schemas["OrgReport"]>("org_report/churn", interval, page);
+  }
+  fetchOrgGrowthReport(interval: GrowthReportInterval, page?: ReportPage): Promise<OrgReport> {
+    return this.report<Schemas["OrgReport"]>("org_report/growth", interval, page);
+  }
+  fetchOrgAttritionReport(interval: AttritionReportInterval, page?: ReportPage): Promise<OrgReport> {
+    return this.report<Schemas["OrgReport"]>("org_report/attrition", interval, page);
+  }
+
+  /** Buckets of `metric` from `startDate`'s to `endDate`'s (dates `YYYY-MM-DD`, ISO instants or Dates). */
+  async fetchChartMetricData(
+    metric: ChartMetric,
+    cadence?: ChartMetricCadence,
+    startDate?: Date | string,
+    endDate?: Date | string,
+  ): Promise<ChartMetricData> {
+    const body = await this.get<Schemas["ChartMetricData"]>(
+      `/api/backend/v1/chart_metric/${encodeURIComponent(metric)}`,
+      this.apiKeyHeaders(),
+      {
+        cadence,
+        start_date: startDate === undefined ? undefined : day(startDate),
+        end_date: endDate === undefined ? undefined : day(endDate),
+      },
+    );
+    return camelize(body);
+  }
+
+  async fetchUserSignupQueryParams(userId: string): Promise<SignupQueryParams> {
+    const path = `/api/backend/v1/user/${encodeURIComponent(userId)}/signup_query_parameters`;
+    return camelize(
+      await this.get<{ user_signup_query_parameters: Record<string, string> }>(path, this.apiKeyHeaders()),
+    );
+  }
+
+  // ---- §4 engagement dashboard -----------------------------------------------------------------------------------
+
+  private dashboardHeaders(): Record<string, string> {
+    const { userId, authToken } = this.options;
+    if (!userId || !authToken) throw new EngagementInsightsError("dashboard methods need userId and authToken");
+    return { "x-user-id": userId, "x-auth-token": authToken };
+  }
+
+  /** Active users per UTC day from `start`'s day through `end`'s, newest first. */
+  activeUsers(start: Date | string, end: Date | string): Promise<ActiveUsersByDay> {
+    return this.get<ActiveUsersByDay>("/api/v1/engagement-dashboard/users/active-users", this.dashboardHeaders(), {
+      start: day(start),
+      end: day(end),
+    });
+  }
+
+  /** Sign-ups per UTC day of the period, with the period's and yesterday's variation. */
+  newUsers(start: Date | string, end: Date | string): Promise<NewUsersSummary> {
+    return this.get<NewUsersSummary>("/api/v1/engagement-dashboard/users/new-users", this.dashboardHeaders(), {
+      start: day(start),
+      end: day(end),
+    });
+  }
+
+  // ---- §5 users and usage statistics -----------------------------------------------------------------------------
+
+  private usersHeaders(): Record<string, string> {
+    if (!this.options.environmentId) throw new EngagementInsightsError("users methods need environmentId");
+    return { ...this.apiKeyHeaders(), "environment-id": this.options.environmentId };
+  }
+
+  readonly users = {
+    /** Every current user in sign-up order, fetched `limit` (1–1000, default 25) at a time by following the cursors. */
+    list: ({ limit }: { limit?: number } = {}): AsyncIterableIterator<User> => this.listUsers(limit),
+    /** A current user; NotFoundError when unknown or deleted. */
+    get: async (userId: string): Promise<User> => {
+      const body = await this.get<{ data: Schemas["User"][] }>(
+        `/api/v2/users/${encodeURIComponent(userId)}`,
+        this.usersHeaders(),
+      );
+      return camelize(body.data[0] as Schemas["User"]);
+    },
+  };
+
+  private async *listUsers(limit?: number): AsyncIterableIterator<User> {
+    let query: Record<string, string | number | undefined> = { limit };
+    for (;;) {
+      const page = await this.get<ListUsersPage>("/api/v2/users", this.usersHeaders(), query);
+      for (const user of page.data) yield camelize(user);
+      if (!page.pagination.hasNext || !page.pagination.next) return;
+      query = Object.fromEntries(new URLSearchParams(page.pagination.next));
+    }
+  }
+
+  /** Users that exist now; with `days`, those of them active in the last `days` days (1–366). */
+  async activeUsersCount({ days }: { days?: number } = {}): Promise<number> {
+    const body = await this.get<ActiveUsersCount>("/api/v2/usage-statistics/active-users", this.usersHeaders(), {
+      days,
+    });
+    return body.data.activeUsers;
+  }
+}
+
+export type { Camelize };
