@@ -4,2425 +4,2413 @@
  */
 
 export interface paths {
-  "/api/backend/v1/events": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest a batch of events
+         * @description All-or-nothing: if any event is invalid nothing is written. Retrying a batch with the same event_ids counts each of them exactly once.
+         */
+        post: operations["ingestEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Ingest a batch of events
-     * @description All-or-nothing: if any event is invalid nothing is written. Retrying a batch with the same event_ids counts each of them exactly once.
-     */
-    post: operations["ingestEvents"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/engagement-dashboard/users/active-users": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/engagement-dashboard/users/active-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active users per day of the period */
+        get: operations["dashboardActiveUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Active users per day of the period */
-    get: operations["dashboardActiveUsers"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/engagement-dashboard/users/new-users": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/engagement-dashboard/users/new-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign-ups per day of the period, with the period's and yesterday's variation */
+        get: operations["dashboardNewUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Sign-ups per day of the period, with the period's and yesterday's variation */
-    get: operations["dashboardNewUsers"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v2/users": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v2/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current users in sign-up order, by cursor pages */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Current users in sign-up order, by cursor pages */
-    get: operations["listUsers"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v2/users/{userId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v2/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One current user */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One current user */
-    get: operations["getUser"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v2/usage-statistics/active-users": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v2/usage-statistics/active-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Number of existing users, or of those active in the last N days */
+        get: operations["activeUsersCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Number of existing users, or of those active in the last N days */
-    get: operations["activeUsersCount"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/user/{userId}/signup_query_parameters": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/user/{userId}/signup_query_parameters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The query parameters a user signed up with */
+        get: operations["userSignupQueryParameters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The query parameters a user signed up with */
-    get: operations["userSignupQueryParameters"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/user_report/top_inviter": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/user_report/top_inviter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** User report top_inviter (page of the latest snapshot) */
+        get: operations["userReportTopInviter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** User report top_inviter (page of the latest snapshot) */
-    get: operations["userReportTopInviter"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/user_report/champion": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/user_report/champion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** User report champion (page of the latest snapshot) */
+        get: operations["userReportChampion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** User report champion (page of the latest snapshot) */
-    get: operations["userReportChampion"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/user_report/reengagement": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/user_report/reengagement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** User report reengagement (page of the latest snapshot) */
+        get: operations["userReportReengagement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** User report reengagement (page of the latest snapshot) */
-    get: operations["userReportReengagement"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/user_report/churn": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/user_report/churn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** User report churn (page of the latest snapshot) */
+        get: operations["userReportChurn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** User report churn (page of the latest snapshot) */
-    get: operations["userReportChurn"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/org_report/reengagement": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/org_report/reengagement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Org report reengagement (page of the latest snapshot) */
+        get: operations["orgReportReengagement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Org report reengagement (page of the latest snapshot) */
-    get: operations["orgReportReengagement"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/org_report/churn": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/org_report/churn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Org report churn (page of the latest snapshot) */
+        get: operations["orgReportChurn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Org report churn (page of the latest snapshot) */
-    get: operations["orgReportChurn"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/org_report/growth": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/org_report/growth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Org report growth (page of the latest snapshot) */
+        get: operations["orgReportGrowth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Org report growth (page of the latest snapshot) */
-    get: operations["orgReportGrowth"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/org_report/attrition": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/org_report/attrition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Org report attrition (page of the latest snapshot) */
+        get: operations["orgReportAttrition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Org report attrition (page of the latest snapshot) */
-    get: operations["orgReportAttrition"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/chart_metric/{chartMetric}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/chart_metric/{chartMetric}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chart metric data
+         * @description Computed live: one entry per bucket from start_date's to end_date's, oldest first, zeros included.
+         */
+        get: operations["chartMetric"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Chart metric data
-     * @description Computed live: one entry per bucket from start_date's to end_date's, oldest first, zeros included.
-     */
-    get: operations["chartMetric"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/backend/v1/chart_metrics/{chartMetric}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/backend/v1/chart_metrics/{chartMetric}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chart metric data (alias of chart_metric, which some clients call)
+         * @description Computed live: one entry per bucket from start_date's to end_date's, oldest first, zeros included.
+         */
+        get: operations["chartMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Chart metric data (alias of chart_metric, which some clients call)
-     * @description Computed live: one entry per bucket from start_date's to end_date's, oldest first, zeros included.
-     */
-    get: operations["chartMetrics"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/openapi.json": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["openApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** This document */
-    get: operations["openApiDocument"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/docs": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Interactive reference of this document (Scalar) */
+        get: operations["apiReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Interactive reference of this document (Scalar) */
-    get: operations["apiReference"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/docs/api-reference.js": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/docs/api-reference.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reference page's script (Scalar's standalone bundle, served locally, no CDN) */
+        get: operations["apiReferenceScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The reference page's script (Scalar's standalone bundle, served locally, no CDN) */
-    get: operations["apiReferenceScript"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    UserCreatedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "user.created";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      user_id: string;
-      username?: string | null;
-      email?: string | null;
-      first_name?: string | null;
-      last_name?: string | null;
-      profile?: {
-        [key: string]: unknown;
-      };
-      signup_query_parameters?: {
-        [key: string]: string;
-      };
+    schemas: {
+        UserCreatedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.created";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            user_id: string;
+            username?: string | null;
+            email?: string | null;
+            first_name?: string | null;
+            last_name?: string | null;
+            profile?: {
+                [key: string]: unknown;
+            };
+            signup_query_parameters?: {
+                [key: string]: string;
+            };
+        };
+        UserUpdatedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.updated";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            user_id: string;
+            username?: string | null;
+            email?: string | null;
+            first_name?: string | null;
+            last_name?: string | null;
+            profile?: {
+                [key: string]: unknown;
+            };
+            signup_query_parameters?: {
+                [key: string]: string;
+            };
+        };
+        UserDeletedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.deleted";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            user_id: string;
+        };
+        UserActiveEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.active";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            user_id: string;
+        };
+        UserInvitedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.invited";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            user_id: string;
+            invitee_email: string;
+            org_id?: string;
+        };
+        OrgCreatedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "org.created";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            org_id: string;
+            name: string;
+        };
+        OrgUpdatedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "org.updated";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            org_id: string;
+            name: string;
+        };
+        OrgMemberAddedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "org.member_added";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            org_id: string;
+            user_id: string;
+            role?: string | null;
+        };
+        OrgMemberRemovedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "org.member_removed";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            org_id: string;
+            user_id: string;
+        };
+        /**
+         * @example {
+         *       "accepted": 2,
+         *       "duplicates": 0
+         *     }
+         */
+        IngestResult: {
+            accepted: number;
+            duplicates: number;
+        };
+        InvalidJson: {
+            /** @constant */
+            error: "invalid_json";
+        };
+        /**
+         * @example {
+         *       "error": "invalid_events",
+         *       "event_errors": [
+         *         {
+         *           "index": 3,
+         *           "field": "occurred_at",
+         *           "message": "must not be more than 5 minutes in the future"
+         *         }
+         *       ]
+         *     }
+         */
+        InvalidEvents: {
+            /** @constant */
+            error: "invalid_events";
+            event_errors: {
+                index: number | null;
+                field: string;
+                message: string;
+            }[];
+        };
+        /**
+         * @example {
+         *       "error": "unauthorized"
+         *     }
+         */
+        Unauthorized: {
+            /** @constant */
+            error: "unauthorized";
+        };
+        /**
+         * @example {
+         *       "error": "forbidden"
+         *     }
+         */
+        Forbidden: {
+            /** @constant */
+            error: "forbidden";
+        };
+        PayloadTooLarge: {
+            /** @constant */
+            error: "payload_too_large";
+        };
+        DashboardInvalidField: {
+            /** @constant */
+            success: false;
+            /** @enum {string} */
+            error: "Match error: Failed Match.Where validation in field start" | "Match error: Failed Match.Where validation in field end";
+        };
+        DashboardUnauthorized: {
+            /** @constant */
+            status: "error";
+            /** @constant */
+            message: "You must be logged in to do this.";
+        };
+        DashboardForbidden: {
+            /** @constant */
+            success: false;
+            /** @constant */
+            error: "User does not have the permissions required for this action [error-unauthorized]";
+        };
+        /**
+         * @description A current user; unknown strings are null, profile {} when none was sent.
+         * @example {
+         *       "_id": "u-42",
+         *       "username": "ada",
+         *       "email": "ada@example.com",
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "profile": {
+         *         "plan": "pro"
+         *       },
+         *       "_createdOn": "2026-09-01T10:00:00.000Z",
+         *       "_lastModifiedOn": "2026-09-02T08:30:00.000Z"
+         *     }
+         */
+        User: {
+            _id: string;
+            username: string | null;
+            email: string | null;
+            first_name: string | null;
+            last_name: string | null;
+            profile: {
+                [key: string]: unknown;
+            };
+            _createdOn: string;
+            _lastModifiedOn: string;
+        };
+        /**
+         * @example {
+         *       "status": "error",
+         *       "message": "Invalid limit: must be an integer from 1 to 1000"
+         *     }
+         */
+        UsersError: {
+            /** @constant */
+            status: "error";
+            message: string;
+        };
+        /**
+         * @example {
+         *       "error": "not_found"
+         *     }
+         */
+        NotFound: {
+            /** @constant */
+            error: "not_found";
+        };
+        UserReport: {
+            user_reports: components["schemas"]["UserReportRow"][];
+            current_page: number;
+            total_count: number;
+            page_size: number;
+            has_more_results: boolean;
+            /** @description Unix seconds of the snapshot's instant T. */
+            report_time: number;
+        };
+        /**
+         * @example {
+         *       "id": "01JD2W6R8C-champion-30-0",
+         *       "report_id": "01JD2W6R8C",
+         *       "user_id": "u-42",
+         *       "user_created_at": 1756720800,
+         *       "username": "ada",
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "last_active_at": 1763890000,
+         *       "org_data": [
+         *         {
+         *           "display_name": "Acme",
+         *           "org_id": "o-1",
+         *           "user_role": "Admin"
+         *         }
+         *       ],
+         *       "extra_properties": {
+         *         "num_active_days": 21
+         *       }
+         *     }
+         */
+        UserReportRow: {
+            id: string;
+            report_id: string;
+            user_id: string;
+            /** @description Unix seconds. */
+            user_created_at: number;
+            username: string | null;
+            first_name: string | null;
+            last_name: string | null;
+            email: string | null;
+            /** @description Unix seconds. */
+            last_active_at: number;
+            org_data: {
+                display_name: string | null;
+                org_id: string;
+                user_role: string | null;
+            }[];
+            extra_properties?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @example {
+         *       "error": "invalid_request",
+         *       "message": "report_interval must be one of: 30, 60, 90"
+         *     }
+         */
+        InvalidRequest: {
+            /** @constant */
+            error: "invalid_request";
+            message: string;
+        };
+        OrgReport: {
+            org_reports: components["schemas"]["OrgReportRow"][];
+            current_page: number;
+            total_count: number;
+            page_size: number;
+            has_more_results: boolean;
+            /** @description Unix seconds of the snapshot's instant T. */
+            report_time: number;
+        };
+        /**
+         * @example {
+         *       "id": "01JD2W6R8C-growth-30-0",
+         *       "report_id": "01JD2W6R8C",
+         *       "org_id": "o-1",
+         *       "name": "Acme",
+         *       "num_users": 12,
+         *       "org_created_at": 1756720800,
+         *       "extra_properties": {
+         *         "num_users_added": 3,
+         *         "num_users_removed": 1
+         *       }
+         *     }
+         */
+        OrgReportRow: {
+            id: string;
+            report_id: string;
+            org_id: string;
+            name: string | null;
+            num_users: number;
+            /** @description Unix seconds. */
+            org_created_at: number;
+            extra_properties?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @example {
+         *       "chart_type": "Signups",
+         *       "cadence": "Daily",
+         *       "metrics": [
+         *         {
+         *           "date": "2026-01-01",
+         *           "result": 10,
+         *           "cadence_completed": true
+         *         }
+         *       ]
+         *     }
+         */
+        ChartMetricData: {
+            /** @enum {string} */
+            chart_type: "Signups" | "OrgsCreated" | "ActiveUsers" | "ActiveOrgs";
+            /** @enum {string} */
+            cadence: "Daily" | "Weekly" | "Monthly";
+            metrics: {
+                date: string;
+                result: number;
+                cadence_completed: boolean;
+            }[];
+        };
     };
-    UserUpdatedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "user.updated";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      user_id: string;
-      username?: string | null;
-      email?: string | null;
-      first_name?: string | null;
-      last_name?: string | null;
-      profile?: {
-        [key: string]: unknown;
-      };
-      signup_query_parameters?: {
-        [key: string]: string;
-      };
-    };
-    UserDeletedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "user.deleted";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      user_id: string;
-    };
-    UserActiveEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "user.active";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      user_id: string;
-    };
-    UserInvitedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "user.invited";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      user_id: string;
-      invitee_email: string;
-      org_id?: string;
-    };
-    OrgCreatedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "org.created";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      org_id: string;
-      name: string;
-    };
-    OrgUpdatedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "org.updated";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      org_id: string;
-      name: string;
-    };
-    OrgMemberAddedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "org.member_added";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      org_id: string;
-      user_id: string;
-      role?: string | null;
-    };
-    OrgMemberRemovedEvent: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      type: "org.member_removed";
-      /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
-      occurred_at?: string | number;
-      /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
-      event_id?: string;
-      org_id: string;
-      user_id: string;
-    };
-    /**
-     * @example {
-     *       "accepted": 2,
-     *       "duplicates": 0
-     *     }
-     */
-    IngestResult: {
-      accepted: number;
-      duplicates: number;
-    };
-    InvalidJson: {
-      /** @constant */
-      error: "invalid_json";
-    };
-    /**
-     * @example {
-     *       "error": "invalid_events",
-     *       "event_errors": [
-     *         {
-     *           "index": 3,
-     *           "field": "occurred_at",
-     *           "message": "must not be more than 5 minutes in the future"
-     *         }
-     *       ]
-     *     }
-     */
-    InvalidEvents: {
-      /** @constant */
-      error: "invalid_events";
-      event_errors: {
-        index: number | null;
-        field: string;
-        message: string;
-      }[];
-    };
-    /**
-     * @example {
-     *       "error": "unauthorized"
-     *     }
-     */
-    Unauthorized: {
-      /** @constant */
-      error: "unauthorized";
-    };
-    /**
-     * @example {
-     *       "error": "forbidden"
-     *     }
-     */
-    Forbidden: {
-      /** @constant */
-      error: "forbidden";
-    };
-    PayloadTooLarge: {
-      /** @constant */
-      error: "payload_too_large";
-    };
-    DashboardInvalidField: {
-      /** @constant */
-      success: false;
-      /** @enum {string} */
-      error:
-        | "Match error: Failed Match.Where validation in field start"
-        | "Match error: Failed Match.Where validation in field end";
-    };
-    DashboardUnauthorized: {
-      /** @constant */
-      status: "error";
-      /** @constant */
-      message: "You must be logged in to do this.";
-    };
-    DashboardForbidden: {
-      /** @constant */
-      success: false;
-      /** @constant */
-      error: "User does not have the permissions required for this action [error-unauthorized]";
-    };
-    /**
-     * @description A current user; unknown strings are null, profile {} when none was sent.
-     * @example {
-     *       "_id": "u-42",
-     *       "username": "ada",
-     *       "email": "ada@example.com",
-     *       "first_name": "Ada",
-     *       "last_name": "Lovelace",
-     *       "profile": {
-     *         "plan": "pro"
-     *       },
-     *       "_createdOn": "2026-09-01T10:00:00.000Z",
-     *       "_lastModifiedOn": "2026-09-02T08:30:00.000Z"
-     *     }
-     */
-    User: {
-      _id: string;
-      username: string | null;
-      email: string | null;
-      first_name: string | null;
-      last_name: string | null;
-      profile: {
-        [key: string]: unknown;
-      };
-      _createdOn: string;
-      _lastModifiedOn: string;
-    };
-    /**
-     * @example {
-     *       "status": "error",
-     *       "message": "Invalid limit: must be an integer from 1 to 1000"
-     *     }
-     */
-    UsersError: {
-      /** @constant */
-      status: "error";
-      message: string;
-    };
-    /**
-     * @example {
-     *       "error": "not_found"
-     *     }
-     */
-    NotFound: {
-      /** @constant */
-      error: "not_found";
-    };
-    UserReport: {
-      user_reports: components["schemas"]["UserReportRow"][];
-      current_page: number;
-      total_count: number;
-      page_size: number;
-      has_more_results: boolean;
-      /** @description Unix seconds of the snapshot's instant T. */
-      report_time: number;
-    };
-    /**
-     * @example {
-     *       "id": "01JD2W6R8C-champion-30-0",
-     *       "report_id": "01JD2W6R8C",
-     *       "user_id": "u-42",
-     *       "user_created_at": 1756720800,
-     *       "username": "ada",
-     *       "first_name": "Ada",
-     *       "last_name": "Lovelace",
-     *       "email": "ada@example.com",
-     *       "last_active_at": 1763890000,
-     *       "org_data": [
-     *         {
-     *           "display_name": "Acme",
-     *           "org_id": "o-1",
-     *           "user_role": "Admin"
-     *         }
-     *       ],
-     *       "extra_properties": {
-     *         "num_active_days": 21
-     *       }
-     *     }
-     */
-    UserReportRow: {
-      id: string;
-      report_id: string;
-      user_id: string;
-      /** @description Unix seconds. */
-      user_created_at: number;
-      username: string | null;
-      first_name: string | null;
-      last_name: string | null;
-      email: string | null;
-      /** @description Unix seconds. */
-      last_active_at: number;
-      org_data: {
-        display_name: string | null;
-        org_id: string;
-        user_role: string | null;
-      }[];
-      extra_properties?: {
-        [key: string]: number;
-      };
-    };
-    /**
-     * @example {
-     *       "error": "invalid_request",
-     *       "message": "report_interval must be one of: 30, 60, 90"
-     *     }
-     */
-    InvalidRequest: {
-      /** @constant */
-      error: "invalid_request";
-      message: string;
-    };
-    OrgReport: {
-      org_reports: components["schemas"]["OrgReportRow"][];
-      current_page: number;
-      total_count: number;
-      page_size: number;
-      has_more_results: boolean;
-      /** @description Unix seconds of the snapshot's instant T. */
-      report_time: number;
-    };
-    /**
-     * @example {
-     *       "id": "01JD2W6R8C-growth-30-0",
-     *       "report_id": "01JD2W6R8C",
-     *       "org_id": "o-1",
-     *       "name": "Acme",
-     *       "num_users": 12,
-     *       "org_created_at": 1756720800,
-     *       "extra_properties": {
-     *         "num_users_added": 3,
-     *         "num_users_removed": 1
-     *       }
-     *     }
-     */
-    OrgReportRow: {
-      id: string;
-      report_id: string;
-      org_id: string;
-      name: string | null;
-      num_users: number;
-      /** @description Unix seconds. */
-      org_created_at: number;
-      extra_properties?: {
-        [key: string]: number;
-      };
-    };
-    /**
-     * @example {
-     *       "chart_type": "Signups",
-     *       "cadence": "Daily",
-     *       "metrics": [
-     *         {
-     *           "date": "2026-01-01",
-     *           "result": 10,
-     *           "cadence_completed": true
-     *         }
-     *       ]
-     *     }
-     */
-    ChartMetricData: {
-      /** @enum {string} */
-      chart_type: "Signups" | "OrgsCreated" | "ActiveUsers" | "ActiveOrgs";
-      /** @enum {string} */
-      cadence: "Daily" | "Weekly" | "Monthly";
-      metrics: {
-        date: string;
-        result: number;
-        cadence_completed: boolean;
-      }[];
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  ingestEvents: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": {
-          events: (
-            | components["schemas"]["UserCreatedEvent"]
-            | components["schemas"]["UserUpdatedEvent"]
-            | components["schemas"]["UserDeletedEvent"]
-            | components["schemas"]["UserActiveEvent"]
-            | components["schemas"]["UserInvitedEvent"]
-            | components["schemas"]["OrgCreatedEvent"]
-            | components["schemas"]["OrgUpdatedEvent"]
-            | components["schemas"]["OrgMemberAddedEvent"]
-            | components["schemas"]["OrgMemberRemovedEvent"]
-          )[];
+    ingestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
-    };
-    responses: {
-      /** @description Accepted events and duplicates (event_ids already accepted). */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["IngestResult"];
-        };
-      };
-      /** @description Malformed JSON, or invalid events (nothing written). */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidJson"] | components["schemas"]["InvalidEvents"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks ingest. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Body over 1 MiB or over 1000 events. */
-      413: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PayloadTooLarge"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
-    };
-  };
-  dashboardActiveUsers: {
-    parameters: {
-      query: {
-        /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (start). */
-        start: string;
-        /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (end). */
-        end: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Active users per day of the period */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            month: {
-              usersList: string[];
-              users: number;
-              day: number;
-              month: number;
-              year: number;
-            }[];
-            /** @constant */
-            success: true;
-          };
-        };
-      };
-      /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DashboardInvalidField"];
-        };
-      };
-      /** @description Headers missing, unknown user, wrong or revoked token. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DashboardUnauthorized"];
-        };
-      };
-      /** @description The token lacks view-engagement-dashboard. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DashboardForbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            success: false;
-            /** @constant */
-            error: "Internal server error [internal-error]";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            success: false;
-            /** @constant */
-            error: "Service unavailable, retry [retry]";
-          };
-        };
-      };
-    };
-  };
-  dashboardNewUsers: {
-    parameters: {
-      query: {
-        /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (start). */
-        start: string;
-        /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (end). */
-        end: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Sign-ups per day of the period, with the period's and yesterday's variation */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            days: {
-              day: string;
-              users: number;
-            }[];
-            period: {
-              count: number;
-              variation: number;
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: (components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["UserActiveEvent"] | components["schemas"]["UserInvitedEvent"] | components["schemas"]["OrgCreatedEvent"] | components["schemas"]["OrgUpdatedEvent"] | components["schemas"]["OrgMemberAddedEvent"] | components["schemas"]["OrgMemberRemovedEvent"])[];
+                };
             };
-            yesterday: {
-              count: number;
-              variation: number;
+        };
+        responses: {
+            /** @description Accepted events and duplicates (event_ids already accepted). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
             };
-            /** @constant */
-            success: true;
-          };
-        };
-      };
-      /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DashboardInvalidField"];
-        };
-      };
-      /** @description Headers missing, unknown user, wrong or revoked token. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DashboardUnauthorized"];
-        };
-      };
-      /** @description The token lacks view-engagement-dashboard. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DashboardForbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            success: false;
-            /** @constant */
-            error: "Internal server error [internal-error]";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            success: false;
-            /** @constant */
-            error: "Service unavailable, retry [retry]";
-          };
-        };
-      };
-    };
-  };
-  listUsers: {
-    parameters: {
-      query?: {
-        /** @description Users per page (default 25). */
-        limit?: number;
-        /** @description A user id: the page of users signed up just after it (not with `before`); unknown or deleted: 400. */
-        after?: string;
-        /** @description A user id: the page of users signed up just before it (not with `after`); unknown or deleted: 400. */
-        before?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of users. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "ok";
-            data: components["schemas"]["User"][];
-            pagination: {
-              hasPrevious: boolean;
-              hasNext: boolean;
-              /** @description Query string of the next page, only when hasNext. */
-              next?: string;
-              /** @description Query string of the previous page, only when hasPrevious. */
-              previous?: string;
+            /** @description Malformed JSON, or invalid events (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidJson"] | components["schemas"]["InvalidEvents"];
+                };
             };
-          };
-        };
-      };
-      /** @description A bad parameter; the message names it. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description The key lacks read, or environment-id is missing or not the key's. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "error";
-            /** @constant */
-            message: "Internal server error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "error";
-            /** @constant */
-            message: "Service unavailable, retry";
-          };
-        };
-      };
-    };
-  };
-  getUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The user's id (`user_id` of its events). */
-        userId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The user. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "ok";
-            data: components["schemas"]["User"][];
-          };
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description The key lacks read, or environment-id is missing or not the key's. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description No current user with this id. */
-      404: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "error";
-            /** @constant */
-            message: "Internal server error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "error";
-            /** @constant */
-            message: "Service unavailable, retry";
-          };
-        };
-      };
-    };
-  };
-  activeUsersCount: {
-    parameters: {
-      query?: {
-        /** @description Count only the users active in the last N days (default: every existing user). */
-        days?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The count. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "ok";
-            data: {
-              activeUsers: number;
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
             };
-          };
-        };
-      };
-      /** @description A bad parameter; the message names it. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description The key lacks read, or environment-id is missing or not the key's. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UsersError"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "error";
-            /** @constant */
-            message: "Internal server error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            status: "error";
-            /** @constant */
-            message: "Service unavailable, retry";
-          };
-        };
-      };
-    };
-  };
-  userSignupQueryParameters: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The user's id (`user_id` of its events). */
-        userId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The parameters ({} when none were sent). */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            user_signup_query_parameters: {
-              [key: string]: string;
+            /** @description The key lacks ingest. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
             };
-          };
+            /** @description Body over 1 MiB or over 1000 events. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayloadTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unknown or deleted user. */
-      404: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["NotFound"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  userReportTopInviter: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: 30, 60, 90 (window length in days). */
-        report_interval: "30" | "60" | "90";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    dashboardActiveUsers: {
+        parameters: {
+            query: {
+                /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (start). */
+                start: string;
+                /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (end). */
+                end: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active users per day of the period */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        month: {
+                            usersList: string[];
+                            users: number;
+                            day: number;
+                            month: number;
+                            year: number;
+                        }[];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardInvalidField"];
+                };
+            };
+            /** @description Headers missing, unknown user, wrong or revoked token. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                };
+            };
+            /** @description The token lacks view-engagement-dashboard. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Internal server error [internal-error]";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Service unavailable, retry [retry]";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    dashboardNewUsers: {
+        parameters: {
+            query: {
+                /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (start). */
+                start: string;
+                /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (end). */
+                end: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["UserReport"];
+        requestBody?: never;
+        responses: {
+            /** @description Sign-ups per day of the period, with the period's and yesterday's variation */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        days: {
+                            day: string;
+                            users: number;
+                        }[];
+                        period: {
+                            count: number;
+                            variation: number;
+                        };
+                        yesterday: {
+                            count: number;
+                            variation: number;
+                        };
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardInvalidField"];
+                };
+            };
+            /** @description Headers missing, unknown user, wrong or revoked token. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                };
+            };
+            /** @description The token lacks view-engagement-dashboard. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Internal server error [internal-error]";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Service unavailable, retry [retry]";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  userReportChampion: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: 30, 60, 90 (window length in days). */
-        report_interval: "30" | "60" | "90";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Users per page (default 25). */
+                limit?: number;
+                /** @description A user id: the page of users signed up just after it (not with `before`); unknown or deleted: 400. */
+                after?: string;
+                /** @description A user id: the page of users signed up just before it (not with `after`); unknown or deleted: 400. */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        data: components["schemas"]["User"][];
+                        pagination: {
+                            hasPrevious: boolean;
+                            hasNext: boolean;
+                            /** @description Query string of the next page, only when hasNext. */
+                            next?: string;
+                            /** @description Query string of the previous page, only when hasPrevious. */
+                            previous?: string;
+                        };
+                    };
+                };
+            };
+            /** @description A bad parameter; the message names it. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description The key lacks read, or environment-id is missing or not the key's. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "error";
+                        /** @constant */
+                        message: "Internal server error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "error";
+                        /** @constant */
+                        message: "Service unavailable, retry";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user_id` of its events). */
+                userId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["UserReport"];
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        data: components["schemas"]["User"][];
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description The key lacks read, or environment-id is missing or not the key's. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description No current user with this id. */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "error";
+                        /** @constant */
+                        message: "Internal server error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "error";
+                        /** @constant */
+                        message: "Service unavailable, retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  userReportReengagement: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: Weekly, Monthly (periods of 7 days (any letter case)). */
-        report_interval: "Weekly" | "Monthly";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    activeUsersCount: {
+        parameters: {
+            query?: {
+                /** @description Count only the users active in the last N days (default: every existing user). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        data: {
+                            activeUsers: number;
+                        };
+                    };
+                };
+            };
+            /** @description A bad parameter; the message names it. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description The key lacks read, or environment-id is missing or not the key's. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "error";
+                        /** @constant */
+                        message: "Internal server error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "error";
+                        /** @constant */
+                        message: "Service unavailable, retry";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    userSignupQueryParameters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user_id` of its events). */
+                userId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["UserReport"];
+        requestBody?: never;
+        responses: {
+            /** @description The parameters ({} when none were sent). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user_signup_query_parameters: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unknown or deleted user. */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  userReportChurn: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: 7, 14, 30 (days without activity). */
-        report_interval: "7" | "14" | "30";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    userReportTopInviter: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: 30, 60, 90 (window length in days). */
+                report_interval: "30" | "60" | "90";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    userReportChampion: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: 30, 60, 90 (window length in days). */
+                report_interval: "30" | "60" | "90";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["UserReport"];
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  orgReportReengagement: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: Weekly, Monthly (periods of 7 days (any letter case)). */
-        report_interval: "Weekly" | "Monthly";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    userReportReengagement: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: Weekly, Monthly (periods of 7 days (any letter case)). */
+                report_interval: "Weekly" | "Monthly";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    userReportChurn: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: 7, 14, 30 (days without activity). */
+                report_interval: "7" | "14" | "30";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["OrgReport"];
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  orgReportChurn: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: 7, 14, 30 (days without activity). */
-        report_interval: "7" | "14" | "30";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    orgReportReengagement: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: Weekly, Monthly (periods of 7 days (any letter case)). */
+                report_interval: "Weekly" | "Monthly";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    orgReportChurn: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: 7, 14, 30 (days without activity). */
+                report_interval: "7" | "14" | "30";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["OrgReport"];
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  orgReportGrowth: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: 30, 60, 90 (window length in days). */
-        report_interval: "30" | "60" | "90";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    orgReportGrowth: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: 30, 60, 90 (window length in days). */
+                report_interval: "30" | "60" | "90";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    orgReportAttrition: {
+        parameters: {
+            query: {
+                /** @description Which snapshot: 30, 60, 90 (window length in days). */
+                report_interval: "30" | "60" | "90";
+                /** @description Rows per page (default 10). */
+                page_size?: number;
+                /** @description 0-based page (default 0). */
+                page_number?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["OrgReport"];
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgReport"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  orgReportAttrition: {
-    parameters: {
-      query: {
-        /** @description Which snapshot: 30, 60, 90 (window length in days). */
-        report_interval: "30" | "60" | "90";
-        /** @description Rows per page (default 10). */
-        page_size?: number;
-        /** @description 0-based page (default 0). */
-        page_number?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    chartMetric: {
+        parameters: {
+            query?: {
+                /** @description Bucket size (default Daily; any letter case). */
+                cadence?: "Daily" | "Weekly" | "Monthly";
+                /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default 30 days before end_date. */
+                start_date?: string;
+                /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default today (UTC). */
+                end_date?: string;
+            };
+            header?: never;
+            path: {
+                chartMetric: "signups" | "orgs_created" | "active_users" | "active_orgs";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The buckets of the chart. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChartMetricData"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the report. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    chartMetrics: {
+        parameters: {
+            query?: {
+                /** @description Bucket size (default Daily; any letter case). */
+                cadence?: "Daily" | "Weekly" | "Monthly";
+                /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default 30 days before end_date. */
+                start_date?: string;
+                /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default today (UTC). */
+                end_date?: string;
+            };
+            header?: never;
+            path: {
+                chartMetric: "signups" | "orgs_created" | "active_users" | "active_orgs";
+            };
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["OrgReport"];
+        requestBody?: never;
+        responses: {
+            /** @description The buckets of the chart. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChartMetricData"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  chartMetric: {
-    parameters: {
-      query?: {
-        /** @description Bucket size (default Daily; any letter case). */
-        cadence?: "Daily" | "Weekly" | "Monthly";
-        /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default 30 days before end_date. */
-        start_date?: string;
-        /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default today (UTC). */
-        end_date?: string;
-      };
-      header?: never;
-      path: {
-        chartMetric: "signups" | "orgs_created" | "active_users" | "active_orgs";
-      };
-      cookie?: never;
+    openApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI 3.1 document. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The buckets of the chart. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
+    apiReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          "application/json": components["schemas"]["ChartMetricData"];
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
         };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
     };
-  };
-  chartMetrics: {
-    parameters: {
-      query?: {
-        /** @description Bucket size (default Daily; any letter case). */
-        cadence?: "Daily" | "Weekly" | "Monthly";
-        /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default 30 days before end_date. */
-        start_date?: string;
-        /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default today (UTC). */
-        end_date?: string;
-      };
-      header?: never;
-      path: {
-        chartMetric: "signups" | "orgs_created" | "active_users" | "active_orgs";
-      };
-      cookie?: never;
+    apiReferenceScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The buckets of the chart. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ChartMetricData"];
-        };
-      };
-      /** @description A bad parameter; the message names it and its allowed values. */
-      400: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["InvalidRequest"];
-        };
-      };
-      /** @description Missing, unknown or revoked API key. */
-      401: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Unauthorized"];
-        };
-      };
-      /** @description The key lacks read. */
-      403: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Forbidden"];
-        };
-      };
-      /** @description Unexpected fault (details only in the logs, under the x-request-id). */
-      500: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "internal_error";
-          };
-        };
-      };
-      /** @description A transient storage fault: retry the same request. */
-      503: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            /** @constant */
-            error: "retry";
-          };
-        };
-      };
-    };
-  };
-  openApiDocument: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The OpenAPI 3.1 document. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  apiReference: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description An HTML page. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "text/html": string;
-        };
-      };
-    };
-  };
-  apiReferenceScript: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description JavaScript. */
-      200: {
-        headers: {
-          /** @description The request's id, also in the logs. */
-          "x-request-id"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "text/javascript": string;
-        };
-      };
-    };
-  };
 }

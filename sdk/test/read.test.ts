@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey, createUserToken } from "../../lib/auth/credentials.js";
+import { refreshEnvironment } from "../../lib/reports/refresh.js";
+import {
+  AttritionReportInterval,
+  ChampionReportInterval,
+  ChartMetric,
+  ChartMetricCadence,
+  ChurnReportInterval,
+  EngagementInsights,
+  EngagementInsightsReader,
+  ForbiddenError,
+  GrowthReportInterval,
+  InvalidRequestError,
+  NotFoundError,
+  ReengagementReportInterval,
+  TopInviterReportInterval,
+  UnauthorizedError,
+} from "../src/index.js";
+import { conformingFetch, type LocalService, startLocalService } from "./localService.js";
+
+/**
+ * Every read-client method once against the local server, on a small history sent with the ingestion client;
+ * expected values follow from that history (CONTRACT §3–§6). Every answer is checked against the OpenAPI document.
+ */
+
+const DAY = 86_400_000;
+const now = Date.now();
+const daysAgo = (n: number) => new Date(now - n * DAY);
+/** Sign-up order: ann, bob, cid, dee, eve. */
+const USERS = ["ann", "bob", "cid", "dee", "eve"];
+
+let service: LocalService;
+let reader: EngagementInsightsReader;
+
+beforeAll(async () => {
+  service = await startLocalService();
+  const ingest = new EngagementInsights({ apiUrl: service.url, apiKey: service.apiKey, fetch: conformingFetch });
+  USERS.forEach((user_id, i) => {
+    ingest.userCreated({
+      user_id,
+      occurred_at: daysAgo(20 - i),
+      first_name: user_id.toUpperCase(),
+      ...(user_id === "ann" ? { signup_query_parameters: { utm_source: "ad", "weird_key-x": "1" } } : {}),
+    });
+  });
+  ingest.orgCreated({ org_id: "acme", name: "Acme", occurred_at: daysAgo(20) });
+  ingest.orgMemberAdded({ org_id: "acme", user_id: "ann", role: "Admin", occurred_at: daysAgo(19) });
+  ingest.orgMemberAdded({ org_id: "acme", user_id: "bob", occurred_at: daysAgo(18) });
+  ingest.orgMemberRemoved({ org_id: "acme", user_id: "bob", occurred_at: daysAgo(2) });
+  ingest.userInvited({ user_id: "ann", invitee_email: "x@example.com", occurred_at: daysAgo(3) });
+  ingest.userInvited({ user_id: "ann", invitee_email: "y@example.com", occurred_at: daysAgo(3) });
+  ingest.userActive({ user_id: "cid", occurred_at: daysAgo(1) });
+  await ingest.closeAndFlush();
+  await refreshEnvironment(service.store, service.environmentId, Date.now());
+  const token = await createUserToken(service.store, service.environmentId, "dash");
+  reader = new EngagementInsightsReader({
+    apiUrl: service.url,
+    apiKey: service.apiKey,
+    environmentId: service.environmentId,
+    userId: token.user_id,
+    authToken: token.auth_token,
+    fetch: conformingFetch,
+  });
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+describe("read client: insights (PropelAuth's names, camelCase results)", () => {
+  it("user reports", async () => {
+    const inviters = await reader.fetchUserTopInviterReport(TopInviterReportInterval.THIRTY_DAYS);
+    expect(inviters.userReports.map((r) => [r.userId, r.firstName, r.extraProperties?.numInvites])).toEqual([
+      ["ann", "ANN", 2],
+    ]);
+    expect(inviters.userReports[0]?.orgData).toEqual([{ displayName: "Acme", orgId: "acme", userRole: "Admin" }]);
+    const champions = await reader.fetchUserChampionReport(ChampionReportInterval.THIRTY_DAYS, { pageSize: 2 });
+    expect(champions).toMatchObject({ totalCount: 5, pageSize: 2, currentPage: 0, hasMoreResults: true });
+    expect(champions.userReports).toHaveLength(2);
+    expect(typeof champions.reportTime).toBe("number");
+    const page2 = await reader.fetchUserChampionReport(ChampionReportInterval.THIRTY_DAYS, {
+      pageSize: 2,
+      pageNumber: 2,
+    });
+    expect(page2).toMatchObject({ currentPage: 2, hasMoreResults: false });
+    expect(page2.userReports).toHaveLength(1);
+    const churned = await reader.fetchUserChurnReport(ChurnReportInterval.SEVEN_DAYS);
+    expect(churned.userReports.map((r) => r.userId).sort()).toEqual(["ann", "bob", "dee", "eve"]);
+    // cid: active last week, not the week before, active before that (its sign-up).
+    const back = await reader.fetchUserReengagementReport(ReengagementReportInterval.WEEKLY);
+    expect(back.userReports.map((r) => r.userId)).toEqual(["cid"]);
+  });
+
+  it("org reports", async () => {
+    const growth = await reader.fetchOrgGrowthReport(GrowthReportInterval.THIRTY_DAYS);
+    expect(growth.orgReports.map((r) => [r.orgId, r.name, r.numUsers, r.extraProperties])).toEqual([
+      ["acme", "Acme", 1, { numUsersAdded: 2, numUsersRemoved: 1 }],
+    ]);
+    const attrition = await reader.fetchOrgAttritionReport(AttritionReportInterval.NINETY_DAYS);
+    expect(attrition.orgReports[0]?.extraProperties).toEqual({
+      numUsersAdded: 2,
+      numUsersRemoved: 1,
+      netUsersChange: 1,
+    });
+    // No member of acme was active in the last 14 days (membership changes are not activity).
+    const churned = await reader.fetchOrgChurnReport(ChurnReportInterval.FOURTEEN_DAYS);
+    expect(churned.orgReports.map((r) => r.orgId)).toEqual(["acme"]);
+    expect((await reader.fetchOrgReengagementReport(ReengagementReportInterval.MONTHLY)).orgReports).toEqual([]);
+  });
+
+  it("charts and sign-up parameters (their keys left as sent)", async () => {
+    const chart = await reader.fetchChartMetricData(
+      ChartMetric.SIGNUPS,
+      ChartMetricCadence.DAILY,
+      daysAgo(25),
+      daysAgo(0),
+    );
+    expect(chart.chartType).toBe("Signups");
+    expect(chart.metrics).toHaveLength(26);
+    expect(chart.metrics.reduce((sum, m) => sum + m.result, 0)).toBe(5);
+    expect(chart.metrics.at(-1)?.cadenceCompleted).toBe(false);
+    const weekly = await reader.fetchChartMetricData(ChartMetric.ACTIVE_USERS, ChartMetricCadence.WEEKLY);
+    expect(weekly.cadence).toBe("Weekly");
+    expect(await reader.fetchUserSignupQueryParams("ann")).toEqual({
+      userSignupQueryParameters: { utm_source: "ad", "weird_key-x": "1" },
+    });
+  });
+});
+
+describe("read client: engagement dashboard and users", () => {
+  it("activeUsers and newUsers", async () => {
+    const active = await reader.activeUsers(daysAgo(30), daysAgo(0));
+    expect(active.success).toBe(true);
+    expect(active.month.flatMap((d) => d.usersList).sort()).toEqual(["ann", "bob", "cid", "cid", "dee", "eve"]);
+    const fresh = await reader.newUsers(daysAgo(30), daysAgo(0));
+    expect(fresh.period.count).toBe(5);
+    expect(fresh.days.reduce((sum, d) => sum + d.users, 0)).toBe(5);
+  });
+
+  it("users.list iterates every page in sign-up order; users.get; activeUsersCount", async () => {
+    const listed: string[] = [];
+    for await (const user of reader.users.list({ limit: 2 })) listed.push(user._id);
+    expect(listed).toEqual(USERS);
+    const ann = await reader.users.get("ann");
+    expect(ann).toMatchObject({ _id: "ann", firstName: "ANN", lastName: null, profile: {} });
+    expect(await reader.activeUsersCount()).toBe(5);
+    expect(await reader.activeUsersCount({ days: 7 })).toBe(1);
+  });
+});
+
+describe("read client: typed errors", () => {
+  it("401, 403, 400 with the server's message, 404", async () => {
+    const base = { apiUrl: service.url, environmentId: service.environmentId, fetch: conformingFetch };
+    await expect(
+      new EngagementInsightsReader({ ...base, apiKey: "wrong" }).fetchUserChurnReport(ChurnReportInterval.SEVEN_DAYS),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+    const { api_key } = await createApiKey(service.store, service.environmentId, ["ingest"]);
+    await expect(new EngagementInsightsReader({ ...base, apiKey: api_key }).users.get("ann")).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    const invalid = reader.fetchUserChampionReport(ChampionReportInterval.THIRTY_DAYS, { pageSize: 5000 });
+    await expect(invalid).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(invalid).rejects.toThrow(/page_size/);
+    await expect(reader.users.get("nobody")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reader.fetchUserSignupQueryParams("nobody")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      new EngagementInsightsReader({ ...base, userId: "dash", authToken: "wrong" }).newUsers(daysAgo(1), daysAgo(0)),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+});
