@@ -1,6 +1,18 @@
 /**
- * @engagement-insights/sdk: a batching ingestion client whose retries never double-count (ingestion.ts) and a typed
- * read client (read.ts). ESM, types from the service's OpenAPI document, no dependency beyond the platform's fetch.
+ * @engagement-insights/sdk: a batching ingestion client whose retries never double-count and a typed read client.
+ * ESM, no dependency beyond the platform's fetch (Node 20+, browsers, edge runtimes).
+ *
+ * | module | owns | cost |
+ * |---|---|---|
+ * | ingestion.ts | queue, batches (≤ 1,000 events, ≤ 1 MiB), retries, onError reports | one request per batch, one in flight |
+ * | read.ts | §4–§6 methods, camelCase results, users.list over cursors | one request per call (per page for users.list) |
+ * | types.ts, generated/ | request and response types, from ../openapi.json by openapi-typescript | types only |
+ * | http.ts, errors.ts | one request with a timeout; a typed error per status | |
+ * | uuidv7.ts | event ids: time-ordered, random (crypto.getRandomValues) | |
+ *
+ * Why: event ids are set when an event is queued, not when it is sent, so every retry of a batch (after a dropped
+ * answer, a 503, a timeout) carries the same ids and the server counts each event once. Batches go one at a time
+ * because the server applies events in the order it receives them.
  */
 export {
   ApiError,
