@@ -1060,9 +1060,9 @@ export interface operations {
             query?: {
                 /** @description Users per page (default 25). */
                 limit?: number;
-                /** @description A user id: the page of users signed up just after it (not with `before`); unknown or deleted: 400. */
+                /** @description A user id (1 to 256 UTF-8 bytes): the page of users signed up just after it (not with `before`); unknown or deleted: 400. */
                 after?: string;
-                /** @description A user id: the page of users signed up just before it (not with `after`); unknown or deleted: 400. */
+                /** @description A user id (1 to 256 UTF-8 bytes): the page of users signed up just before it (not with `after`); unknown or deleted: 400. */
                 before?: string;
             };
             header?: never;
