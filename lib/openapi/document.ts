@@ -252,7 +252,8 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       description:
         "Ingestion plus the engagement-dashboard, users/usage-statistics and user/org insights APIs. Every response is `application/json; charset=utf-8` and carries an `x-request-id`.",
     },
-    servers: [{ url: "/", description: "This deployment" }],
+    // Relative to where the document is served, so "try it" works under an API Gateway stage (`/prod/...`) too.
+    servers: [{ url: ".", description: "This deployment" }],
     tags: Object.values(TAGS).map((name) => ({ name })),
     components: { securitySchemes: securitySchemes as never },
     paths,

@@ -8,7 +8,7 @@ import { buildOpenApiDocument } from "../../lib/openapi/document.js";
  * body valid against its schema (objects are closed, so an undocumented field fails). The API tests' request helper
  * (apiEvent.ts `invoke`) and the SDK tests' fetch call it on every response they get.
  *
- * Not checked: answers outside every operation (an unknown path's 404, a wrong method's 405), which the document
+ * Not checked: answers outside every operation (an unknown path's 404, a wrong or wrong-case method's 405), which the document
  * cannot describe as operations; their bodies are the family errors the tests compare exactly.
  */
 
@@ -35,7 +35,8 @@ export interface CheckedResponse {
 /** Throws an Error naming the operation and what differs from the document. */
 export function assertConformsToOpenApi(response: CheckedResponse): void {
   const method = response.method.toLowerCase();
-  const operation = document.paths[response.resource]?.[method];
+  // Methods are case-sensitive: `Get` is not the GET operation (the family answers it 405, like any other method).
+  const operation = response.method === method.toUpperCase() ? document.paths[response.resource]?.[method] : undefined;
   if (!operation) return;
   const where = `${response.method.toUpperCase()} ${response.resource} → ${response.status}`;
   const documented = operation.responses[String(response.status)];
