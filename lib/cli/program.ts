@@ -6,6 +6,7 @@ import type { Store } from "../storage/client.js";
 import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
+import { environmentSetLimits, type Gateway, parseLimits, provisionGatewayKey } from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
 
 /** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
@@ -13,6 +14,8 @@ export interface AdminIo {
   store: () => Store;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The deployed API's usage plans to keep in step (API_ID etc. set), or none (local). */
+  gateway?: () => Gateway | undefined;
   /** A progress display for `import` (a progress bar when stderr is a terminal), or none. */
   progress?: () => ImportProgress;
 }
@@ -34,7 +37,30 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
     .command("create")
     .description('Create an environment and an API key with both permissions; prints {"environment_id","api_key"}')
     .requiredOption("--name <name>", "name of the environment (e.g. the customer product)")
-    .action(async (options: { name: string }) => print(await environmentCreate(io.store(), options.name)));
+    .action(async (options: { name: string }) => {
+      const created = await environmentCreate(io.store(), options.name);
+      await provisionGatewayKey(io.gateway?.(), created.environment_id);
+      print(created);
+    });
+  environment
+    .command("set-limits")
+    .description(
+      "Set an environment's request limits (per second, and the burst allowed at once); requests above them are " +
+        'answered 429 with Retry-After before reaching the service; prints {"environment_id","rate","burst","tier"}',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--rate <n>", "steady requests per second (1-10000)")
+    .requiredOption("--burst <n>", "requests allowed at once (1-50000)")
+    .action(async (options: { environment: string; rate: string; burst: string }) =>
+      print(
+        await environmentSetLimits(
+          io.store(),
+          io.gateway?.(),
+          options.environment,
+          parseLimits(options.rate, options.burst),
+        ),
+      ),
+    );
 
   const apiKey = program.command("api-key").description("Manage API keys");
   apiKey
