@@ -66,6 +66,7 @@ export const lambdaEntries = {
   insights: "functions/insights.ts",
   refreshDispatcher: "functions/refreshDispatcher.ts",
   refreshWorker: "functions/refreshWorker.ts",
+  authorizer: "functions/authorizer.ts",
 } as const;
 
 export type LambdaName = keyof typeof lambdaEntries;

@@ -17,6 +17,7 @@ const FUNCTION_PATHS: Record<string, string> = {
   insights: "/Http/insights/Resource",
   "refresh-dispatcher": "/Refresh/Dispatcher/Resource",
   "refresh-worker": "/Refresh/Worker/Resource",
+  authorizer: "/Http/authorizer/Resource",
 };
 
 /** Every context key set away from its default at once: one more synth instead of one per key. */
@@ -139,7 +140,8 @@ describe("REST API", () => {
       ([, p]) => p.Properties?.Principal === "apigateway.amazonaws.com",
     );
     const perFunction = permissions.map(([, p]) => functionOfUri(p.Properties?.FunctionName));
-    expect(perFunction.sort()).toEqual(FAMILIES.map((f) => fnIds[f]).sort());
+    // The authorizer has one per authorizer that uses it (bearer and dashboard credentials).
+    expect(perFunction.sort()).toEqual([...FAMILIES.map((f) => fnIds[f]), fnIds.authorizer, fnIds.authorizer].sort());
   });
 
   it("turns API Gateway's answer for unknown paths outside every prefix into a JSON 404", () => {
