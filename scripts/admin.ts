@@ -1,8 +1,10 @@
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { adminEndpoint } from "../lib/cli/endpoint.js";
 import type { Gateway } from "../lib/cli/limitsCommands.js";
 import { runAdmin } from "../lib/cli/program.js";
 import { stderrProgressBar } from "../lib/cli/progressBar.js";
+import type { DeletionQueue } from "../lib/cli/tenantCommands.js";
 import { gatewayTargetFromEnv } from "../lib/limits/gatewayTiers.js";
 import { storeFromEnv } from "../lib/storage/client.js";
 
@@ -16,11 +18,17 @@ if (endpoint) process.env.DYNAMODB_ENDPOINT = endpoint;
 // applied to the API's usage plans.
 const target = gatewayTargetFromEnv();
 let gateway: Gateway | undefined;
+let deletionQueue: DeletionQueue | undefined;
 const exitCode = await runAdmin(process.argv.slice(2), {
   store: storeFromEnv,
   gateway: () => {
     if (target) gateway ??= { client: new APIGatewayClient({}), target };
     return gateway;
+  },
+  deletionQueue: () => {
+    const url = process.env.DELETION_QUEUE_URL;
+    if (url) deletionQueue ??= { client: new SQSClient({}), url };
+    return deletionQueue;
   },
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
@@ -28,4 +36,5 @@ const exitCode = await runAdmin(process.argv.slice(2), {
 });
 storeFromEnv().doc.destroy();
 gateway?.client.destroy();
+deletionQueue?.client.destroy();
 process.exitCode = exitCode;

@@ -8,6 +8,7 @@ import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
 import { environmentSetLimits, type Gateway, parseLimits, provisionGatewayKey } from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
+import { type DeletionQueue, environmentDelete, environmentExport } from "./tenantCommands.js";
 
 /** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
 export interface AdminIo {
@@ -16,6 +17,8 @@ export interface AdminIo {
   stderr: (text: string) => void;
   /** The deployed API's usage plans to keep in step (API_ID etc. set), or none (local). */
   gateway?: () => Gateway | undefined;
+  /** The deployment's deletion-job queue (DELETION_QUEUE_URL set), or none: the job then runs in the CLI. */
+  deletionQueue?: () => DeletionQueue | undefined;
   /** A progress display for `import` (a progress bar when stderr is a terminal), or none. */
   progress?: () => ImportProgress;
 }
@@ -61,6 +64,39 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
         ),
       ),
     );
+
+  environment
+    .command("export")
+    .description(
+      "Write the environment's users, orgs and memberships to FILE as JSON Lines (one record a line, " +
+        '"record": "user" | "org" | "membership"); prints {"users","orgs","memberships"}',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .argument("<file>", "JSON Lines file to write (replaced if it exists)")
+    .action(async (file: string, options: { environment: string }) =>
+      print(await environmentExport(io.store(), options.environment, file)),
+    );
+  environment
+    .command("delete")
+    .description(
+      "Delete an environment and everything it stored: its API keys and user tokens are revoked at once, then " +
+        "every item is removed by a resumable job (queued on AWS, run here locally with progress on stderr; " +
+        "run the command again to resume one that was interrupted). Export first: this cannot be undone",
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--confirm <id>", "the environment id again")
+    .action(async (options: { environment: string; confirm: string }) => {
+      const showProgress = io.progress !== undefined;
+      const result = await environmentDelete(io.store(), options.environment, options.confirm, {
+        gateway: io.gateway?.(),
+        queue: io.deletionQueue?.(),
+        onProgress: showProgress
+          ? (p) => io.stderr(`\rdeleting: ${p.deleted} items deleted, ${p.finished}/${p.segments} scan segments done`)
+          : undefined,
+      });
+      if (showProgress) io.stderr("\n");
+      print(result);
+    });
 
   const apiKey = program.command("api-key").description("Manage API keys");
   apiKey
