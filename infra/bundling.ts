@@ -67,6 +67,7 @@ export const lambdaEntries = {
   refreshDispatcher: "functions/refreshDispatcher.ts",
   refreshWorker: "functions/refreshWorker.ts",
   authorizer: "functions/authorizer.ts",
+  deletionWorker: "functions/deletionWorker.ts",
 } as const;
 
 export type LambdaName = keyof typeof lambdaEntries;

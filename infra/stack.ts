@@ -6,6 +6,7 @@ import { anonymousUsageKey } from "../lib/limits/authorizer.js";
 import { Api } from "./api.js";
 import { suppressCfnLintFindings } from "./cfnLintSuppressions.js";
 import type { InfraConfig } from "./config.js";
+import { Deletion } from "./deletion.js";
 import { HttpFunctions } from "./functions.js";
 import { Monitoring } from "./monitoring.js";
 import { acknowledgeNagFindings } from "./nagSuppressions.js";
@@ -22,6 +23,7 @@ export class EngagementInsightsStack extends Stack {
   readonly http: HttpFunctions;
   readonly api: Api;
   readonly refresh: Refresh;
+  readonly deletion: Deletion;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: EngagementInsightsStackProps) {
@@ -59,6 +61,7 @@ export class EngagementInsightsStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.deletion = new Deletion(this, "Deletion", { tables: this.tables, runtime, logRetention, removalPolicy });
     this.monitoring = new Monitoring(this, "Monitoring", {
       namePrefix: `engagement-insights-${config.stage}`,
       api: this.api.restApi,
@@ -67,6 +70,7 @@ export class EngagementInsightsStack extends Stack {
         authorizer: this.http.authorizer,
         "refresh-dispatcher": this.refresh.dispatcher,
         "refresh-worker": this.refresh.worker,
+        "deletion-worker": this.deletion.worker,
       },
       deadLetterQueue: this.refresh.deadLetterQueue,
       tables: { entities: this.tables.entities, activity: this.tables.activity, reports: this.tables.reports },
@@ -89,6 +93,11 @@ export class EngagementInsightsStack extends Stack {
     );
     output("RefreshQueueUrl", this.refresh.queue.queueUrl, "Report-refresh job queue");
     output("RefreshDeadLetterQueueUrl", this.refresh.deadLetterQueue.queueUrl, "Failed refresh jobs");
+    output(
+      "DeletionQueueUrl",
+      this.deletion.queue.queueUrl,
+      "DELETION_QUEUE_URL for `npm run admin -- environment delete`",
+    );
     output("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
 
     const functions = [
@@ -96,6 +105,7 @@ export class EngagementInsightsStack extends Stack {
       this.http.authorizer,
       this.refresh.dispatcher,
       this.refresh.worker,
+      this.deletion.worker,
     ];
     acknowledgeNagFindings({ api: this.api, tables: this.tables, functions, runtime: config.lambdaRuntime });
     suppressCfnLintFindings(functions);
