@@ -8,7 +8,7 @@ import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
 import { environmentSetLimits, type Gateway, parseLimits, provisionGatewayKey } from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
-import { type DeletionQueue, environmentDelete, environmentExport } from "./tenantCommands.js";
+import { type DeletionQueue, environmentDelete, environmentExport, userErase } from "./tenantCommands.js";
 
 /** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
 export interface AdminIo {
@@ -97,6 +97,21 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
       if (showProgress) io.stderr("\n");
       print(result);
     });
+
+  program
+    .command("user")
+    .description("Manage the people an environment stores")
+    .command("erase")
+    .description(
+      "Erase a person (right to erasure): the user is deleted and its email, username, names, profile and sign-up " +
+        "parameters are removed from every stored item, report snapshots included; anonymous counts stay and " +
+        'later events about the user change nothing; prints {"user_id","erased","snapshot_rows","invites"}',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--user-id <id>", "the user's id (user_id of its events)")
+    .action(async (options: { environment: string; userId: string }) =>
+      print(await userErase(io.store(), options.environment, options.userId)),
+    );
 
   const apiKey = program.command("api-key").description("Manage API keys");
   apiKey

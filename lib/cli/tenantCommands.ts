@@ -2,6 +2,7 @@ import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { removeTenantKey } from "../limits/gatewayTiers.js";
 import type { Store } from "../storage/client.js";
 import { type DeletionProgress, runDeletionJob, startEnvironmentDeletion } from "../tenants/deletion.js";
+import { eraseUser, UnknownUserError } from "../tenants/erasure.js";
 import { ExportFileError, exportEnvironment } from "../tenants/export.js";
 import { CliError } from "./errors.js";
 import type { Gateway } from "./limitsCommands.js";
@@ -63,4 +64,14 @@ export async function environmentDelete(
     scanned_items: result.scanned,
     done: result.done,
   };
+}
+
+/** `user erase --environment ID --user-id U` (lib/tenants/erasure.ts). */
+export async function userErase(store: Store, environmentId: string, userId: string) {
+  try {
+    return await eraseUser(store, environmentId, userId);
+  } catch (error) {
+    if (error instanceof UnknownUserError) throw new CliError(error.message);
+    throw error;
+  }
 }
