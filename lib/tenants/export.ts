@@ -31,8 +31,8 @@ export function userRecord(user: UserItem) {
     email: user.email ?? null,
     first_name: user.first_name ?? null,
     last_name: user.last_name ?? null,
-    profile: user.profile ?? {},
-    signup_query_parameters: user.signup_query_parameters ?? {},
+    profile: JSON.parse(user.profile_json ?? "{}"),
+    signup_query_parameters: JSON.parse(user.signup_query_parameters_json ?? "{}"),
     created_at: iso(user.created_at),
     last_active_at: iso(user.last_active_at),
   };
