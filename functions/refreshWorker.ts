@@ -1,5 +1,4 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { UnknownEnvironmentError } from "../lib/auth/credentials.js";
 import { refreshEnvironment } from "../lib/reports/refresh.js";
 import { SupersededSnapshotError } from "../lib/reports/snapshot.js";
 import { storeFromEnv } from "../lib/storage/client.js";
@@ -20,11 +19,6 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       const { report_time } = await refreshEnvironment(store, environmentId, Date.now());
       logger.info("report snapshot refreshed", { environment_id: environmentId, report_time });
     } catch (error) {
-      if (error instanceof UnknownEnvironmentError) {
-        // Deleted (environment delete) after this job was queued: there is nothing to refresh.
-        logger.info("refresh of a deleted environment skipped", { environment_id: environmentId });
-        continue;
-      }
       if (error instanceof SupersededSnapshotError) {
         // A later job already made a newer snapshot current: nothing is left to do for this one.
         logger.info("refresh superseded", { environment_id: environmentId, message: error.message });

@@ -107,11 +107,8 @@ async function putNewCredential(store: Store, kind: "KEY" | "TOKEN", id: string,
 export async function revokeAllCredentials(store: Store, environmentId: string): Promise<number> {
   const listed = await queryAll<{ credential_pk: string; sk: string }>(store, {
     TableName: store.tables.entities,
-    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-    ExpressionAttributeValues: {
-      ":pk": keys.environmentPk(environmentId),
-      ":prefix": keys.environmentCredentialPrefix,
-    },
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": keys.environmentCredentialsPk(environmentId) },
   });
   await mapLimit(listed, 8, async ({ credential_pk }) => {
     try {

@@ -21,7 +21,7 @@
  * | environment's own request limits (set-limits)    | entities                | pk `E#{E}` sk `LIMITS`                                      | 1 GetItem                         |
  * | API key by key id (then hash compared)           | entities                | pk `KEY#{keyId}` sk `KEY`                                   | 1 GetItem                         |
  * | user token by token id (then hash compared)      | entities                | pk `TOKEN#{tokenId}` sk `TOKEN`                             | 1 GetItem                         |
- * | an environment's credentials (revoke all, delete)| entities                | pk `E#{E}` sk `CRED#KEY#{keyId}` / `CRED#TOKEN#{tokenId}`   | Query ∝ its credentials           |
+ * | an environment's credentials (revoke all, delete)| entities                | pk `CREDS#{E}` sk `KEY#{keyId}` / `TOKEN#{tokenId}`         | Query ∝ its credentials           |
  * | environment deletion job (progress, resume)      | entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
@@ -56,8 +56,9 @@
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Credentials per environment.* Credentials are keyed by their id alone (`KEY#` / `TOKEN#`, one GetItem per
- *    request), so nothing under `E#{E}` would find them; each is also listed on its environment's partition
- *    (`CRED#…`, written in the same transaction) so deleting an environment revokes every one of them with one Query.
+ *    request), so nothing under `E#{E}` would find them; each is also listed in its environment's `CREDS#{E}`
+ *    partition (written in the same transaction) so deleting an environment revokes every one of them with one
+ *    Query. Like the credentials, the listing lives outside `E#{E}…`: what ingestion stores there is its own.
  *  - *Deletion jobs outside the environment.* The job's progress lives under `DELETIONS` so deleting every `E#{E}…`
  *    item never deletes the record that lets the job resume; it is removed when the job ends.
  *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
@@ -114,8 +115,11 @@ export const keys = {
   userToken: (tokenId: string) => ({ pk: `TOKEN#${tokenId}`, sk: "TOKEN" }),
   environmentLimits: (e: string) => ({ pk: env(e), sk: "LIMITS" }),
   /** The environment's listing of its credentials: `kind` KEY or TOKEN, `id` the credential's key or token id. */
-  environmentCredential: (e: string, kind: "KEY" | "TOKEN", id: string) => ({ pk: env(e), sk: `CRED#${kind}#${id}` }),
-  environmentCredentialPrefix: "CRED#",
+  environmentCredential: (e: string, kind: "KEY" | "TOKEN", id: string) => ({
+    pk: keys.environmentCredentialsPk(e),
+    sk: `${kind}#${id}`,
+  }),
+  environmentCredentialsPk: (e: string) => `CREDS#${e}`,
   environmentPk: (e: string) => env(e),
   /** Every partition key of the environment is `E#{E}` or starts with this. */
   environmentPartitionPrefix: (e: string) => `${env(e)}#`,

@@ -11,7 +11,7 @@ import { mapLimit } from "../util/mapLimit.js";
  *
  * | step                         | how                                                              | cost                      |
  * |------------------------------|------------------------------------------------------------------|---------------------------|
- * | revoke keys and tokens       | Query `E#{E}` `CRED#…`, one UpdateItem per credential            | ∝ its credentials         |
+ * | revoke keys and tokens       | Query `CREDS#{E}`, one UpdateItem per credential                 | ∝ its credentials         |
  * | stop its report refreshes    | DeleteItem of its `ENVS` listing                                  | 1 write                   |
  * | remove every item            | parallel Scan (4 segments per table) filtered on the environment,| ∝ size of the three tables|
  * |                              | BatchWrite deletes; each page's cursor saved in the job item      |                           |
@@ -132,9 +132,10 @@ export async function runDeletionJob(
           Segment: part.segment,
           TotalSegments: SCAN_SEGMENTS,
           ExclusiveStartKey: cursor ?? undefined,
-          FilterExpression: "pk = :root OR begins_with(pk, :prefix) OR environment_id = :e",
+          FilterExpression: "pk IN (:root, :creds) OR begins_with(pk, :prefix) OR environment_id = :e",
           ExpressionAttributeValues: {
             ":root": keys.environmentPk(environmentId),
+            ":creds": keys.environmentCredentialsPk(environmentId),
             ":prefix": keys.environmentPartitionPrefix(environmentId),
             ":e": environmentId,
           },
