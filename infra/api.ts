@@ -1,19 +1,25 @@
-import { RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import {
   AccessLogField,
   AccessLogFormat,
+  ApiKeySourceType,
   EndpointType,
+  IdentitySource,
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  RequestAuthorizer,
   ResponseType,
   RestApi,
+  type UsagePlan,
 } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { familyErrors } from "../lib/http/familyErrors.js";
+import { familyErrors, gatewayBodies } from "../lib/http/familyErrors.js";
+import { anonymousUsageKey } from "../lib/limits/authorizer.js";
+import { type RateLimits, tierName } from "../lib/limits/limits.js";
 import { type Family, familyPrefixes, PROXY_SUFFIX, routes } from "../lib/routes.js";
 
 export interface ApiProps {
@@ -21,6 +27,13 @@ export interface ApiProps {
   functions: Record<Family, IFunction>;
   throttlingRateLimit: number;
   throttlingBurstLimit: number;
+  /** The authorizer Lambda (functions/authorizer.ts): names each request's tenant as its usage identifier. */
+  authorizer: IFunction;
+  /** Seconds an authorizer result is cached per credential. */
+  authorizerCacheTtl: number;
+  /** The default tier every environment starts in, and the shared plan of requests without a valid credential. */
+  tenantLimits: RateLimits;
+  anonymousLimits: RateLimits;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -76,6 +89,10 @@ export class Api extends Construct {
   readonly restApi: RestApi;
   /** `METHOD resource` → family, for every method created (tests compare it with lib/routes.ts). */
   readonly methods = new Map<string, Family>();
+  /** Usage plan names of tenant tiers start with it (the admin CLI creates further tiers under it). */
+  readonly usagePlanPrefix: string;
+  readonly defaultTier: UsagePlan;
+  readonly anonymousPlan: UsagePlan;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -87,6 +104,8 @@ export class Api extends Construct {
       restApiName: `engagement-insights-${props.stage}`,
       description: "engagement-insights: ingestion, engagement dashboard, users and insights APIs",
       endpointTypes: [EndpointType.REGIONAL],
+      // Usage plans are chosen by the authorizer's usageIdentifierKey (the tenant), not by an x-api-key header.
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       // Stage logging needs the account-level API Gateway → CloudWatch role. It is shared by every API of the
       // account and region, so it is kept when this stack is deleted.
       cloudWatchRole: true,
@@ -110,15 +129,37 @@ export class Api extends Construct {
       ]),
     ) as Record<Family, LambdaIntegration>;
 
+    // One authorizer per way of presenting a credential: its identity sources are the cache key.
+    const cacheTtl = Duration.seconds(props.authorizerCacheTtl);
+    const bearerAuthorizer = new RequestAuthorizer(this, "BearerAuthorizer", {
+      handler: props.authorizer,
+      identitySources: [IdentitySource.header("Authorization")],
+      resultsCacheTtl: cacheTtl,
+    });
+    const dashboardAuthorizer = new RequestAuthorizer(this, "DashboardAuthorizer", {
+      handler: props.authorizer,
+      identitySources: [IdentitySource.header("x-user-id"), IdentitySource.header("x-auth-token")],
+      resultsCacheTtl: cacheTtl,
+    });
+
     const root = this.restApi.root;
-    const addMethod = (resource: IResource, method: string, family: Family) => {
-      resource.addMethod(method, integrations[family]);
+    const addMethod = (resource: IResource, method: string, family: Family, limited = false) => {
+      // Documented routes are authorized and counted against their tenant's usage plan; the catch-alls (404/405
+      // answered by the handler without reading data) only by the stage throttle.
+      resource.addMethod(
+        method,
+        integrations[family],
+        limited
+          ? { authorizer: family === "dashboard" ? dashboardAuthorizer : bearerAuthorizer, apiKeyRequired: true }
+          : {},
+      );
       this.methods.set(`${method} ${resource.path}`, family);
     };
 
     const documented = new Map<string, Family>();
     for (const route of routes) {
-      addMethod(root.resourceForPath(route.resource), route.method, route.family);
+      // Discovery (openapi.json, /docs) is public: no credential to check, no tenant to count it against.
+      addMethod(root.resourceForPath(route.resource), route.method, route.family, route.family !== "docs");
       documented.set(route.resource, route.family);
     }
     for (const [resource, family] of documented) addMethod(root.resourceForPath(resource), "ANY", family);
@@ -132,6 +173,55 @@ export class Api extends Construct {
     for (const path of intermediate) {
       const family = familyOfPrefix(path);
       if (family && !documented.has(path)) addMethod(root.resourceForPath(path), "ANY", family);
+    }
+
+    this.usagePlanPrefix = `engagement-insights-${props.stage}-tier-`;
+    const apiStages = [{ api: this.restApi, stage: this.restApi.deploymentStage }];
+    this.defaultTier = this.restApi.addUsagePlan("DefaultTier", {
+      name: `${this.usagePlanPrefix}${tierName(props.tenantLimits)}`,
+      description: "Default tier: every environment's gateway key starts here (environment set-limits moves it)",
+      throttle: { rateLimit: props.tenantLimits.rate, burstLimit: props.tenantLimits.burst },
+      apiStages,
+    });
+    this.anonymousPlan = this.restApi.addUsagePlan("AnonymousPlan", {
+      name: `engagement-insights-${props.stage}-anonymous`,
+      description: "Requests without a valid credential, all together (the handlers answer them 401)",
+      throttle: { rateLimit: props.anonymousLimits.rate, burstLimit: props.anonymousLimits.burst },
+      apiStages,
+    });
+    this.anonymousPlan.addApiKey(
+      this.restApi.addApiKey("AnonymousKey", {
+        apiKeyName: `engagement-insights-${props.stage}-anonymous`,
+        value: anonymousUsageKey(props.stage),
+        description: "Usage identifier the authorizer gives requests without a valid credential",
+      }),
+    );
+
+    const json = { "Content-Type": "'application/json; charset=utf-8'" };
+    // Gateway bodies are one per API (no VTL in gateway responses): each holds every family's keys (familyErrors.ts).
+    for (const [id, type, retryAfter] of [
+      ["Throttled", ResponseType.THROTTLED, "1"],
+      ["QuotaExceeded", ResponseType.QUOTA_EXCEEDED, "60"],
+    ] as const) {
+      this.restApi.addGatewayResponse(id, {
+        type,
+        statusCode: "429",
+        responseHeaders: { ...json, "Retry-After": `'${retryAfter}'` },
+        templates: { "application/json": JSON.stringify(gatewayBodies.tooManyRequests) },
+      });
+    }
+    // A request missing its identity source never reaches the authorizer; a tenant whose gateway key was deleted
+    // (environment delete) while its authorizer result is cached has no usage plan: both are unauthenticated.
+    for (const [id, type] of [
+      ["MissingCredentials", ResponseType.UNAUTHORIZED],
+      ["DeletedTenant", ResponseType.INVALID_API_KEY],
+    ] as const) {
+      this.restApi.addGatewayResponse(id, {
+        type,
+        statusCode: "401",
+        responseHeaders: json,
+        templates: { "application/json": JSON.stringify(gatewayBodies.unauthorized) },
+      });
     }
 
     this.restApi.addGatewayResponse("UnknownPath", {

@@ -67,6 +67,8 @@ export const lambdaEntries = {
   docs: "functions/docs.ts",
   refreshDispatcher: "functions/refreshDispatcher.ts",
   refreshWorker: "functions/refreshWorker.ts",
+  authorizer: "functions/authorizer.ts",
+  deletionWorker: "functions/deletionWorker.ts",
 } as const;
 
 export type LambdaName = keyof typeof lambdaEntries;

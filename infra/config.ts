@@ -1,4 +1,5 @@
 import type { Node } from "constructs";
+import { DEFAULT_TENANT_LIMITS } from "../lib/limits/limits.js";
 
 /**
  * Deployment settings, read from CDK context (cdk.json defaults, overridden with `-c key=value`).
@@ -14,6 +15,14 @@ export interface InfraConfig {
   /** API Gateway stage throttling (requests per second, steady and burst). */
   apiThrottleRate: number;
   apiThrottleBurst: number;
+  /** Default per-tenant limits: the usage plan (tier) every environment starts in (`environment set-limits`). */
+  tenantRateLimit: number;
+  tenantBurstLimit: number;
+  /** The shared plan of requests without a valid credential (answered 401 by the handlers). */
+  anonymousRateLimit: number;
+  anonymousBurstLimit: number;
+  /** Seconds API Gateway caches an authorizer result (1-3600): the longest a revoked key keeps its tenant's plan. */
+  authorizerCacheTtl: number;
   /** Where alarm notifications go, if anywhere (an SNS e-mail subscription). */
   alarmEmail: string | undefined;
   /** Lambda runtime of every function (default nodejs24.x; see DEPLOY.md); the bundles are built for it. */
@@ -27,6 +36,11 @@ export const DEFAULTS = {
   refreshRate: 60,
   apiThrottleRate: 100,
   apiThrottleBurst: 200,
+  tenantRateLimit: DEFAULT_TENANT_LIMITS.rate,
+  tenantBurstLimit: DEFAULT_TENANT_LIMITS.burst,
+  anonymousRateLimit: 10,
+  anonymousBurstLimit: 20,
+  authorizerCacheTtl: 300,
   lambdaRuntime: "nodejs24.x",
 } as const;
 
@@ -52,6 +66,22 @@ function positiveInteger(name: string, raw: unknown, fallback: number): number {
 
 function text(raw: unknown): string | undefined {
   return raw === undefined || raw === null || raw === "" ? undefined : String(raw);
+}
+
+function tenantLimits(node: Node) {
+  const read = (name: keyof typeof DEFAULTS) =>
+    positiveInteger(name, node.tryGetContext(name), DEFAULTS[name] as number);
+  const authorizerCacheTtl = read("authorizerCacheTtl");
+  if (authorizerCacheTtl > 3600) {
+    throw new Error(`CDK context "authorizerCacheTtl" must be at most 3600 seconds, got ${authorizerCacheTtl}`);
+  }
+  return {
+    tenantRateLimit: read("tenantRateLimit"),
+    tenantBurstLimit: read("tenantBurstLimit"),
+    anonymousRateLimit: read("anonymousRateLimit"),
+    anonymousBurstLimit: read("anonymousBurstLimit"),
+    authorizerCacheTtl,
+  };
 }
 
 export function readConfig(node: Node): InfraConfig {
@@ -87,6 +117,7 @@ export function readConfig(node: Node): InfraConfig {
       node.tryGetContext("apiThrottleBurst"),
       DEFAULTS.apiThrottleBurst,
     ),
+    ...tenantLimits(node),
     alarmEmail: text(node.tryGetContext("alarmEmail")),
     lambdaRuntime,
     retainData: stage !== "dev",

@@ -92,6 +92,8 @@ export class ServiceFunction extends NodejsFunction {
 
 export interface HttpFunctionsProps {
   tables: Tables;
+  /** The authorizer's usage identifier for requests without a valid credential (lib/limits/authorizer.ts). */
+  anonymousUsageKey: string;
   runtime: Runtime;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -103,6 +105,7 @@ export interface HttpFunctionsProps {
  */
 export class HttpFunctions extends Construct {
   readonly byFamily: Record<Family, NodejsFunction>;
+  readonly authorizer: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: HttpFunctionsProps) {
     super(scope, id);
@@ -145,5 +148,19 @@ export class HttpFunctions extends Construct {
     });
 
     this.byFamily = { ingest, dashboard, users, insights, docs };
+
+    // The API's authorizer: one GetItem of the presented credential per cache period (entities, read only).
+    this.authorizer = new ServiceFunction(this, "authorizer", {
+      name: "authorizer",
+      tables,
+      runtime: props.runtime,
+      memorySize: 256,
+      description: "API Gateway authorizer: names the request's tenant as the usage identifier",
+      timeout: Duration.seconds(10),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: { ANONYMOUS_USAGE_KEY: props.anonymousUsageKey },
+    });
+    grantRead(tables.entities, this.authorizer);
   }
 }

@@ -2,9 +2,11 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { Runtime, RuntimeFamily } from "aws-cdk-lib/aws-lambda";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import { anonymousUsageKey } from "../lib/limits/authorizer.js";
 import { Api } from "./api.js";
 import { suppressCfnLintFindings } from "./cfnLintSuppressions.js";
 import type { InfraConfig } from "./config.js";
+import { Deletion } from "./deletion.js";
 import { HttpFunctions } from "./functions.js";
 import { Monitoring } from "./monitoring.js";
 import { acknowledgeNagFindings } from "./nagSuppressions.js";
@@ -21,6 +23,7 @@ export class EngagementInsightsStack extends Stack {
   readonly http: HttpFunctions;
   readonly api: Api;
   readonly refresh: Refresh;
+  readonly deletion: Deletion;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: EngagementInsightsStackProps) {
@@ -32,12 +35,22 @@ export class EngagementInsightsStack extends Stack {
     const runtime = new Runtime(config.lambdaRuntime, RuntimeFamily.NODEJS, { supportsInlineCode: true });
 
     this.tables = new Tables(this, "Tables", { tablePrefix: config.tablePrefix, retainData: config.retainData });
-    this.http = new HttpFunctions(this, "Http", { tables: this.tables, runtime, logRetention, removalPolicy });
+    this.http = new HttpFunctions(this, "Http", {
+      tables: this.tables,
+      anonymousUsageKey: anonymousUsageKey(config.stage),
+      runtime,
+      logRetention,
+      removalPolicy,
+    });
     this.api = new Api(this, "Api", {
       stage: config.stage,
       functions: this.http.byFamily,
       throttlingRateLimit: config.apiThrottleRate,
       throttlingBurstLimit: config.apiThrottleBurst,
+      authorizer: this.http.authorizer,
+      authorizerCacheTtl: config.authorizerCacheTtl,
+      tenantLimits: { rate: config.tenantRateLimit, burst: config.tenantBurstLimit },
+      anonymousLimits: { rate: config.anonymousRateLimit, burst: config.anonymousBurstLimit },
       logRetention,
       removalPolicy,
     });
@@ -48,13 +61,16 @@ export class EngagementInsightsStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.deletion = new Deletion(this, "Deletion", { tables: this.tables, runtime, logRetention, removalPolicy });
     this.monitoring = new Monitoring(this, "Monitoring", {
       namePrefix: `engagement-insights-${config.stage}`,
       api: this.api.restApi,
       functions: {
         ...this.http.byFamily,
+        authorizer: this.http.authorizer,
         "refresh-dispatcher": this.refresh.dispatcher,
         "refresh-worker": this.refresh.worker,
+        "deletion-worker": this.deletion.worker,
       },
       deadLetterQueue: this.refresh.deadLetterQueue,
       tables: { entities: this.tables.entities, activity: this.tables.activity, reports: this.tables.reports },
@@ -67,11 +83,30 @@ export class EngagementInsightsStack extends Stack {
     output("EntitiesTableName", this.tables.entities.tableName, "ENTITIES_TABLE");
     output("ActivityTableName", this.tables.activity.tableName, "ACTIVITY_TABLE");
     output("ReportsTableName", this.tables.reports.tableName, "REPORTS_TABLE");
+    output("ApiId", this.api.restApi.restApiId, "API_ID for `npm run admin` (tenant usage plans)");
+    output("ApiStage", this.api.restApi.deploymentStage.stageName, "API_STAGE for `npm run admin`");
+    output("UsagePlanPrefix", this.api.usagePlanPrefix, "USAGE_PLAN_PREFIX for `npm run admin`");
+    output(
+      "TenantDefaultLimits",
+      `TENANT_RATE_LIMIT=${config.tenantRateLimit} TENANT_BURST_LIMIT=${config.tenantBurstLimit}`,
+      "The default tier, for `npm run admin` (environment create puts new environments in it)",
+    );
     output("RefreshQueueUrl", this.refresh.queue.queueUrl, "Report-refresh job queue");
     output("RefreshDeadLetterQueueUrl", this.refresh.deadLetterQueue.queueUrl, "Failed refresh jobs");
+    output(
+      "DeletionQueueUrl",
+      this.deletion.queue.queueUrl,
+      "DELETION_QUEUE_URL for `npm run admin -- environment delete`",
+    );
     output("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
 
-    const functions = [...Object.values(this.http.byFamily), this.refresh.dispatcher, this.refresh.worker];
+    const functions = [
+      ...Object.values(this.http.byFamily),
+      this.http.authorizer,
+      this.refresh.dispatcher,
+      this.refresh.worker,
+      this.deletion.worker,
+    ];
     acknowledgeNagFindings({ api: this.api, tables: this.tables, functions, runtime: config.lambdaRuntime });
     suppressCfnLintFindings(functions);
   }

@@ -1,6 +1,11 @@
+import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { adminEndpoint } from "../lib/cli/endpoint.js";
+import type { Gateway } from "../lib/cli/limitsCommands.js";
 import { runAdmin } from "../lib/cli/program.js";
 import { stderrProgressBar } from "../lib/cli/progressBar.js";
+import type { DeletionQueue } from "../lib/cli/tenantCommands.js";
+import { gatewayTargetFromEnv } from "../lib/limits/gatewayTiers.js";
 import { storeFromEnv } from "../lib/storage/client.js";
 
 // `npm run admin -- <command>` (CONTRACT §1): the commands live in lib/cli; this only wires the process to them.
@@ -9,11 +14,27 @@ import { storeFromEnv } from "../lib/storage/client.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const endpoint = adminEndpoint(process.env);
 if (endpoint) process.env.DYNAMODB_ENDPOINT = endpoint;
+// Against a deployment (API_ID, API_STAGE, USAGE_PLAN_PREFIX from the stack outputs) tenant limits are also
+// applied to the API's usage plans.
+const target = gatewayTargetFromEnv();
+let gateway: Gateway | undefined;
+let deletionQueue: DeletionQueue | undefined;
 const exitCode = await runAdmin(process.argv.slice(2), {
   store: storeFromEnv,
+  gateway: () => {
+    if (target) gateway ??= { client: new APIGatewayClient({}), target };
+    return gateway;
+  },
+  deletionQueue: () => {
+    const url = process.env.DELETION_QUEUE_URL;
+    if (url) deletionQueue ??= { client: new SQSClient({}), url };
+    return deletionQueue;
+  },
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   progress: process.stderr.isTTY ? stderrProgressBar : undefined,
 });
 storeFromEnv().doc.destroy();
+gateway?.client.destroy();
+deletionQueue?.client.destroy();
 process.exitCode = exitCode;

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type {
   ApiKeyItem,
@@ -9,6 +10,7 @@ import type {
 } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
+import { mapLimit } from "../util/mapLimit.js";
 import { newId, newSecret, secretId, secretMatches, sha256 } from "./secrets.js";
 
 /**
@@ -70,15 +72,61 @@ export async function requireEnvironment(store: Store, environmentId: string): P
   if (!(await getEnvironment(store, environmentId))) throw new UnknownEnvironmentError(environmentId);
 }
 
-/** Stores a credential under its (random, so new) id; the condition guards the astronomically unlikely clash. */
-async function putNewCredential(store: Store, key: Record<string, string>, item: ApiKeyItem | UserTokenItem) {
+/**
+ * Stores a credential under its (random, so new) id, and lists it on its environment's partition in the same
+ * transaction (so deleting the environment finds it); the condition guards the astronomically unlikely clash.
+ */
+async function putNewCredential(store: Store, kind: "KEY" | "TOKEN", id: string, item: ApiKeyItem | UserTokenItem) {
+  const key = kind === "KEY" ? keys.apiKey(id) : keys.userToken(id);
   await store.doc.send(
-    new PutCommand({
-      TableName: store.tables.entities,
-      Item: { ...key, ...item },
-      ConditionExpression: "attribute_not_exists(pk)",
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: store.tables.entities,
+            Item: { ...key, ...item },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        {
+          Put: {
+            TableName: store.tables.entities,
+            Item: { ...keys.environmentCredential(item.environment_id, kind, id), credential_pk: key.pk },
+          },
+        },
+      ],
     }),
   );
+}
+
+/**
+ * Revokes every API key and user token of an environment (deleting it): one Query of its credential listing, then
+ * one update per credential. Returns how many were revoked. Items written before the listing existed are found by
+ * the deletion job's scan and deleted with the rest.
+ */
+export async function revokeAllCredentials(store: Store, environmentId: string): Promise<number> {
+  const listed = await queryAll<{ credential_pk: string; sk: string }>(store, {
+    TableName: store.tables.entities,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": keys.environmentCredentialsPk(environmentId) },
+  });
+  await mapLimit(listed, 8, async ({ credential_pk }) => {
+    try {
+      await store.doc.send(
+        new UpdateCommand({
+          TableName: store.tables.entities,
+          Key: { pk: credential_pk, sk: credential_pk.startsWith("KEY#") ? "KEY" : "TOKEN" },
+          UpdateExpression: "SET revoked = :true",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":true": true },
+        }),
+      );
+    } catch (error) {
+      // Already deleted (a resumed deletion): nothing left to revoke.
+      if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
+    }
+  });
+  return listed.length;
 }
 
 export async function createApiKey(
@@ -97,7 +145,7 @@ export async function createApiKey(
     revoked: false,
     created_at: now,
   };
-  await putNewCredential(store, keys.apiKey(id), item);
+  await putNewCredential(store, "KEY", id, item);
   return { api_key: secret, permissions: item.permissions };
 }
 
@@ -150,7 +198,7 @@ export async function createUserToken(
     revoked: false,
     created_at: now,
   };
-  await putNewCredential(store, keys.userToken(id), item);
+  await putNewCredential(store, "TOKEN", id, item);
   return { user_id: userId, auth_token: secret };
 }
 

@@ -6,13 +6,19 @@ import type { Store } from "../storage/client.js";
 import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
+import { environmentSetLimits, type Gateway, parseLimits, provisionGatewayKey } from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
+import { type DeletionQueue, environmentDelete, environmentExport, userErase } from "./tenantCommands.js";
 
 /** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
 export interface AdminIo {
   store: () => Store;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The deployed API's usage plans to keep in step (API_ID etc. set), or none (local). */
+  gateway?: () => Gateway | undefined;
+  /** The deployment's deletion-job queue (DELETION_QUEUE_URL set), or none: the job then runs in the CLI. */
+  deletionQueue?: () => DeletionQueue | undefined;
   /** A progress display for `import` (a progress bar when stderr is a terminal), or none. */
   progress?: () => ImportProgress;
 }
@@ -34,7 +40,78 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
     .command("create")
     .description('Create an environment and an API key with both permissions; prints {"environment_id","api_key"}')
     .requiredOption("--name <name>", "name of the environment (e.g. the customer product)")
-    .action(async (options: { name: string }) => print(await environmentCreate(io.store(), options.name)));
+    .action(async (options: { name: string }) => {
+      const created = await environmentCreate(io.store(), options.name);
+      await provisionGatewayKey(io.gateway?.(), created.environment_id);
+      print(created);
+    });
+  environment
+    .command("set-limits")
+    .description(
+      "Set an environment's request limits (per second, and the burst allowed at once); requests above them are " +
+        'answered 429 with Retry-After before reaching the service; prints {"environment_id","rate","burst","tier"}',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--rate <n>", "steady requests per second (1-10000)")
+    .requiredOption("--burst <n>", "requests allowed at once (1-50000)")
+    .action(async (options: { environment: string; rate: string; burst: string }) =>
+      print(
+        await environmentSetLimits(
+          io.store(),
+          io.gateway?.(),
+          options.environment,
+          parseLimits(options.rate, options.burst),
+        ),
+      ),
+    );
+
+  environment
+    .command("export")
+    .description(
+      "Write the environment's users, orgs and memberships to FILE as JSON Lines (one record a line, " +
+        '"record": "user" | "org" | "membership"); prints {"users","orgs","memberships"}',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .argument("<file>", "JSON Lines file to write (replaced if it exists)")
+    .action(async (file: string, options: { environment: string }) =>
+      print(await environmentExport(io.store(), options.environment, file)),
+    );
+  environment
+    .command("delete")
+    .description(
+      "Delete an environment and everything it stored: its API keys and user tokens are revoked at once, then " +
+        "every item is removed by a resumable job (queued on AWS, run here locally with progress on stderr; " +
+        "run the command again to resume one that was interrupted). Export first: this cannot be undone",
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--confirm <id>", "the environment id again")
+    .action(async (options: { environment: string; confirm: string }) => {
+      const showProgress = io.progress !== undefined;
+      const result = await environmentDelete(io.store(), options.environment, options.confirm, {
+        gateway: io.gateway?.(),
+        queue: io.deletionQueue?.(),
+        onProgress: showProgress
+          ? (p) => io.stderr(`\rdeleting: ${p.deleted} items deleted, ${p.finished}/${p.segments} scan segments done`)
+          : undefined,
+      });
+      if (showProgress) io.stderr("\n");
+      print(result);
+    });
+
+  program
+    .command("user")
+    .description("Manage the people an environment stores")
+    .command("erase")
+    .description(
+      "Erase a person (right to erasure): the user is deleted and its email, username, names, profile and sign-up " +
+        "parameters are removed from every stored item, report snapshots included; anonymous counts stay and " +
+        'later events about the user change nothing; prints {"user_id","erased","snapshot_rows","invites"}',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--user-id <id>", "the user's id (user_id of its events)")
+    .action(async (options: { environment: string; userId: string }) =>
+      print(await userErase(io.store(), options.environment, options.userId)),
+    );
 
   const apiKey = program.command("api-key").description("Manage API keys");
   apiKey

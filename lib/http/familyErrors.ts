@@ -13,6 +13,8 @@ export interface FamilyErrors {
   requestTimeout: unknown;
   payloadTooLarge: unknown;
   headersTooLarge: unknown;
+  /** 429: the environment is over its request limits (sent with `Retry-After`). */
+  tooManyRequests: unknown;
 }
 
 const insights: FamilyErrors = {
@@ -25,6 +27,7 @@ const insights: FamilyErrors = {
   // Ingestion's own 413 (CONTRACT §2); the other insights routes take no body, so they share it.
   payloadTooLarge: { error: "payload_too_large" },
   headersTooLarge: { error: "request_header_fields_too_large" },
+  tooManyRequests: { error: "too_many_requests" },
 };
 
 export const familyErrors: Record<Family, FamilyErrors> = {
@@ -40,6 +43,7 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     requestTimeout: { success: false, error: "Request timeout [request-timeout]" },
     payloadTooLarge: { success: false, error: "Payload too large [payload-too-large]" },
     headersTooLarge: { success: false, error: "Request header fields too large [header-fields-too-large]" },
+    tooManyRequests: { success: false, error: "Too many requests, retry later [too-many-requests]" },
   },
   users: {
     notFound: { status: "error", message: "Not found" },
@@ -50,8 +54,25 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     requestTimeout: { status: "error", message: "Request timeout" },
     payloadTooLarge: { status: "error", message: "Payload too large" },
     headersTooLarge: { status: "error", message: "Request header fields too large" },
+    tooManyRequests: { status: "error", message: "Too many requests for this environment, retry later" },
   },
 };
 
 /** Paths outside every family (`/nothing/here`) get the plain `{"error": ...}` shape of the service's own API. */
 export const unroutedErrors: FamilyErrors = insights;
+
+/**
+ * API Gateway's own answers (throttling, missing credentials) come before any family handler, and a gateway
+ * response has one static body per API (its templates are not VTL, so they cannot branch on the path). Each body
+ * therefore carries the keys every family's clients read: insights/ingestion `error`, users `status` + `message`,
+ * the dashboard `success` (and `status` + `message` for its 401).
+ */
+export const gatewayBodies = {
+  tooManyRequests: {
+    error: "too_many_requests",
+    success: false,
+    status: "error",
+    message: "Too many requests for this environment, retry later",
+  },
+  unauthorized: { error: "unauthorized", status: "error", message: "You must be logged in to do this." },
+};

@@ -68,6 +68,19 @@ function newUser(userId: string, at: number): UserItem {
 
 const PROFILE_FIELDS = ["username", "email", "first_name", "last_name"] as const;
 
+/** A user's state without any personal field (what `user.erased` leaves, in the shapes readers expect). */
+export function withoutPersonalFields<T extends Partial<UserItem>>(user: T): T {
+  return {
+    ...user,
+    username: null,
+    email: null,
+    first_name: null,
+    last_name: null,
+    profile_json: "{}",
+    signup_query_parameters_json: "{}",
+  };
+}
+
 export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffects {
   const state = cloneState(loaded);
   const activity: ActivityPoint[] = [];
@@ -160,6 +173,19 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
         (s.user as UserItem).deleted_at = at;
         // Deleting a user ends its memberships, each a removal at the deletion's instant.
         for (const orgId of [...s.memberships.keys()].sort()) removeMembership(s, orgId, at, eventKey);
+        break;
+      }
+      case "user.erased": {
+        // The right to erasure: deleted as by user.deleted (memberships end, counts stay), then every personal
+        // field is dropped; an erased user is never changed again. Erasing a deleted user still drops its fields.
+        const s = ensureUser(event.user_id, at);
+        const user = s.user as UserItem;
+        if (user.erased_at !== undefined) break;
+        if (user.deleted_at === undefined) {
+          user.deleted_at = at;
+          for (const orgId of [...s.memberships.keys()].sort()) removeMembership(s, orgId, at, eventKey);
+        }
+        s.user = { ...withoutPersonalFields(user), erased_at: at, last_modified: at };
         break;
       }
       case "user.active": {

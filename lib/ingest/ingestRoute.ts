@@ -2,6 +2,7 @@
 import { authorizeApiKey } from "../auth/apiKey.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
 import type { Store } from "../storage/client.js";
+import { eraseFromCurrentSnapshot } from "../tenants/snapshotErasure.js";
 import { ingestEvents } from "./ingest.js";
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH } from "./schema.js";
 
@@ -33,5 +34,19 @@ export function parseEventsBody(body: string | null): unknown[] {
 export async function ingestRoute(store: Store, request: HttpRequest): Promise<HttpResponse> {
   const environmentId = await authorizeApiKey(store, request, "ingest");
   const events = parseEventsBody(request.body);
-  return json(200, await ingestEvents(store, environmentId, events));
+  const result = await ingestEvents(store, environmentId, events);
+  await eraseErasedFromSnapshot(store, environmentId, events);
+  return json(200, result);
+}
+
+/**
+ * `user.erased` also reaches the rows of the current report snapshot (lib/tenants/snapshotErasure.ts). Done after
+ * the batch, for duplicates too, so a retried request finishes what a failed one started.
+ */
+async function eraseErasedFromSnapshot(store: Store, environmentId: string, events: unknown[]): Promise<void> {
+  const erased = new Set<string>();
+  for (const event of events as { type?: unknown; user_id?: unknown }[]) {
+    if (event.type === "user.erased" && typeof event.user_id === "string") erased.add(event.user_id);
+  }
+  for (const userId of erased) await eraseFromCurrentSnapshot(store, environmentId, userId);
 }

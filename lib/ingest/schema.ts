@@ -47,6 +47,7 @@ export const eventSchemas = {
   "user.created": z.object({ user_id: id, ...profileFields }),
   "user.updated": z.object({ user_id: id, ...profileFields }),
   "user.deleted": z.object({ user_id: id }),
+  "user.erased": z.object({ user_id: id }),
   "user.active": z.object({ user_id: id }),
   "user.invited": z.object({
     user_id: id,

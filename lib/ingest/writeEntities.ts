@@ -4,7 +4,7 @@ import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
-import type { BatchEffects, UserState } from "./applyEvents.js";
+import { type BatchEffects, type UserState, withoutPersonalFields } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdd } from "./counters.js";
 import type { LoadedState, PreImage } from "./loadState.js";
 
@@ -134,7 +134,12 @@ function userWrite(
   const changed = changedAttributes(userAttributes(e, loaded as UserState), attributes);
   if (Object.keys(changed).length === 0) return undefined;
   const remove = listed(user) ? [] : ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
-  const set = { ...changed, ...preImage(batchId, storedUser(loaded as UserState)) };
+  // An erasing write keeps no personal field in its pre-image either: a retry of its batch ends erased all the same.
+  const previous = storedUser(loaded as UserState);
+  const set = {
+    ...changed,
+    ...preImage(batchId, user.erased_at === undefined ? previous : withoutPersonalFields(previous)),
+  };
   return {
     item: versionedUpdate(store.tables.entities, keys.user(e, user.user_id), before.version, set, remove),
     counters,

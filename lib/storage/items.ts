@@ -22,6 +22,8 @@ export interface UserItem {
   last_active_at: number;
   /** Set once the user is deleted: it then leaves every list of current users. */
   deleted_at?: number;
+  /** Set once the user is erased (`user.erased`): deleted, and its personal fields are gone from every item. */
+  erased_at?: number;
   /**
    * Its current memberships, sorted by org id, on the item itself so that ingestion loads a batch's users and their
    * orgs with one BatchGet per 100 users. A list, not a map keyed by org id: an org id may be any string

@@ -18,8 +18,11 @@
  * |--------------------------------------------------|-------------------------|------------------------------------------------------------|-----------------------------------|
  * | environment by id                                | entities                | pk `E#{E}` sk `ENV`                                         | 1 GetItem                         |
  * | list environments (refresh dispatcher)           | entities                | pk `ENVS` sk `{E}`                                          | Query, ∝ environments             |
+ * | environment's own request limits (set-limits)    | entities                | pk `E#{E}` sk `LIMITS`                                      | 1 GetItem                         |
  * | API key by key id (then hash compared)           | entities                | pk `KEY#{keyId}` sk `KEY`                                   | 1 GetItem                         |
  * | user token by token id (then hash compared)      | entities                | pk `TOKEN#{tokenId}` sk `TOKEN`                             | 1 GetItem                         |
+ * | an environment's credentials (revoke all, delete)| entities                | pk `CREDS#{E}` sk `KEY#{keyId}` / `TOKEN#{tokenId}`         | Query ∝ its credentials           |
+ * | environment deletion job (progress, resume)      | entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
  * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
@@ -52,6 +55,12 @@
  *    400 KB item limit is never approached (a report of 100,000 rows is 100,000 small items, not one huge one).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
+ *  - *Credentials per environment.* Credentials are keyed by their id alone (`KEY#` / `TOKEN#`, one GetItem per
+ *    request), so nothing under `E#{E}` would find them; each is also listed in its environment's `CREDS#{E}`
+ *    partition (written in the same transaction) so deleting an environment revokes every one of them with one
+ *    Query. Like the credentials, the listing lives outside `E#{E}…`: what ingestion stores there is its own.
+ *  - *Deletion jobs outside the environment.* The job's progress lives under `DELETIONS` so deleting every `E#{E}…`
+ *    item never deletes the record that lets the job resume; it is removed when the job ends.
  *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
  *    them in an `orgs` map (a user in thousands of orgs would approach 400 KB; far beyond a SaaS user's). Reports
  *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`).
@@ -104,6 +113,17 @@ export const keys = {
   environmentListingPk: "ENVS",
   apiKey: (keyId: string) => ({ pk: `KEY#${keyId}`, sk: "KEY" }),
   userToken: (tokenId: string) => ({ pk: `TOKEN#${tokenId}`, sk: "TOKEN" }),
+  environmentLimits: (e: string) => ({ pk: env(e), sk: "LIMITS" }),
+  /** The environment's listing of its credentials: `kind` KEY or TOKEN, `id` the credential's key or token id. */
+  environmentCredential: (e: string, kind: "KEY" | "TOKEN", id: string) => ({
+    pk: keys.environmentCredentialsPk(e),
+    sk: `${kind}#${id}`,
+  }),
+  environmentCredentialsPk: (e: string) => `CREDS#${e}`,
+  environmentPk: (e: string) => env(e),
+  /** Every partition key of the environment is `E#{E}` or starts with this. */
+  environmentPartitionPrefix: (e: string) => `${env(e)}#`,
+  deletionJob: (e: string) => ({ pk: "DELETIONS", sk: e }),
 
   userPk: (e: string, userId: string) => `${env(e)}#U#${userId}`,
   user: (e: string, userId: string) => ({ pk: keys.userPk(e, userId), sk: "USER" }),

@@ -10,7 +10,10 @@ import { logger } from "../../functions/shared/logger.js";
 import { handler as users } from "../../functions/users.js";
 import { familyErrors, unroutedErrors } from "../../lib/http/familyErrors.js";
 import { MAX_BODY_BYTES } from "../../lib/ingest/schema.js";
-import { type Family, matchPath } from "../../lib/routes.js";
+import { TenantGate } from "../../lib/limits/tenantGate.js";
+import { lowerCaseHeaders } from "../../lib/limits/tenantOf.js";
+import { type Family, matchPath, methodsOf } from "../../lib/routes.js";
+import { storeFromEnv } from "../../lib/storage/client.js";
 import { toApiGatewayEvent } from "./apiGatewayEvent.js";
 import { edgeAnswer, rawJsonResponse } from "./clientError.js";
 
@@ -78,7 +81,21 @@ function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+export interface LocalServerOptions {
+  /**
+   * Per-tenant rate limits, as the deployed API's authorizer and usage plans apply them before any handler runs
+   * (default: a TenantGate on the server's store with the defaults of TENANT_RATE_LIMIT / TENANT_BURST_LIMIT);
+   * null serves without limits (the benchmark measures the service, not the limiter).
+   */
+  tenantGate?: TenantGate | null;
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  gate: TenantGate | null,
+): Promise<void> {
   const receivedAt = Date.now();
   const url = req.url ?? "/";
   const match = matchPath(url.split("?")[0] as string);
@@ -98,7 +115,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
     },
     match,
   );
-  const result = await handlers[match.family](event, lambdaContext(match.family, requestId));
+  // As on AWS, only documented routes (where the authorizer sits) are limited.
+  const limited =
+    gate && methodsOf(match.resource).includes(event.httpMethod)
+      ? await gate.check(match.family, lowerCaseHeaders(event.headers))
+      : undefined;
+  const result: APIGatewayProxyResult =
+    limited ?? (await handlers[match.family](event, lambdaContext(match.family, requestId)));
   const headers: Record<string, string | number | boolean | (string | number | boolean)[]> = {
     ...(result.multiValueHeaders ?? {}),
     ...(result.headers ?? {}),
@@ -123,10 +146,11 @@ function answerClientError(error: Error & { code?: string; rawPacket?: Buffer },
   socket.end(rawJsonResponse(answer.status, answer.body, requestId));
 }
 
-export function createLocalServer(): Server {
+export function createLocalServer(options: LocalServerOptions = {}): Server {
+  const gate = options.tenantGate === undefined ? new TenantGate(storeFromEnv) : options.tenantGate;
   const server = createServer((req, res) => {
     const requestId = randomUUID();
-    handle(req, res, requestId).catch((error: unknown) => {
+    handle(req, res, requestId, gate).catch((error: unknown) => {
       // The handlers answer their own errors; this is only reached if the adapter itself fails.
       logger.error("local server error", { request_id: requestId, error: error as Error });
       const errors = familyErrors[matchPath((req.url ?? "/").split("?")[0] as string)?.family ?? "insights"];
@@ -145,8 +169,8 @@ export interface RunningServer {
 }
 
 /** Listens on 127.0.0.1 (`port` 0 picks a free one, for tests). */
-export async function startLocalServer(port: number): Promise<RunningServer> {
-  const server = createLocalServer();
+export async function startLocalServer(port: number, options: LocalServerOptions = {}): Promise<RunningServer> {
+  const server = createLocalServer(options);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());

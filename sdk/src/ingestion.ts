@@ -138,6 +138,10 @@ export class EngagementInsights {
   userDeleted(fields: EventFields<"user.deleted">): string {
     return this.enqueue("user.deleted", fields);
   }
+  /** Erases the user's personal data everywhere it is stored; later events about the user change nothing. */
+  userErased(fields: EventFields<"user.erased">): string {
+    return this.enqueue("user.erased", fields);
+  }
   userActive(fields: EventFields<"user.active">): string {
     return this.enqueue("user.active", fields);
   }

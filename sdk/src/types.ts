@@ -29,6 +29,7 @@ export type IngestEvent =
   | Schemas["UserCreatedEvent"]
   | Schemas["UserUpdatedEvent"]
   | Schemas["UserDeletedEvent"]
+  | Schemas["UserErasedEvent"]
   | Schemas["UserActiveEvent"]
   | Schemas["UserInvitedEvent"]
   | Schemas["OrgCreatedEvent"]

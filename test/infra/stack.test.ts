@@ -18,6 +18,8 @@ const FUNCTION_PATHS: Record<string, string> = {
   docs: "/Http/docs/Resource",
   "refresh-dispatcher": "/Refresh/Dispatcher/Resource",
   "refresh-worker": "/Refresh/Worker/Resource",
+  authorizer: "/Http/authorizer/Resource",
+  "deletion-worker": "/Deletion/Worker/Resource",
 };
 
 /** Every context key set away from its default at once: one more synth instead of one per key. */
@@ -47,6 +49,11 @@ beforeAll(() => {
 });
 
 const ref = (id: string) => ({ Ref: id });
+/** The refresh's job queue and DLQ (the deletion jobs have their own pair, test/infra/tenantJobs.test.ts). */
+const refreshQueues = () =>
+  resourcesOfType(dev.template, "AWS::SQS::Queue").filter(([, q]) =>
+    String(q.Metadata?.["aws:cdk:path"]).includes("/Refresh/"),
+  );
 const arnOf = (id: string) => ({ "Fn::GetAtt": [id, "Arn"] });
 const tableId = (name: string) => logicalIdByPath(dev.template, "AWS::DynamoDB::Table", `/Tables/${name}/Resource`);
 
@@ -140,7 +147,8 @@ describe("REST API", () => {
       ([, p]) => p.Properties?.Principal === "apigateway.amazonaws.com",
     );
     const perFunction = permissions.map(([, p]) => functionOfUri(p.Properties?.FunctionName));
-    expect(perFunction.sort()).toEqual(FAMILIES.map((f) => fnIds[f]).sort());
+    // The authorizer has one per authorizer that uses it (bearer and dashboard credentials).
+    expect(perFunction.sort()).toEqual([...FAMILIES.map((f) => fnIds[f]), fnIds.authorizer, fnIds.authorizer].sort());
   });
 
   it("turns API Gateway's answer for unknown paths outside every prefix into a JSON 404", () => {
@@ -304,7 +312,7 @@ describe("report refresh", () => {
   });
 
   it("queues jobs with a visibility timeout longer than the worker's, retries 3 times, then the DLQ", () => {
-    const queues = resourcesOfType(dev.template, "AWS::SQS::Queue");
+    const queues = refreshQueues();
     expect(queues).toHaveLength(2);
     const [jobsId, jobs] = queues.find(([, q]) => q.Properties?.RedrivePolicy) as [string, CfnResource];
     const [dlqId] = queues.find(([id]) => id !== jobsId) as [string, CfnResource];
@@ -328,9 +336,11 @@ describe("report refresh", () => {
   });
 
   it("feeds the worker from the queue with partial batch failures reported", () => {
-    const mappings = resourcesOfType(dev.template, "AWS::Lambda::EventSourceMapping");
+    const mappings = resourcesOfType(dev.template, "AWS::Lambda::EventSourceMapping").filter(
+      ([, m]) => JSON.stringify(m.Properties?.FunctionName) === JSON.stringify(ref(fnIds["refresh-worker"] as string)),
+    );
     expect(mappings).toHaveLength(1);
-    const jobsId = resourcesOfType(dev.template, "AWS::SQS::Queue").find(([, q]) => q.Properties?.RedrivePolicy)?.[0];
+    const jobsId = refreshQueues().find(([, q]) => q.Properties?.RedrivePolicy)?.[0];
     expect(mappings[0]?.[1].Properties).toMatchObject({
       FunctionName: ref(fnIds["refresh-worker"] as string),
       EventSourceArn: arnOf(jobsId as string),
@@ -357,7 +367,7 @@ describe("alarms", () => {
   });
 
   it("raise the DLQ alarm as soon as one message is visible", () => {
-    const dlqId = resourcesOfType(dev.template, "AWS::SQS::Queue").find(([, q]) => !q.Properties?.RedrivePolicy)?.[0];
+    const dlqId = refreshQueues().find(([, q]) => !q.Properties?.RedrivePolicy)?.[0];
     dev.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       AlarmName: "engagement-insights-dev-refresh-dlq",
       MetricName: "ApproximateNumberOfMessagesVisible",
@@ -423,9 +433,11 @@ describe("IAM", () => {
     }
   });
 
-  it("never allows a DynamoDB Scan (every read is a GetItem or a Query)", () => {
-    const actions = allStatements().flatMap((s) => asList(s.Action));
-    expect(actions).not.toContain("dynamodb:Scan");
+  it("allows a DynamoDB Scan only to the offline deletion worker (every request path reads by GetItem or Query)", () => {
+    const scanners = Object.entries(fnIds)
+      .filter(([, id]) => statementsOf(id).some((s) => asList(s.Action).includes("dynamodb:Scan")))
+      .map(([name]) => name);
+    expect(scanners).toEqual(["deletion-worker"]);
   });
 
   it("gives the read families and the dispatcher read access only", () => {
@@ -462,11 +474,11 @@ describe("IAM", () => {
     for (const action of WRITES) expect(activity).not.toContain(action);
   });
 
-  it("lets only the dispatcher send refresh jobs", () => {
+  it("lets only the dispatcher send refresh jobs (and the deletion worker its own continuations)", () => {
     const senders = Object.entries(fnIds)
       .filter(([, id]) => statementsOf(id).some((s) => asList(s.Action).includes("sqs:SendMessage")))
       .map(([name]) => name);
-    expect(senders).toEqual(["refresh-dispatcher"]);
+    expect(senders.sort()).toEqual(["deletion-worker", "refresh-dispatcher"]);
   });
 });
 
@@ -478,7 +490,7 @@ describe("outputs", () => {
     expect(outputs.ActivityTableName?.Value).toEqual(ref(tableId("Activity")));
     expect(outputs.ReportsTableName?.Value).toEqual(ref(tableId("Reports")));
     expect(outputs.TablePrefix?.Value).toBe("engagement-insights-dev-");
-    const jobsId = resourcesOfType(dev.template, "AWS::SQS::Queue").find(([, q]) => q.Properties?.RedrivePolicy)?.[0];
+    const jobsId = refreshQueues().find(([, q]) => q.Properties?.RedrivePolicy)?.[0];
     expect(outputs.RefreshQueueUrl?.Value).toEqual(ref(jobsId as string));
   });
 });

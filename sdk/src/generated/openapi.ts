@@ -413,6 +413,18 @@ export interface components {
             event_id?: string;
             user_id: string;
         };
+        UserErasedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.erased";
+            /** @description When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future. */
+            occurred_at?: string | number;
+            /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
+            event_id?: string;
+            user_id: string;
+        };
         UserActiveEvent: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -756,7 +768,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    events: (components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["UserActiveEvent"] | components["schemas"]["UserInvitedEvent"] | components["schemas"]["OrgCreatedEvent"] | components["schemas"]["OrgUpdatedEvent"] | components["schemas"]["OrgMemberAddedEvent"] | components["schemas"]["OrgMemberRemovedEvent"])[];
+                    events: (components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["UserErasedEvent"] | components["schemas"]["UserActiveEvent"] | components["schemas"]["UserInvitedEvent"] | components["schemas"]["OrgCreatedEvent"] | components["schemas"]["OrgUpdatedEvent"] | components["schemas"]["OrgMemberAddedEvent"] | components["schemas"]["OrgMemberRemovedEvent"])[];
                 };
             };
         };
