@@ -10,8 +10,9 @@ import { handler as users } from "../../functions/users.js";
 import { familyErrors, unroutedErrors } from "../../lib/http/familyErrors.js";
 import { MAX_BODY_BYTES } from "../../lib/ingest/schema.js";
 import { type Family, matchPath } from "../../lib/routes.js";
-import { toApiGatewayEvent } from "./apiGatewayEvent.js";
+import { splitTarget, toApiGatewayEvent } from "./apiGatewayEvent.js";
 import { edgeAnswer, rawJsonResponse } from "./clientError.js";
+import { serveWebFile, type WebRoot } from "./webFiles.js";
 
 /**
  * The local stand-in for API Gateway: each request goes to the family Lambda handler API Gateway would invoke,
@@ -77,13 +78,30 @@ function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+export interface LocalServerOptions {
+  /** Serve the dashboard's files at paths no API route claims. */
+  web?: WebRoot;
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  options: LocalServerOptions,
+): Promise<void> {
   const receivedAt = Date.now();
   const url = req.url ?? "/";
   const match = matchPath(url.split("?")[0] as string);
   const body = await readBody(req);
   const errors = match ? familyErrors[match.family] : unroutedErrors;
   if (body === "too large") return sendJson(req, res, 413, errors.payloadTooLarge, requestId);
+  if (
+    !match &&
+    options.web &&
+    (await serveWebFile(options.web, req.method ?? "GET", splitTarget(url).path, res, requestId))
+  ) {
+    return;
+  }
   if (!match) return sendJson(req, res, 404, errors.notFound, requestId);
   const event = toApiGatewayEvent(
     {
@@ -122,10 +140,10 @@ function answerClientError(error: Error & { code?: string; rawPacket?: Buffer },
   socket.end(rawJsonResponse(answer.status, answer.body, requestId));
 }
 
-export function createLocalServer(): Server {
+export function createLocalServer(options: LocalServerOptions = {}): Server {
   const server = createServer((req, res) => {
     const requestId = randomUUID();
-    handle(req, res, requestId).catch((error: unknown) => {
+    handle(req, res, requestId, options).catch((error: unknown) => {
       // The handlers answer their own errors; this is only reached if the adapter itself fails.
       logger.error("local server error", { request_id: requestId, error: error as Error });
       const errors = familyErrors[matchPath((req.url ?? "/").split("?")[0] as string)?.family ?? "insights"];
@@ -144,8 +162,8 @@ export interface RunningServer {
 }
 
 /** Listens on 127.0.0.1 (`port` 0 picks a free one, for tests). */
-export async function startLocalServer(port: number): Promise<RunningServer> {
-  const server = createLocalServer();
+export async function startLocalServer(port: number, options: LocalServerOptions = {}): Promise<RunningServer> {
+  const server = createLocalServer(options);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
