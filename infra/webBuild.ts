@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PROJECT_ROOT } from "./paths.js";
 
 /**
@@ -41,7 +41,8 @@ export function webBuildIsStale(): boolean {
 
 /** Runs the same build as `npm run build:web`. */
 export function buildWeb(): void {
-  const vite = createRequire(import.meta.url).resolve("vite/bin/vite.js");
+  // Vite's package exports do not include its CLI file; its package.json is exported.
+  const vite = join(dirname(createRequire(import.meta.url).resolve("vite/package.json")), "bin", "vite.js");
   execFileSync(process.execPath, [vite, "build", "--config", VITE_CONFIG], { cwd: PROJECT_ROOT, stdio: "inherit" });
 }
 

@@ -33,7 +33,7 @@ export function Reports({
   const pageSize = PAGE_SIZES.includes(Number(params.get("size"))) ? Number(params.get("size")) : 10;
   const pageNumber = Math.max(0, Math.floor(Number(params.get("page")) || 0));
   const go = (change: { interval?: string; size?: number; page?: number }) =>
-    navigate(report.name.split("/"), {
+    navigate(["reports", ...report.name.split("/")], {
       interval: change.interval ?? interval,
       size: change.size ?? pageSize,
       page: change.page ?? pageNumber,
@@ -47,7 +47,7 @@ export function Reports({
           <a
             key={r.name}
             class="report-link"
-            href={href(r.name.split("/"))}
+            href={href(["reports", ...r.name.split("/")])}
             aria-current={r.name === report.name ? "page" : undefined}
           >
             {r.title}
