@@ -207,6 +207,8 @@ describe.skipIf(unavailable)("dashboard in a browser", () => {
 
     await page.click(".pager button:last-of-type");
     await expectPage(1);
+    await setInput(page, "input[name=page-number]", "3");
+    await expectPage(2);
 
     // A user row links to that user's details: the v2 user and its sign-up parameters.
     const firstUser = (await rowsShown())[0]?.user_id as string;

@@ -155,6 +155,22 @@ function ReportPageView({
         <button type="button" disabled={!page.has_more_results} onClick={() => onPage(page.current_page + 1)}>
           Next
         </button>
+        {pages > 2 && (
+          <label class="jump">
+            Go to page
+            <input
+              type="number"
+              name="page-number"
+              min={1}
+              max={pages}
+              value={page.current_page + 1}
+              onChange={(e) => {
+                const wanted = Math.floor(Number(e.currentTarget.value));
+                if (wanted >= 1 && wanted <= pages) onPage(wanted - 1);
+              }}
+            />
+          </label>
+        )}
       </nav>
     </>
   );
@@ -200,8 +216,8 @@ function UserTable({ rows, report }: { rows: UserRow[]; report: ReportInfo }) {
                       .map((o) => `${o.display_name ?? o.org_id}${o.user_role ? ` (${o.user_role})` : ""}`)
                       .join(", ")}
               </td>
-              <td>{formatUnixDate(row.user_created_at)}</td>
-              <td>{formatUnix(row.last_active_at)}</td>
+              <td class="date">{formatUnixDate(row.user_created_at)}</td>
+              <td class="date">{formatUnix(row.last_active_at)}</td>
               {report.extra.map((x) => (
                 <td key={x.key} class="num">
                   {formatNumber(row.extra_properties?.[x.key] ?? 0)}
@@ -241,7 +257,7 @@ function OrgTable({ rows, report }: { rows: OrgRow[]; report: ReportInfo }) {
                 <span class="sub">{row.org_id}</span>
               </th>
               <td class="num">{formatNumber(row.num_users)}</td>
-              <td>{formatUnixDate(row.org_created_at)}</td>
+              <td class="date">{formatUnixDate(row.org_created_at)}</td>
               {report.extra.map((x) => (
                 <td key={x.key} class="num">
                   {formatNumber(row.extra_properties?.[x.key] ?? 0)}
