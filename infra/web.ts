@@ -13,10 +13,12 @@ import {
   ViewerProtocolPolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { RestApiOrigin, S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import type { CfnBucket } from "aws-cdk-lib/aws-s3";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
+import { suppressCfnLintFindings } from "./cfnLintSuppressions.js";
 import { CONTENT_SECURITY_POLICY } from "./webHeaders.js";
 
 export interface WebDashboardProps {
@@ -190,6 +192,8 @@ export function acknowledgeWebNagFindings(web: WebDashboard): void {
     })),
   );
   const handler = stack.node.children.find((c) => c.node.id.startsWith("Custom::CDKBucketDeployment"));
+  // CDK's Function, with the same redundant DependsOn on its role as the service's (cfnLintSuppressions.ts).
+  if (handler instanceof LambdaFunction) suppressCfnLintFindings([handler]);
   const handlerFunction = handler?.node.defaultChild;
   if (handlerFunction) {
     Validations.of(handlerFunction).acknowledge({
