@@ -12,6 +12,8 @@ import { Monitoring } from "./monitoring.js";
 import { acknowledgeNagFindings } from "./nagSuppressions.js";
 import { Refresh } from "./refresh.js";
 import { Tables } from "./tables.js";
+import { acknowledgeWebNagFindings, WebDashboard } from "./web.js";
+import { ensureWebBuild, WEB_DIST } from "./webBuild.js";
 
 export interface EngagementInsightsStackProps extends StackProps {
   config: InfraConfig;
@@ -25,6 +27,7 @@ export class EngagementInsightsStack extends Stack {
   readonly refresh: Refresh;
   readonly deletion: Deletion;
   readonly monitoring: Monitoring;
+  readonly web: WebDashboard;
 
   constructor(scope: Construct, id: string, props: EngagementInsightsStackProps) {
     super(scope, id, props);
@@ -77,8 +80,21 @@ export class EngagementInsightsStack extends Stack {
       alarmEmail: config.alarmEmail,
     });
 
+    // The dashboard's files are built here when stale, so `cdk synth` / `cdk deploy` always upload the current app.
+    ensureWebBuild();
+    this.web = new WebDashboard(this, "Web", {
+      api: this.api.restApi,
+      webDist: WEB_DIST,
+      retainData: config.retainData,
+    });
+
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output("ApiUrl", this.api.restApi.url, "Base URL of the API (routes are under it, e.g. .../api/v2/users)");
+    output(
+      "DashboardUrl",
+      `https://${this.web.distribution.distributionDomainName}/`,
+      "The dashboard; the API is also served under it (same origin), e.g. .../api/v2/users",
+    );
     output("TablePrefix", config.tablePrefix, "TABLE_PREFIX for `npm run admin` against these tables");
     output("EntitiesTableName", this.tables.entities.tableName, "ENTITIES_TABLE");
     output("ActivityTableName", this.tables.activity.tableName, "ACTIVITY_TABLE");
@@ -109,5 +125,6 @@ export class EngagementInsightsStack extends Stack {
     ];
     acknowledgeNagFindings({ api: this.api, tables: this.tables, functions, runtime: config.lambdaRuntime });
     suppressCfnLintFindings(functions);
+    acknowledgeWebNagFindings(this.web);
   }
 }

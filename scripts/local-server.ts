@@ -1,21 +1,27 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureDemoEnvironment } from "../lib/demo/demoEnvironment.js";
-import { refreshEnvironment } from "../lib/reports/refresh.js";
+import { ensureWebBuild, WEB_DIST } from "../infra/webBuild.js";
 import { storeFromEnv } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
+import { startDemoServer } from "./lib/demoServer.js";
 import { parseDuration } from "./lib/duration.js";
-import { startLocalServer } from "./lib/httpServer.js";
-import { startRefreshLoop } from "./lib/refreshLoop.js";
 
-// `npm start` (CONTRACT §0 "Local run"): DynamoDB Local under .data/, the demo environment, every route on PORT.
+// `npm start` (CONTRACT §0 "Local run"): DynamoDB Local under .data/, the demo environment, every route and the
+// dashboard (web/dist, built first when stale) on PORT.
 
 // Absolute: DynamoDB Local runs with its own working directory, and `npm start` may be run from anywhere.
 const DATA_DIR = join(dirname(dirname(fileURLToPath(import.meta.url))), ".data");
 const port = Number(process.env.PORT ?? 3000);
 const refreshEveryMs = parseDuration(process.env.REFRESH_EVERY ?? "300s");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+try {
+  if (ensureWebBuild()) console.log("Built the dashboard (web/dist).");
+} catch (error) {
+  console.error(`Cannot build the dashboard: ${(error as Error).message}`);
+  process.exit(1);
+}
 
 let dynamodb: DynamoDbLocal | undefined;
 if (!process.env.DYNAMODB_ENDPOINT) {
@@ -57,32 +63,36 @@ try {
   const store = storeFromEnv();
   await createTables(store);
   const credentialsPath = join(DATA_DIR, "demo-credentials.json");
-  const { credentials, created } = await ensureDemoEnvironment(store, credentialsPath, {
+  const demo = await startDemoServer({
+    store,
+    port,
+    credentialsPath,
+    webDir: WEB_DIST,
+    refreshEveryMs,
     log: (line) => console.log(line),
+    onRefreshError: (error) => {
+      if (!stopRequested) console.error(`Report refresh failed: ${error.message}`);
+    },
   });
+  stopping.push(() => demo.stop());
   if (stopRequested) await new Promise(() => {}); // shutting down: let the handler exit
-
-  const server = await startLocalServer(port);
-  stopping.push(() => server.close());
+  const { server, credentials, created } = demo;
   console.log(`${created ? "Created" : "Using"} the demo environment (also in ${credentialsPath}):`);
   console.log(JSON.stringify(credentials, null, 2));
-  console.log(`DynamoDB: ${process.env.DYNAMODB_ENDPOINT}; reports refreshed now and every ${refreshEveryMs / 1000}s`);
+  console.log(`Refreshing the reports (then every ${refreshEveryMs / 1000}s) before saying ready...`);
+  const refreshed = await demo.ready.then(
+    () => true,
+    (error: Error) => {
+      console.error(`The first report refresh failed (retried every ${refreshEveryMs / 1000}s): ${error.message}`);
+      return false;
+    },
+  );
+  console.log(`DynamoDB: ${process.env.DYNAMODB_ENDPOINT}`);
   console.log(`Serving every route at ${server.url}, e.g.:`);
   console.log(
     `  curl -H 'Authorization: Bearer ${credentials.api_key}' -H 'environment-id: ${credentials.environment_id}' ${server.url}/api/v2/users?limit=3`,
   );
-
-  // Served meanwhile: the previous snapshot (or, on first start, the new environment's empty one).
-  const loop = startRefreshLoop(async () => {
-    const started = Date.now();
-    try {
-      const { report_time } = await refreshEnvironment(store, credentials.environment_id, started);
-      console.log(`Reports refreshed (report_time ${report_time}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-    } catch (error) {
-      if (!stopRequested) console.error(`Report refresh failed: ${(error as Error).message}`);
-    }
-  }, refreshEveryMs);
-  stopping.push(() => loop.stop());
+  if (refreshed) console.log(`Ready: the dashboard is at ${server.url}/`);
 } catch (error) {
   if (stopRequested) await new Promise(() => {});
   console.error(`Local server failed to start: ${(error as Error).message}`);

@@ -14,8 +14,9 @@ import { TenantGate } from "../../lib/limits/tenantGate.js";
 import { lowerCaseHeaders } from "../../lib/limits/tenantOf.js";
 import { type Family, matchPath, methodsOf } from "../../lib/routes.js";
 import { storeFromEnv } from "../../lib/storage/client.js";
-import { toApiGatewayEvent } from "./apiGatewayEvent.js";
+import { splitTarget, toApiGatewayEvent } from "./apiGatewayEvent.js";
 import { edgeAnswer, rawJsonResponse } from "./clientError.js";
+import { serveWebFile, type WebRoot } from "./webFiles.js";
 
 /**
  * The local stand-in for API Gateway: each request goes to the family Lambda handler API Gateway would invoke,
@@ -88,12 +89,15 @@ export interface LocalServerOptions {
    * null serves without limits (the benchmark measures the service, not the limiter).
    */
   tenantGate?: TenantGate | null;
+  /** Serve the dashboard's files at paths no API route claims. */
+  web?: WebRoot;
 }
 
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
+  options: LocalServerOptions,
   gate: TenantGate | null,
 ): Promise<void> {
   const receivedAt = Date.now();
@@ -102,6 +106,13 @@ async function handle(
   const body = await readBody(req);
   const errors = match ? familyErrors[match.family] : unroutedErrors;
   if (body === "too large") return sendJson(req, res, 413, errors.payloadTooLarge, requestId);
+  if (
+    !match &&
+    options.web &&
+    (await serveWebFile(options.web, req.method ?? "GET", splitTarget(url).path, res, requestId))
+  ) {
+    return;
+  }
   if (!match) return sendJson(req, res, 404, errors.notFound, requestId);
   const event = toApiGatewayEvent(
     {
@@ -150,7 +161,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
   const gate = options.tenantGate === undefined ? new TenantGate(storeFromEnv) : options.tenantGate;
   const server = createServer((req, res) => {
     const requestId = randomUUID();
-    handle(req, res, requestId, gate).catch((error: unknown) => {
+    handle(req, res, requestId, options, gate).catch((error: unknown) => {
       // The handlers answer their own errors; this is only reached if the adapter itself fails.
       logger.error("local server error", { request_id: requestId, error: error as Error });
       const errors = familyErrors[matchPath((req.url ?? "/").split("?")[0] as string)?.family ?? "insights"];

@@ -1,0 +1,76 @@
+import { type DemoCredentials, ensureDemoEnvironment } from "../../lib/demo/demoEnvironment.js";
+import type { DemoOptions } from "../../lib/demo/generate.js";
+import { refreshEnvironment } from "../../lib/reports/refresh.js";
+import type { Store } from "../../lib/storage/client.js";
+import { type RunningServer, startLocalServer } from "./httpServer.js";
+import { startRefreshLoop } from "./refreshLoop.js";
+
+/**
+ * What `npm start` runs once DynamoDB is up (scripts/local-server.ts), also started by the browser tests: the demo
+ * environment, every route and the dashboard on one port, and the report refresh loop. `ready` settles after the
+ * first refresh, so whoever waits for it (the "Ready" line, the tests) sees filled reports, not the new
+ * environment's empty snapshot.
+ */
+export interface DemoServerOptions {
+  store: Store;
+  port: number;
+  credentialsPath: string;
+  /** The built dashboard (web/dist). */
+  webDir: string;
+  refreshEveryMs: number;
+  /** Size of a newly generated demo history (defaults: lib/demo/generate.ts). */
+  demo?: Omit<DemoOptions, "now">;
+  log?: (line: string) => void;
+  /** Refresh failures after the first (the first rejects `ready`). */
+  onRefreshError?: (error: Error) => void;
+}
+
+export interface DemoServer {
+  server: RunningServer;
+  credentials: DemoCredentials;
+  created: boolean;
+  /** The first refresh's report_time, once it is done. */
+  ready: Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
+  const log = options.log ?? (() => {});
+  const { credentials, created } = await ensureDemoEnvironment(options.store, options.credentialsPath, {
+    log,
+    demo: options.demo,
+  });
+  // The dashboard prefills the demo credentials only here: the built config.json everywhere else is `{}`.
+  const server = await startLocalServer(options.port, { web: { dir: options.webDir, config: { demo: credentials } } });
+
+  let first = true;
+  let settle: { resolve(t: number): void; reject(e: Error): void } | undefined;
+  const ready = new Promise<number>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Served meanwhile: the previous snapshot (or, on first start, the new environment's empty one).
+  const loop = startRefreshLoop(async () => {
+    const started = Date.now();
+    try {
+      const { report_time } = await refreshEnvironment(options.store, credentials.environment_id, started);
+      log(`Reports refreshed (report_time ${report_time}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      if (first) settle?.resolve(report_time);
+    } catch (error) {
+      if (first) settle?.reject(error as Error);
+      else options.onRefreshError?.(error as Error);
+    } finally {
+      first = false;
+    }
+  }, options.refreshEveryMs);
+
+  return {
+    server,
+    credentials,
+    created,
+    ready,
+    stop: async () => {
+      loop.stop();
+      await server.close();
+    },
+  };
+}
