@@ -31,6 +31,28 @@ export async function queryAll<T = Record<string, unknown>>(store: Store, input:
   return out;
 }
 
+/** The pages of a Query one at a time, so a caller streaming a long partition holds one page (≤ 1 MB) at once. */
+export async function* queryPages<T = Record<string, unknown>>(store: Store, input: QueryCommandInput) {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    yield (page.Items ?? []) as T[];
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+/** Number of items a Query matches (after its filter), without returning them. */
+export async function queryCount(store: Store, input: QueryCommandInput): Promise<number> {
+  let count = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(new QueryCommand({ ...input, Select: "COUNT", ExclusiveStartKey }));
+    count += page.Count ?? 0;
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return count;
+}
+
 /** Items of any number of keys: BatchGet 100 at a time, unprocessed keys retried with backoff. */
 export async function batchGetAll<T = Record<string, unknown>>(
   store: Store,

@@ -244,16 +244,37 @@ describe("pages", () => {
     expect(defaults.user_reports.map((r) => r.user_id)).toEqual(expectedOrder.slice(0, 10));
   });
 
-  it("reads only the requested page's rows", async () => {
-    let itemsRead = 0;
+  it("reads only the requested page: its rank chunk and its users, not the report", async () => {
+    const itemsRead = new Map<string, number>();
     const counting = interceptedStore(store, async (command, send) => {
-      const output = await send();
-      if (command instanceof QueryCommand) itemsRead += (output as { ScannedCount?: number }).ScannedCount ?? 0;
+      const output = (await send()) as { Responses?: Record<string, unknown[]>; ScannedCount?: number };
+      for (const [table, items] of Object.entries(output.Responses ?? {}))
+        itemsRead.set(table, (itemsRead.get(table) ?? 0) + items.length);
+      if (command instanceof QueryCommand)
+        itemsRead.set("query", (itemsRead.get("query") ?? 0) + (output.ScannedCount ?? 0));
       return output;
     });
     const page = await readReportPage(counting, environmentId, "user_report/churn", "30", 2, 7);
     expect(page.rows.map((r) => (r as { user_id: string }).user_id)).toEqual(expectedOrder.slice(14, 21));
-    expect(itemsRead).toBe(7);
+    // Ranks 14–20 lie in the first chunk of 50; the 7 users of the page; no Query over the report.
+    expect(Object.fromEntries(itemsRead)).toEqual({ [store.tables.reports]: 1, [store.tables.entities]: 7 });
+  });
+
+  it("a user deleted since report_time leaves its page; total_count stays the snapshot's", async () => {
+    const gone = expectedOrder[1] as string;
+    await ingestEvents(
+      store,
+      environmentId,
+      [{ type: "user.deleted", occurred_at: iso(T + 1000), user_id: gone }],
+      T + 2000,
+    );
+    const body = (await getReport(apiKey, "user_report/churn", { report_interval: "14", page_size: "10" })).body as {
+      user_reports: { user_id: string }[];
+      total_count: number;
+      has_more_results: boolean;
+    };
+    expect(body.user_reports.map((r) => r.user_id)).toEqual(expectedOrder.slice(0, 10).filter((id) => id !== gone));
+    expect(body).toMatchObject({ total_count: 25, has_more_results: true });
   });
 });
 
