@@ -32,9 +32,10 @@ const flag = (name: string) => {
 const SIZES = (flag("--users") ?? "1000,10000").split(",").map(Number);
 const WITH_POSTGRES = !argv.includes("--no-postgres");
 const DYNAMODB_PORT = Number(process.env.DYNAMODB_PORT ?? 8104);
-const INGEST_CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 1);
+/** Batches in flight; users are sent grouped by org, so concurrent batches rarely touch the same org item. */
+const INGEST_CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 3);
+const BATCH_EVENTS = 500;
 
-type Row = Record<string, number>;
 interface SizeResult {
   users: number;
   events: number;
@@ -102,9 +103,13 @@ async function benchSize(users: number): Promise<SizeResult> {
     const all: BenchEvent[] = [];
     const batches: string[] = [];
     let batch: BenchEvent[] = [];
-    for (let i = 0; i < users; i++) {
+    const orgs = Math.max(1, Math.floor(users / 20));
+    const byOrg = Array.from({ length: orgs }, (_, r) => r).flatMap((r) =>
+      Array.from({ length: Math.ceil((users - r) / orgs) }, (_, k) => r + k * orgs),
+    );
+    for (const i of byOrg) {
       const events = userEvents(i, users, now);
-      if (batch.length + events.length > 1000) {
+      if (batch.length + events.length > BATCH_EVENTS) {
         batches.push(JSON.stringify({ events: batch }));
         batch = [];
       }

@@ -6,8 +6,8 @@ import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { existsAt, type Ranked, rank } from "./compute.js";
 import { countKey, intervalMs, LOOKBACK_MS, type ReportName } from "./definitions.js";
-import { RankListWriter } from "./rankChunks.js";
-import type { DayActivity } from "./types.js";
+import { RankListWriter, type RankRow } from "./rankChunks.js";
+import type { DayActivity, OrgData } from "./types.js";
 import { dayHasActivityWithin } from "./windows.js";
 
 /**
@@ -17,8 +17,9 @@ import { dayHasActivityWithin } from "./windows.js";
  *
  * | part            | lists written                           | reads                                                     | memory held                      |
  * |-----------------|-----------------------------------------|-----------------------------------------------------------|----------------------------------|
- * | `user_churn`    | user churn 7, 14, 30                    | GSI `byLastActive` `LA#U` below T − 7 d, newest first    | one page + one tie group         |
- * | `org_churn`     | org churn 7, 14, 30                     | `LA#O` likewise; one COUNT Query of members per org row   | one page + one tie group         |
+ * | `user_churn`    | user churn 7, 14, 30                    | GSI `byLastActive` `LA#U` below T − 7 d, newest first;   | one page + one tie group         |
+ * |                 |                                         |   the page's user items, their orgs (BatchGet)            |   + the org names (∝ orgs)       |
+ * | `org_churn`     | org churn 7, 14, 30                     | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
  * | `user_activity` | champion 30/60/90, reengagement W/M     | 90 day sets of active users; user items of those active  | ∝ users active in 90 days        |
  * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
  * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
@@ -26,8 +27,8 @@ import { dayHasActivityWithin } from "./windows.js";
  *
  * Why: churn lists hold most users of a big tenant (the dormant ones) and are the `byLastActive` order itself, so
  * they are streamed in order and never held; the other lists only hold the tenant's active or changing part. Rows
- * keep the id and what is fixed at T; a user's `last_active_at` is read from its item (ingestion keeps it), its
- * churn value from the index key. Every part is idempotent: a retry rewrites the same chunks with the same rows.
+ * are complete as of T (descriptive fields included), so a page is served from its chunks alone. Every part is
+ * idempotent: a retry rewrites the same chunks from the same data.
  */
 
 export const PART_NAMES = [
@@ -102,6 +103,79 @@ function numUsers(ctx: PartContext, orgId: string): Promise<number> {
   });
 }
 
+/** Orgs existing at T, each read once per part: names for `org_data`, org rows' fields. */
+class OrgDirectory {
+  private readonly known = new Map<string, OrgItem | null>();
+  constructor(private readonly ctx: PartContext) {}
+
+  async load(ids: Iterable<string>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.known.has(id));
+    if (missing.length === 0) return;
+    const items = await batchGetAll<OrgItem>(
+      this.ctx.store,
+      this.ctx.store.tables.entities,
+      missing.map((id) => keys.org(this.ctx.environmentId, id)),
+      { consistent: true },
+    );
+    for (const id of missing) this.known.set(id, null);
+    for (const o of items) if (existsAt(o, this.ctx.time)) this.known.set(o.org_id, o);
+  }
+
+  get(id: string): OrgItem | undefined {
+    return this.known.get(id) ?? undefined;
+  }
+}
+
+/** A user's memberships that began by T (the orgs to load for its row). */
+function orgIdsOf(users: Iterable<UserItem>, T: number): string[] {
+  const ids: string[] = [];
+  for (const u of users) for (const m of Object.values(u.orgs ?? {})) if (m.since <= T) ids.push(m.org_id);
+  return ids;
+}
+
+function userRow(u: UserItem, orgs: OrgDirectory, T: number, extra?: Record<string, number>): RankRow {
+  const orgData: OrgData[] = Object.values(u.orgs ?? {})
+    .filter((m) => m.since <= T && orgs.get(m.org_id))
+    .map((m) => ({ display_name: orgs.get(m.org_id)?.name ?? null, org_id: m.org_id, user_role: m.role ?? null }))
+    .sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));
+  return {
+    user_id: u.user_id,
+    user_created_at: toUnixSeconds(u.created_at),
+    username: u.username ?? null,
+    first_name: u.first_name ?? null,
+    last_name: u.last_name ?? null,
+    email: u.email ?? null,
+    last_active_at: toUnixSeconds(u.last_active_at),
+    org_data: orgData,
+    ...(extra ? { extra_properties: extra } : {}),
+  };
+}
+
+function orgRow(o: OrgItem, members: number, extra?: Record<string, number>): RankRow {
+  return {
+    org_id: o.org_id,
+    name: o.name ?? null,
+    num_users: members,
+    org_created_at: toUnixSeconds(o.created_at),
+    ...(extra ? { extra_properties: extra } : {}),
+  };
+}
+
+/** The rows of the users `ids` existing at T (one BatchGet of them, one of their orgs not yet known). */
+async function userRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): Promise<Map<string, RankRow>> {
+  const users = await userItems(ctx, ids);
+  await orgs.load(orgIdsOf(users.values(), ctx.time));
+  return new Map([...users].map(([id, u]) => [id, userRow(u, orgs, ctx.time)]));
+}
+
+/** The rows of the orgs `ids` existing at T, with their member counts. */
+async function orgRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): Promise<Map<string, RankRow>> {
+  await orgs.load(ids);
+  const existing = ids.filter((id) => orgs.get(id));
+  const counts = await mapLimit(existing, PARALLEL_QUERIES, (id) => numUsers(ctx, id));
+  return new Map(existing.map((id, i) => [id, orgRow(orgs.get(id) as OrgItem, counts[i] as number)]));
+}
+
 /**
  * Churn N = existing users (orgs) whose last activity is before T − N days, latest first, ties by id. The index
  * holds exactly the listed (not deleted) users with their last activity, and last activity ≥ creation, so the
@@ -110,19 +184,15 @@ function numUsers(ctx: PartContext, orgId: string): Promise<number> {
 async function churn(ctx: PartContext, report: ReportName, kind: "U" | "O"): Promise<PartResult> {
   const writers = CHURN_DAYS.map((n) => writer(ctx, report, n));
   const limits = CHURN_DAYS.map((n) => ctx.time - intervalMs(n));
+  const orgs = new OrgDirectory(ctx);
   const ISO_LENGTH = 24;
-  let ties: { id: string; at: number }[] = [];
-  const emit = async () => {
+  let ties: { id: string; at: number; row: RankRow }[] = [];
+  const emit = () => {
     ties.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const values =
-      kind === "O"
-        ? await mapLimit(ties, PARALLEL_QUERIES, (t) => numUsers(ctx, t.id))
-        : ties.map((t) => toUnixSeconds(t.at));
-    ties.forEach((t, i) => {
+    for (const t of ties)
       writers.forEach((w, j) => {
-        if (t.at < (limits[j] as number)) w.add([t.id, values[i] as number]);
+        if (t.at < (limits[j] as number)) w.add(t.row);
       });
-    });
     ties = [];
   };
   const pages = queryPages<{ gsi2sk: string }>(ctx.store, {
@@ -137,15 +207,21 @@ async function churn(ctx: PartContext, report: ReportName, kind: "U" | "O"): Pro
     ScanIndexForward: false,
   });
   for await (const page of pages) {
-    for (const { gsi2sk } of page) {
-      const at = Date.parse(gsi2sk.slice(0, ISO_LENGTH));
-      if (ties.length > 0 && (ties[0] as { at: number }).at !== at) await emit();
-      ties.push({ id: gsi2sk.slice(ISO_LENGTH + 1), at });
+    const entries = page.map(({ gsi2sk }) => ({
+      at: Date.parse(gsi2sk.slice(0, ISO_LENGTH)),
+      id: gsi2sk.slice(ISO_LENGTH + 1),
+    }));
+    const ids = entries.map((e) => e.id);
+    const rows = kind === "U" ? await userRowsOf(ctx, orgs, ids) : await orgRowsOf(ctx, orgs, ids);
+    for (const e of entries) {
+      if (ties.length > 0 && (ties[0] as { at: number }).at !== e.at) emit();
+      const row = rows.get(e.id);
+      // Gone since the index was read (a deletion racing the refresh): not in the list.
+      if (row) ties.push({ ...e, row });
     }
-    // Org rows need a COUNT per org: emit what is complete so a page's ties never wait on the next page's.
     for (const w of writers) await w.flush();
   }
-  await emit();
+  emit();
   return finish(writers);
 }
 
@@ -234,18 +310,19 @@ async function orgItems(ctx: PartContext, ids: string[]): Promise<Map<string, Or
   return new Map(items.filter((o) => existsAt(o, ctx.time)).map((o) => [o.org_id, o]));
 }
 
+async function memberCounts(ctx: PartContext, ids: Iterable<string>): Promise<Map<string, number>> {
+  const list = [...ids];
+  const counts = await mapLimit(list, PARALLEL_QUERIES, (id) => numUsers(ctx, id));
+  return new Map(list.map((id, i) => [id, counts[i] as number]));
+}
+
 async function writeRanked<S>(
   w: RankListWriter,
   entries: Ranked<S>[],
   idOf: (s: S) => string,
-  stored: (s: S) => number | Promise<number>,
-  ctx?: PartContext,
+  rowOf: (s: S, extra?: Record<string, number>) => RankRow,
 ) {
-  const ranked = rank(entries, idOf);
-  const values = await mapLimit(ranked, ctx ? PARALLEL_QUERIES : 1, async (r) => stored(r.subject));
-  ranked.forEach((r, i) => {
-    w.add(r.extra ? [idOf(r.subject), values[i] as number, r.extra] : [idOf(r.subject), values[i] as number]);
-  });
+  for (const r of rank(entries, idOf)) w.add(rowOf(r.subject, r.extra));
   await w.flush(true);
 }
 
@@ -254,7 +331,9 @@ async function userActivity(ctx: PartContext): Promise<PartResult> {
   const tallies = new Map<string, ActivityTally>();
   await forEachDayItem(ctx, "active_users", lookbackDays(T, LOOKBACK_MS), (item) => tallyDay(tallies, item, T, true));
   const users = await userItems(ctx, [...tallies.keys()]);
-  const lastActive = (u: UserItem) => toUnixSeconds(u.last_active_at);
+  const orgs = new OrgDirectory(ctx);
+  await orgs.load(orgIdsOf(users.values(), T));
+  const row = (u: UserItem, extra?: Record<string, number>) => userRow(u, orgs, T, extra);
   const writers: RankListWriter[] = [];
   for (const [i, n] of WINDOW_DAYS.entries()) {
     const entries: Ranked<UserItem>[] = [];
@@ -264,7 +343,7 @@ async function userActivity(ctx: PartContext): Promise<PartResult> {
       if (u && num > 0) entries.push({ subject: u, score: [num], extra: { num_active_days: num } });
     }
     const w = writer(ctx, "user_report/champion", n);
-    await writeRanked(w, entries, (u) => u.user_id, lastActive);
+    await writeRanked(w, entries, (u) => u.user_id, row);
     writers.push(w);
   }
   for (const [i, p] of REENGAGEMENT.entries()) {
@@ -276,7 +355,7 @@ async function userActivity(ctx: PartContext): Promise<PartResult> {
         entries.push({ subject: u, score: [u.last_active_at] });
     }
     const w = writer(ctx, "user_report/reengagement", p);
-    await writeRanked(w, entries, (u) => u.user_id, lastActive);
+    await writeRanked(w, entries, (u) => u.user_id, row);
     writers.push(w);
   }
   return finish(writers);
@@ -298,6 +377,8 @@ async function userInvites(ctx: PartContext): Promise<PartResult> {
     },
   );
   const users = await userItems(ctx, [...counts.keys()]);
+  const orgs = new OrgDirectory(ctx);
+  await orgs.load(orgIdsOf(users.values(), T));
   const writers: RankListWriter[] = [];
   for (const [j, n] of WINDOW_DAYS.entries()) {
     const entries: Ranked<UserItem>[] = [];
@@ -311,7 +392,7 @@ async function userInvites(ctx: PartContext): Promise<PartResult> {
       w,
       entries,
       (u) => u.user_id,
-      (u) => toUnixSeconds(u.last_active_at),
+      (u, extra) => userRow(u, orgs, T, extra),
     );
     writers.push(w);
   }
@@ -326,6 +407,7 @@ async function orgActivity(ctx: PartContext): Promise<PartResult> {
   );
   const candidates = [...tallies].filter(([, t]) => t.last.some((l, i) => l && !t.prior[i])).map(([id]) => id);
   const orgs = await orgItems(ctx, candidates);
+  const members = await memberCounts(ctx, orgs.keys());
   const writers: RankListWriter[] = [];
   for (const [i, p] of REENGAGEMENT.entries()) {
     const n = intervalMs(p);
@@ -341,8 +423,7 @@ async function orgActivity(ctx: PartContext): Promise<PartResult> {
       w,
       entries,
       (o) => o.org_id,
-      (o) => numUsers(ctx, o.org_id),
-      ctx,
+      (o) => orgRow(o, members.get(o.org_id) ?? 0),
     );
     writers.push(w);
   }
@@ -365,8 +446,7 @@ async function orgChanges(ctx: PartContext): Promise<PartResult> {
     },
   );
   const orgs = await orgItems(ctx, [...changes.keys()]);
-  const members = new Map<string, number>();
-  await mapLimit([...orgs.keys()], PARALLEL_QUERIES, async (id) => members.set(id, await numUsers(ctx, id)));
+  const members = await memberCounts(ctx, orgs.keys());
   const writers: RankListWriter[] = [];
   for (const report of ["org_report/growth", "org_report/attrition"] as const) {
     for (const [j, n] of WINDOW_DAYS.entries()) {
@@ -394,7 +474,7 @@ async function orgChanges(ctx: PartContext): Promise<PartResult> {
         w,
         entries,
         (o) => o.org_id,
-        (o) => members.get(o.org_id) ?? 0,
+        (o, extra) => orgRow(o, members.get(o.org_id) ?? 0, extra),
       );
       writers.push(w);
     }

@@ -35,8 +35,7 @@
  * | buckets with data, with their distinct counts    | activity                | pk `E#{E}#CNT#{metric}#{cadence}` sk `{bucket}`             | Query ∝ buckets that have data    |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
- * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/50⌉+1 items           |
- * |   then the page's users / orgs (current details)  | entities                | the USER / ORG items above                                 | BatchGet ≤ s (+ their orgs)       |
+ * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
  * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  *
  * Why the keys are shaped so:
@@ -51,8 +50,8 @@
  *    per tenant; counters are written only when a member is new to its bucket (once per user per day), far below
  *    the 1,000 writes/s an item allows. The sign-up and last-activity GSIs hold one partition per tenant: their
  *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
- *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 50 rows,
- *    so the 400 KB item limit is never approached (a report of 100,000 rows is 2,000 small items).
+ *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 20 rows,
+ *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
@@ -68,10 +67,9 @@
  *    then the `REPORT#current` pointer is switched with one conditional write by the part completing the run's
  *    counter; readers always follow the pointer, so a half-written snapshot is never visible. Chunks of old
  *    snapshots and run counters expire through `expires_at` (TTL).
- *  - *Packed rank chunks, one partition each.* A rank row keeps only what is fixed at report_time (id,
- *    `last_active_at` / `num_users`, `extra_properties`), 50 per item: a refresh writes rows/50 items, each to its
- *    own partition key (one write per key per refresh, never a hot partition), and a page reads ≤ ⌈s/50⌉+1 of
- *    them at any depth. Descriptive fields are read from the user / org items of the page at request time.
+ *  - *Packed rank chunks, one partition each.* Report rows as of report_time, 20 per item: a refresh writes
+ *    rows/20 items, each to its own partition key (one write per key per refresh, never a hot partition), and a
+ *    page reads ≤ ⌈s/20⌉+1 of them at any depth, about the read units one item per row cost.
  */
 
 export const GSI_BY_SIGNUP = "bySignup";

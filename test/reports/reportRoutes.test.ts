@@ -244,7 +244,7 @@ describe("pages", () => {
     expect(defaults.user_reports.map((r) => r.user_id)).toEqual(expectedOrder.slice(0, 10));
   });
 
-  it("reads only the requested page: its rank chunk and its users, not the report", async () => {
+  it("reads only the requested page: the rank chunk holding it, not the report", async () => {
     const itemsRead = new Map<string, number>();
     const counting = interceptedStore(store, async (command, send) => {
       const output = (await send()) as { Responses?: Record<string, unknown[]>; ScannedCount?: number };
@@ -256,25 +256,29 @@ describe("pages", () => {
     });
     const page = await readReportPage(counting, environmentId, "user_report/churn", "30", 2, 7);
     expect(page.rows.map((r) => (r as { user_id: string }).user_id)).toEqual(expectedOrder.slice(14, 21));
-    // Ranks 14–20 lie in the first chunk of 50; the 7 users of the page; no Query over the report.
-    expect(Object.fromEntries(itemsRead)).toEqual({ [store.tables.reports]: 1, [store.tables.entities]: 7 });
+    // Ranks 14–20 lie in the chunk of ranks 0–19 and the one of 20–39; no Query over the report.
+    expect(Object.fromEntries(itemsRead)).toEqual({ [store.tables.reports]: 2 });
   });
 
-  it("a user deleted since report_time leaves its page; total_count stays the snapshot's", async () => {
+  it("rows are as of report_time: a user deleted since stays until the next refresh drops it", async () => {
     const gone = expectedOrder[1] as string;
+    const read = async () =>
+      (await getReport(apiKey, "user_report/churn", { report_interval: "14", page_size: "10" })).body as {
+        user_reports: { user_id: string }[];
+        total_count: number;
+      };
+    const before = await read();
     await ingestEvents(
       store,
       environmentId,
       [{ type: "user.deleted", occurred_at: iso(T + 1000), user_id: gone }],
       T + 2000,
     );
-    const body = (await getReport(apiKey, "user_report/churn", { report_interval: "14", page_size: "10" })).body as {
-      user_reports: { user_id: string }[];
-      total_count: number;
-      has_more_results: boolean;
-    };
-    expect(body.user_reports.map((r) => r.user_id)).toEqual(expectedOrder.slice(0, 10).filter((id) => id !== gone));
-    expect(body).toMatchObject({ total_count: 25, has_more_results: true });
+    expect(await read()).toEqual(before);
+    await refreshEnvironment(store, environmentId, T + 3000);
+    const after = await read();
+    expect(after.total_count).toBe(24);
+    expect(after.user_reports.map((r) => r.user_id)).toEqual(expectedOrder.filter((id) => id !== gone).slice(0, 10));
   });
 });
 
