@@ -21,6 +21,7 @@ import { mapLimit } from "../lib/util/mapLimit.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
+import { seedTenant } from "./bench/seed.js";
 import { startLocalServer } from "./lib/httpServer.js";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -31,14 +32,18 @@ const flag = (name: string) => {
 };
 const SIZES = (flag("--users") ?? "1000,10000").split(",").map(Number);
 const WITH_POSTGRES = !argv.includes("--no-postgres");
+/** Sizes above this are seeded (scripts/bench/seed.ts), not ingested: ingestion here runs ≈ 60–100 events/s. */
+const SEED_ABOVE = Number(flag("--seed-above") ?? 20_000);
 const DYNAMODB_PORT = Number(process.env.DYNAMODB_PORT ?? 8104);
-/** Batches in flight; users are sent grouped by org, so concurrent batches rarely touch the same org item. */
-const INGEST_CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 3);
-const BATCH_EVENTS = 500;
+/** Batches in flight (1: more time out on a loaded 2-core machine); users go grouped by org, so concurrent batches rarely share an org. */
+const INGEST_CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 1);
+const BATCH_EVENTS = 200;
 
 interface SizeResult {
   users: number;
   events: number;
+  /** True when the tenant was seeded: no ingestion figures, no dashboard / chart / usage routes. */
+  seeded: boolean;
   ingest: { seconds: number; eventsPerSecond: number; writeUnitsPerEvent: number; itemsWrittenPerEvent: number };
   refresh: {
     parts: Record<
@@ -119,10 +124,12 @@ async function benchSize(users: number): Promise<SizeResult> {
     if (batch.length > 0) batches.push(JSON.stringify({ events: batch }));
 
     // 1. Ingestion: whole users per batch (their events in order), a few batches in flight.
+    const seeded = users > SEED_ABOVE;
     const before = { ...capacity };
     const started = performance.now();
     let done = 0;
-    await mapLimit(batches, INGEST_CONCURRENCY, async (body) => {
+    if (seeded) console.log(`${users} users: seeded ${await seedTenant(store, environment_id, all, now)} items`);
+    await mapLimit(seeded ? [] : batches, INGEST_CONCURRENCY, async (body) => {
       for (let attempt = 0; ; attempt++) {
         const res = await fetch(`${baseUrl}/api/backend/v1/events`, {
           method: "POST",
@@ -131,7 +138,8 @@ async function benchSize(users: number): Promise<SizeResult> {
         });
         const text = await res.text();
         if (res.status === 200) break;
-        if (res.status !== 503 || attempt > 5) throw new Error(`ingest: ${res.status} ${text}`);
+        // Every event has an event_id: a retried batch (a 503, or a 500 from the local 30 s deadline) counts nothing twice.
+        if ((res.status !== 503 && res.status !== 500) || attempt > 5) throw new Error(`ingest: ${res.status} ${text}`);
       }
       if (++done % 50 === 0) process.stderr.write(`  ingested ${done}/${batches.length} batches\r`);
     });
@@ -208,37 +216,42 @@ async function benchSize(users: number): Promise<SizeResult> {
     }
     await measure("v2 users, page of 25 mid-list", `/api/v2/users?limit=25&after=u${Math.floor(users / 2)}`, v2);
     await measure("v2 user by id", `/api/v2/users/u${Math.floor(users / 2)}`, v2);
-    await measure("v2 usage-statistics active-users?days=7", "/api/v2/usage-statistics/active-users?days=7", v2);
-    await measure(
-      "dashboard active-users, last 7 days",
-      `/api/v1/engagement-dashboard/users/active-users?start=${iso(now - 7 * DAY_MS)}&end=${iso(now)}`,
-      dash,
-    );
-    await measure(
-      "dashboard new-users, last year",
-      `/api/v1/engagement-dashboard/users/new-users?start=${iso(now - 365 * DAY_MS)}&end=${iso(now)}`,
-      dash,
-    );
-    const day = (ms: number) => iso(ms).slice(0, 10);
-    await measure(
-      "chart active_users Daily, 7 days",
-      `/api/backend/v1/chart_metric/active_users?cadence=Daily&start_date=${day(now - 7 * DAY_MS)}&end_date=${day(now)}`,
-      bearer,
-    );
-    await measure(
-      "chart active_users Weekly, 1 year",
-      `/api/backend/v1/chart_metric/active_users?cadence=Weekly&start_date=${day(now - 365 * DAY_MS)}&end_date=${day(now)}`,
-      bearer,
-    );
-    await measure(
-      "chart signups Daily, 1 year",
-      `/api/backend/v1/chart_metric/signups?cadence=Daily&start_date=${day(now - 365 * DAY_MS)}&end_date=${day(now)}`,
-      bearer,
-    );
+    if (!seeded)
+      await measure("v2 usage-statistics active-users?days=7", "/api/v2/usage-statistics/active-users?days=7", v2);
+    if (!seeded) await measureLive();
+    async function measureLive() {
+      await measure(
+        "dashboard active-users, last 7 days",
+        `/api/v1/engagement-dashboard/users/active-users?start=${iso(now - 7 * DAY_MS)}&end=${iso(now)}`,
+        dash,
+      );
+      await measure(
+        "dashboard new-users, last year",
+        `/api/v1/engagement-dashboard/users/new-users?start=${iso(now - 365 * DAY_MS)}&end=${iso(now)}`,
+        dash,
+      );
+      const day = (ms: number) => iso(ms).slice(0, 10);
+      await measure(
+        "chart active_users Daily, 7 days",
+        `/api/backend/v1/chart_metric/active_users?cadence=Daily&start_date=${day(now - 7 * DAY_MS)}&end_date=${day(now)}`,
+        bearer,
+      );
+      await measure(
+        "chart active_users Weekly, 1 year",
+        `/api/backend/v1/chart_metric/active_users?cadence=Weekly&start_date=${day(now - 365 * DAY_MS)}&end_date=${day(now)}`,
+        bearer,
+      );
+      await measure(
+        "chart signups Daily, 1 year",
+        `/api/backend/v1/chart_metric/signups?cadence=Daily&start_date=${day(now - 365 * DAY_MS)}&end_date=${day(now)}`,
+        bearer,
+      );
+    }
 
     const result: SizeResult = {
       users,
       events: all.length,
+      seeded,
       ingest: {
         seconds: ingestSeconds,
         eventsPerSecond: all.length / ingestSeconds,
@@ -287,9 +300,9 @@ async function benchSize(users: number): Promise<SizeResult> {
 
 function printTable(results: SizeResult[]) {
   const rows: [string, (r: SizeResult) => number][] = [
-    ["ingest: events/s", (r) => r.ingest.eventsPerSecond],
-    ["ingest: write units per event (transactions ×2)", (r) => r.ingest.writeUnitsPerEvent],
-    ["ingest: items written per event", (r) => r.ingest.itemsWrittenPerEvent],
+    ["ingest: events/s", (r) => (r.seeded ? Number.NaN : r.ingest.eventsPerSecond)],
+    ["ingest: write units per event (transactions ×2)", (r) => (r.seeded ? Number.NaN : r.ingest.writeUnitsPerEvent)],
+    ["ingest: items written per event", (r) => (r.seeded ? Number.NaN : r.ingest.itemsWrittenPerEvent)],
     ["refresh: wall s, parts in parallel (slowest part)", (r) => r.refresh.wallSecondsParallel],
     ["refresh: wall s, parts one after another", (r) => r.refresh.wallSecondsSerial],
     ["refresh: items read", (r) => r.refresh.itemsRead],
@@ -310,21 +323,30 @@ function printTable(results: SizeResult[]) {
     rows.push([`  same question here: ms`, (r) => r.postgres?.[q]?.dynamoMs ?? Number.NaN]);
     rows.push([`  ratio PostgreSQL / here`, (r) => r.postgres?.[q]?.ratio ?? Number.NaN]);
   }
-  const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n >= 100 ? n.toFixed(0) : n.toFixed(2));
+  const fmt = (n: number) =>
+    Number.isNaN(n) ? "–" : Number.isInteger(n) ? String(n) : n >= 100 ? n.toFixed(0) : n.toFixed(2);
   const header = ["cost", ...results.map((r) => `${r.users / 1000}k`), "largest/smallest"];
   console.log(`\n| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
   for (const [label, of] of rows) {
     const values = results.map(of);
-    const positive = values.filter((v) => v > 0);
-    const ratio =
-      positive.length === values.length && values.length > 1 ? Math.max(...values) / Math.min(...values) : Number.NaN;
+    const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+    const ratio = positive.length > 1 ? Math.max(...positive) / Math.min(...positive) : Number.NaN;
     console.log(`| ${label} | ${values.map(fmt).join(" | ")} | ${Number.isNaN(ratio) ? "–" : ratio.toFixed(2)} |`);
   }
+  // 1M users: time, items scale linearly from the largest size; memory along the slope of the two largest sizes.
   const largest = results[results.length - 1] as SizeResult;
+  const previous = results[results.length - 2];
   const scale = 1_000_000 / largest.users;
+  const lines: string[] = [];
+  for (const [part, p] of Object.entries(largest.refresh.parts)) {
+    const q = previous?.refresh.parts[part];
+    const slope = q ? (p.maxRssMiB - q.maxRssMiB) / (largest.users - (previous as SizeResult).users) : 0;
+    const rss = p.maxRssMiB + Math.max(0, slope) * (1_000_000 - largest.users);
+    lines.push(`  ${part}: ${(p.seconds * scale).toFixed(0)} s, ${rss.toFixed(0)} MiB peak RSS`);
+  }
   console.log(
-    `\nExtrapolated linearly from ${largest.users / 1000}k to 1M users: slowest part ${(largest.refresh.wallSecondsParallel * scale).toFixed(0)} s, ` +
-      `items read ${Math.round(largest.refresh.itemsRead * scale)} and written ${Math.round(largest.refresh.itemsWritten * scale)} per refresh (hourly).`,
+    `\nExtrapolated to 1M users (time and items × ${scale} from ${largest.users / 1000}k, memory along the last slope):\n${lines.join("\n")}\n` +
+      `  per hourly refresh: items read ${Math.round(largest.refresh.itemsRead * scale)}, written ${Math.round(largest.refresh.itemsWritten * scale)}`,
   );
 }
 
@@ -335,14 +357,20 @@ async function main() {
   const server = await startLocalServer(0);
   baseUrl = server.url;
   const results: SizeResult[] = [];
-  for (const users of SIZES) results.push(await benchSize(users));
+  mkdirSync(join(ROOT, "bench"), { recursive: true });
+  const save = () =>
+    writeFileSync(
+      join(ROOT, "bench/results.json"),
+      `${JSON.stringify({ command: `npm run bench -- ${argv.join(" ")}`, at: new Date().toISOString(), results }, null, 2)}\n`,
+    );
+  // Saved after each size: a long run stopped midway keeps what it measured.
+  for (const users of SIZES) {
+    results.push(await benchSize(users));
+    save();
+    if (results.length < SIZES.length) printTable(results);
+  }
   await server.close();
   printTable(results);
-  mkdirSync(join(ROOT, "bench"), { recursive: true });
-  writeFileSync(
-    join(ROOT, "bench/results.json"),
-    `${JSON.stringify({ command: `npm run bench -- ${argv.join(" ")}`, at: new Date().toISOString(), results }, null, 2)}\n`,
-  );
   console.log("written bench/results.json");
 }
 
