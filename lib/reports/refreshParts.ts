@@ -290,12 +290,26 @@ function tallyDay(tallies: Map<string, ActivityTally>, item: DayActivity, T: num
   });
 }
 
+const USER_ROW_ATTRIBUTES = [
+  "user_id",
+  "username",
+  "email",
+  "first_name",
+  "last_name",
+  "created_at",
+  "deleted_at",
+  "first_active_at",
+  "last_active_at",
+  "orgs",
+] as const;
+
 async function userItems(ctx: PartContext, ids: string[]): Promise<Map<string, UserItem>> {
   const items = await batchGetAll<UserItem>(
     ctx.store,
     ctx.store.tables.entities,
     ids.map((id) => keys.user(ctx.environmentId, id)),
-    { consistent: true },
+    // What a row needs: not the free-form `profile` or sign-up parameters, which may be large.
+    { consistent: true, attributes: USER_ROW_ATTRIBUTES },
   );
   return new Map(items.filter((u) => existsAt(u, ctx.time)).map((u) => [u.user_id, u]));
 }

@@ -58,8 +58,20 @@ export async function batchGetAll<T = Record<string, unknown>>(
   store: Store,
   table: string,
   keys: Record<string, unknown>[],
-  options: { consistent?: boolean; concurrency?: number } = {},
+  options: {
+    consistent?: boolean;
+    concurrency?: number;
+    /** Only these attributes (names are aliased, so reserved words are fine). */
+    attributes?: readonly string[];
+  } = {},
 ): Promise<T[]> {
+  const names = options.attributes?.map((_, i) => `#a${i}`);
+  const projection = names
+    ? {
+        ProjectionExpression: names.join(", "),
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [n, options.attributes?.[i] as string])),
+      }
+    : {};
   const pages = await mapLimit(chunk(keys, 100), options.concurrency ?? 8, async (keysOfCall) => {
     const found: T[] = [];
     let pending = keysOfCall;
@@ -67,7 +79,9 @@ export async function batchGetAll<T = Record<string, unknown>>(
       if (attempt >= MAX_ATTEMPTS) throw new Error("BatchGet: keys still unprocessed after retries");
       if (attempt > 0) await backoff(attempt);
       const got = await store.doc.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent } } }),
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent, ...projection } },
+        }),
       );
       found.push(...((got.Responses?.[table] ?? []) as T[]));
       pending = (got.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
