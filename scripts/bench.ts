@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { createEnvironment, createUserToken } from "../lib/auth/credentials.js";
 import { planRun } from "../lib/reports/refreshRun.js";
 import { storeFromEnv } from "../lib/storage/client.js";
@@ -96,11 +97,12 @@ async function runPart(job: object): Promise<{ ms: number; maxRssMiB: number; ca
   });
 }
 
-async function benchSize(users: number): Promise<SizeResult> {
-  const local = await startDynamoDbLocal({ port: DYNAMODB_PORT });
-  try {
+async function benchSize(users: number, capacity: Capacity): Promise<SizeResult> {
+  {
     const store = storeFromEnv();
-    const capacity = meter(store.doc);
+    // Fresh tables for each size, in the one DynamoDB Local of the run (the handlers' cached client points at it).
+    for (const TableName of Object.values(store.tables))
+      await store.doc.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
     await createTables(store);
     const { environment_id, api_key } = await createEnvironment(store, "bench");
     const { auth_token } = await createUserToken(store, environment_id, "bench-admin");
@@ -293,8 +295,6 @@ async function benchSize(users: number): Promise<SizeResult> {
       }
     }
     return result;
-  } finally {
-    await local.stop();
   }
 }
 
@@ -354,6 +354,12 @@ async function main() {
   process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${DYNAMODB_PORT}`;
   process.env.TABLE_PREFIX = "bench-";
   process.env.AWS_REGION ??= "us-east-1";
+  // One DynamoDB Local for the run; on a loaded machine its JVM may miss the start deadline once.
+  const local = await startDynamoDbLocal({ port: DYNAMODB_PORT }).catch(() =>
+    startDynamoDbLocal({ port: DYNAMODB_PORT + 1 }),
+  );
+  process.env.DYNAMODB_ENDPOINT = local.endpoint;
+  const capacity = meter(storeFromEnv().doc);
   const server = await startLocalServer(0);
   baseUrl = server.url;
   const results: SizeResult[] = [];
@@ -365,11 +371,12 @@ async function main() {
     );
   // Saved after each size: a long run stopped midway keeps what it measured.
   for (const users of SIZES) {
-    results.push(await benchSize(users));
+    results.push(await benchSize(users, capacity));
     save();
     if (results.length < SIZES.length) printTable(results);
   }
   await server.close();
+  await local.stop();
   printTable(results);
   console.log("written bench/results.json");
 }
