@@ -129,12 +129,12 @@ class OrgDirectory {
 /** A user's memberships that began by T (the orgs to load for its row). */
 function orgIdsOf(users: Iterable<UserItem>, T: number): string[] {
   const ids: string[] = [];
-  for (const u of users) for (const m of Object.values(u.orgs ?? {})) if (m.since <= T) ids.push(m.org_id);
+  for (const u of users) for (const m of u.orgs ?? []) if (m.since <= T) ids.push(m.org_id);
   return ids;
 }
 
 function userRow(u: UserItem, orgs: OrgDirectory, T: number, extra?: Record<string, number>): RankRow {
-  const orgData: OrgData[] = Object.values(u.orgs ?? {})
+  const orgData: OrgData[] = (u.orgs ?? [])
     .filter((m) => m.since <= T && orgs.get(m.org_id))
     .map((m) => ({ display_name: orgs.get(m.org_id)?.name ?? null, org_id: m.org_id, user_role: m.role ?? null }))
     .sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));

@@ -40,7 +40,7 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
     u.first_active_at = Math.min(u.first_active_at, at);
     u.last_active_at = Math.max(u.last_active_at, at);
     touch("active_users", u.user_id, at);
-    for (const m of Object.values(u.orgs ?? {})) {
+    for (const m of u.orgs ?? []) {
       const o = org(m.org_id, at);
       o.last_active_at = Math.max(o.last_active_at, at);
       touch("active_orgs", o.org_id, at);
@@ -48,26 +48,27 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
   };
   for (const ev of events) {
     const at = Date.parse(ev.occurred_at);
-    let u = users.get(ev.user_id);
-    if (!u) {
-      u = {
+    let found = users.get(ev.user_id);
+    if (!found) {
+      found = {
         user_id: ev.user_id,
         username: null,
         email: (ev.email as string | undefined) ?? null,
         first_name: null,
         last_name: null,
-        profile: {},
-        signup_query_parameters: {},
+        profile_json: "{}",
+        signup_query_parameters_json: "{}",
         created_at: at,
         last_modified: at,
         first_active_at: at,
         last_active_at: at,
-        orgs: {},
+        orgs: [],
         version: 1,
       };
-      users.set(ev.user_id, u);
-      touch("active_users", u.user_id, at);
+      users.set(ev.user_id, found);
+      touch("active_users", found.user_id, at);
     }
+    const u = found;
     const orgId = ev.org_id as string | undefined;
     if (ev.type === "user.active") active(u, at);
     if (ev.type === "user.invited")
@@ -80,7 +81,10 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
       });
     if (ev.type === "org.member_added" && orgId) {
       org(orgId, at);
-      (u.orgs as Record<string, UserMembershipItem>)[orgId] = { org_id: orgId, role: "member", since: at };
+      const membership: UserMembershipItem = { org_id: orgId, role: "member", since: at };
+      u.orgs = [...(u.orgs ?? []).filter((m) => m.org_id !== orgId), membership].sort((a, b) =>
+        a.org_id < b.org_id ? -1 : 1,
+      );
       logs.push({
         ...keys.memberChange(e, dayOf(at), at, ev.event_id, orgId),
         org_id: orgId,
@@ -89,8 +93,8 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
         at,
       });
     }
-    if (ev.type === "org.member_removed" && orgId && u.orgs?.[orgId]) {
-      delete u.orgs[orgId];
+    if (ev.type === "org.member_removed" && orgId && u.orgs?.some((m) => m.org_id === orgId)) {
+      u.orgs = u.orgs.filter((m) => m.org_id !== orgId);
       logs.push({
         ...keys.memberChange(e, dayOf(at), at, ev.event_id, orgId),
         org_id: orgId,
@@ -108,7 +112,7 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
       ...keys.signupIndex(e, u.created_at, u.user_id),
       ...keys.lastActiveIndex(e, "U", u.last_active_at, u.user_id),
     });
-    for (const m of Object.values(u.orgs ?? {}))
+    for (const m of u.orgs ?? [])
       items.push({ ...keys.orgMember(e, m.org_id, u.user_id), user_id: u.user_id, role: m.role, since: m.since });
   }
   for (const o of orgs.values())
