@@ -21,8 +21,10 @@ export interface RefreshProps {
 /** A job that fails this many times goes to the dead-letter queue (and raises its alarm). */
 export const MAX_RECEIVE_COUNT = 3;
 /**
- * A part's budget (lib/reports/refreshParts.ts), from `npm run bench`: parts hold at most one page or the tenant's
- * active part, so 512 MB whatever the tenant; 5 minutes is over twice the slowest part extrapolated to 1M users.
+ * A part's budget (lib/reports/refreshParts.ts), from `npm run bench -- --users 1000,10000,100000` (bench/results.json):
+ * peak RSS per part 104 / 131 / 170 MiB at 1k / 10k / 100k users (≤ 560 MiB at 1M along the 10k→100k slope, the
+ * streaming churn parts flat but for their org-name cache), so 512 MB; the slowest part (user churn) took 238 s at
+ * 100k on DynamoDB Local, so 5 minutes holds 100k-user tenants; 1M needs that part sharded (see the README).
  */
 export const WORKER_TIMEOUT = Duration.minutes(5);
 export const WORKER_MEMORY_MB = 512;

@@ -355,9 +355,14 @@ async function main() {
   process.env.TABLE_PREFIX = "bench-";
   process.env.AWS_REGION ??= "us-east-1";
   // One DynamoDB Local for the run; on a loaded machine its JVM may miss the start deadline once.
-  const local = await startDynamoDbLocal({ port: DYNAMODB_PORT }).catch(() =>
-    startDynamoDbLocal({ port: DYNAMODB_PORT + 1 }),
-  );
+  let local: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+  for (let attempt = 0; !local; attempt++) {
+    try {
+      local = await startDynamoDbLocal({ port: DYNAMODB_PORT + attempt });
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+  }
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
   const capacity = meter(storeFromEnv().doc);
   const server = await startLocalServer(0);
