@@ -22,9 +22,9 @@ export interface RefreshProps {
 export const MAX_RECEIVE_COUNT = 3;
 /**
  * A part's budget (lib/reports/refreshParts.ts), from `npm run bench -- --users 1000,10000,100000` (bench/results.json):
- * peak RSS per part 104 / 131 / 170 MiB at 1k / 10k / 100k users (≤ 560 MiB at 1M along the 10k→100k slope, the
- * streaming churn parts flat but for their org-name cache), so 512 MB; the slowest part (user churn) took 238 s at
- * 100k on DynamoDB Local, so 5 minutes holds 100k-user tenants; 1M needs that part sharded (see the README).
+ * peak RSS of the largest part 104 / 131 / 170 MiB at 1k / 10k / 100k users, so 512 MB holds 100k-user tenants
+ * (along the 10k→100k slope, user churn and user activity would reach ≈ 560 and ≈ 655 MiB at 1M); the slowest
+ * part (user churn) took 238 s at 100k on DynamoDB Local, so 5 minutes. 1M needs those parts sharded.
  */
 export const WORKER_TIMEOUT = Duration.minutes(5);
 export const WORKER_MEMORY_MB = 512;
