@@ -24,7 +24,7 @@ export class SupersededSnapshotError extends Error {
 
 /** A time-ordered snapshot id; `suffix` makes it deterministic (a queued job's message id), else it is random. */
 export function newReportId(time: number, suffix: string = randomUUID()): string {
-  return `${toUnixSeconds(time)}-${suffix.replace(/[^A-Za-z0-9]/g, "").slice(0, 12)}`;
+  return `${toUnixSeconds(time)}-${suffix.replace(/[^A-Za-z0-9]/g, "").slice(0, 8)}`;
 }
 
 export interface SnapshotOptions {
