@@ -1,34 +1,68 @@
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { refreshEnvironment } from "../lib/reports/refresh.js";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { PART_NAMES, type PartName } from "../lib/reports/refreshParts.js";
+import { type PartJob, planRun, runPartJob } from "../lib/reports/refreshRun.js";
 import { SupersededSnapshotError } from "../lib/reports/snapshot.js";
 import { storeFromEnv } from "../lib/storage/client.js";
 import { logger } from "./shared/logger.js";
+import { sendMessages } from "./shared/sendMessages.js";
 
 /**
- * A refresh job (CONTRACT §7): one SQS message `{environment_id}` per environment; T is the job's start. Failed
- * records are reported back (partial batch response) so only they are retried and, in the end, dead-lettered.
+ * The refresh worker (CONTRACT §7), two kinds of message on one queue:
+ *  - `{environment_id}` (from the dispatcher): plans a run at the message's send time — the run id derives from the
+ *    message id, so a redelivery is the same run — and queues one message per part;
+ *  - `{environment_id, report_id, time, part}`: computes that part; the part completing the run switches the pointer.
+ * Failed records are reported back (partial batch response) so only they are retried and, in the end, dead-lettered.
  */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+
+let sqs: SQSClient | undefined;
+
+function partJob(body: Record<string, unknown>): PartJob | undefined {
+  if (body.part === undefined) return undefined;
+  const { environment_id, report_id, time, part } = body;
+  if (typeof report_id !== "string" || typeof time !== "number" || !PART_NAMES.includes(part as PartName))
+    throw new Error("malformed part message");
+  return { environment_id: environment_id as string, report_id, time, part: part as PartName };
+}
+
+async function handle(record: SQSRecord): Promise<void> {
+  const body = JSON.parse(record.body) as Record<string, unknown>;
+  const environmentId = body.environment_id;
+  if (typeof environmentId !== "string" || environmentId === "") throw new Error("message without environment_id");
   const store = storeFromEnv();
+  const job = partJob(body);
+  if (job) {
+    const outcome = await runPartJob(store, job);
+    logger.info("refresh part done", { ...job, counted: outcome.result !== undefined, switched: !!outcome.pointer });
+    return;
+  }
+  const sent = Number(record.attributes?.SentTimestamp);
+  const jobs = await planRun(
+    store,
+    environmentId,
+    Number.isFinite(sent) && sent > 0 ? sent : Date.now(),
+    {},
+    record.messageId,
+  );
+  const queueUrl = process.env.REFRESH_QUEUE_URL;
+  if (!queueUrl) throw new Error("REFRESH_QUEUE_URL is not set");
+  sqs ??= new SQSClient({});
+  await sendMessages(sqs, queueUrl, jobs);
+  logger.info("refresh planned", { environment_id: environmentId, parts: jobs.length, report_id: jobs[0]?.report_id });
+}
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
-    let environmentId: unknown;
     try {
-      environmentId = (JSON.parse(record.body) as { environment_id?: unknown }).environment_id;
-      if (typeof environmentId !== "string" || environmentId === "") throw new Error("message without environment_id");
-      const { report_time } = await refreshEnvironment(store, environmentId, Date.now());
-      logger.info("report snapshot refreshed", { environment_id: environmentId, report_time });
+      await handle(record);
     } catch (error) {
       if (error instanceof SupersededSnapshotError) {
         // A later job already made a newer snapshot current: nothing is left to do for this one.
-        logger.info("refresh superseded", { environment_id: environmentId, message: error.message });
+        logger.info("refresh superseded", { message_id: record.messageId, message: error.message });
         continue;
       }
-      logger.error("refresh failed", {
-        environment_id: environmentId,
-        message_id: record.messageId,
-        error: error as Error,
-      });
+      logger.error("refresh failed", { message_id: record.messageId, error: error as Error });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

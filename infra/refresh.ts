@@ -7,7 +7,7 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ServiceFunction } from "./functions.js";
-import { grantRead, grantReadWrite, grantWrite, type Tables } from "./tables.js";
+import { grantRead, grantReadWrite, type Tables } from "./tables.js";
 
 export interface RefreshProps {
   tables: Tables;
@@ -20,14 +20,22 @@ export interface RefreshProps {
 
 /** A job that fails this many times goes to the dead-letter queue (and raises its alarm). */
 export const MAX_RECEIVE_COUNT = 3;
+/**
+ * A part's budget (lib/reports/refreshParts.ts), from `npm run bench -- --users 1000,10000,100000` (bench/results.json):
+ * peak RSS of the largest part 104 / 131 / 170 MiB at 1k / 10k / 100k users, so 512 MB holds 100k-user tenants
+ * (along the 10k→100k slope, user churn and user activity would reach ≈ 560 and ≈ 655 MiB at 1M); the slowest
+ * part (user churn) took 238 s at 100k on DynamoDB Local, so 5 minutes. 1M needs those parts sharded.
+ */
 export const WORKER_TIMEOUT = Duration.minutes(5);
+export const WORKER_MEMORY_MB = 512;
 /** Longer than a whole worker run, so a job still running is never handed to a second worker. */
 export const JOB_VISIBILITY_TIMEOUT = Duration.minutes(30);
 
 /**
  * The report refresh (CONTRACT §7): an EventBridge schedule starts the dispatcher, which queues one job per
- * environment; the worker recomputes that environment's snapshots. SQS gives each job retries and a DLQ, and
- * `reportBatchItemFailures` retries only the jobs that failed.
+ * environment; the worker plans each into parts queued on the same queue, and computes one part per message (the
+ * part completing the run's counter switches the snapshot). SQS gives each message retries and a DLQ, and
+ * `reportBatchItemFailures` retries only the messages that failed.
  */
 export class Refresh extends Construct {
   readonly dispatcher: ServiceFunction;
@@ -73,18 +81,21 @@ export class Refresh extends Construct {
       tables,
       runtime: props.runtime,
       timeout: WORKER_TIMEOUT,
-      memorySize: 1024,
-      description: "Recomputes one environment's report snapshots",
+      memorySize: WORKER_MEMORY_MB,
+      description: "Plans an environment's report refresh into parts and computes one part per message",
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      environment: { REFRESH_QUEUE_URL: this.queue.queueUrl },
     });
-    // Reads users, orgs and activity; writes snapshot rows, then switches the REPORT#current pointer in entities.
+    // Reads users, orgs and activity; writes rank chunks and run counters, then switches the REPORT#current pointer.
     grantReadWrite(tables.entities, this.worker);
     grantRead(tables.activity, this.worker);
-    grantWrite(tables.reports, this.worker);
+    grantReadWrite(tables.reports, this.worker);
+    // A planned run's parts go back on the same queue (fan-out without a scheduler of our own).
+    this.queue.grantSendMessages(this.worker);
     this.worker.addEventSource(
       new SqsEventSource(this.queue, {
-        // One environment per invocation: a job is heavy, and a failure retries only that environment.
+        // One message per invocation: a part is heavy, and a failure retries only that part.
         batchSize: 1,
         reportBatchItemFailures: true,
         // Bounds the load refreshes put on the tables however many environments there are.

@@ -1,176 +1,390 @@
 /**
- * `npm run bench`: figures for ingestion throughput, refresh time and read latencies against a fresh in-memory
- * DynamoDB Local (or DYNAMODB_ENDPOINT). Prints figures; asserts nothing (speed is measured here, not in tests).
+ * `npm run bench -- --users 1000,10000,100000 [--no-postgres]`: the scale instrument of issue 10. For each tenant
+ * size, on a fresh in-memory DynamoDB Local, with the realistic mix of scripts/bench/mix.ts:
+ *  - ingestion through the local HTTP server: events/s and write units per event;
+ *  - the refresh, each part in a process of its own as one worker runs it: wall time, peak RSS, items read/written;
+ *  - every read route through the local server: items read, read units, response bytes and latency per call;
+ *  - the same questions as SQL over one events table in a real PostgreSQL (scripts/bench/postgres.ts), and the ratio.
+ * Prints one table with the ratio largest/smallest per row, writes bench/results.json. Asserts nothing.
  */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { createEnvironment, createUserToken } from "../lib/auth/credentials.js";
-import { refreshEnvironment } from "../lib/reports/refresh.js";
-import { createDocumentClient, type Store } from "../lib/storage/client.js";
+import { planRun } from "../lib/reports/refreshRun.js";
+import { storeFromEnv } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
 import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
-import { tableNames } from "../lib/storage/tableDesign.js";
 import { DAY_MS } from "../lib/time.js";
+import { mapLimit } from "../lib/util/mapLimit.js";
+import { type Capacity, diff, meter } from "./bench/capacity.js";
+import { type BenchEvent, userEvents } from "./bench/mix.js";
+import { startPostgres } from "./bench/postgres.js";
+import { seedTenant } from "./bench/seed.js";
 import { startLocalServer } from "./lib/httpServer.js";
 
-const USERS = Number(process.env.BENCH_USERS ?? 2000);
-const DAYS = Number(process.env.BENCH_DAYS ?? 60);
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const SIZES = (flag("--users") ?? "1000,10000").split(",").map(Number);
+const WITH_POSTGRES = !argv.includes("--no-postgres");
+/** Sizes above this are seeded (scripts/bench/seed.ts), not ingested: ingestion here runs ≈ 60–100 events/s. */
+const SEED_ABOVE = Number(flag("--seed-above") ?? 20_000);
+const DYNAMODB_PORT = Number(process.env.DYNAMODB_PORT ?? 8104);
+/** Batches in flight (1: more time out on a loaded 2-core machine); users go grouped by org, so concurrent batches rarely share an org. */
+const INGEST_CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 1);
+const BATCH_EVENTS = 200;
+
+interface SizeResult {
+  users: number;
+  events: number;
+  /** True when the tenant was seeded: no ingestion figures, no dashboard / chart / usage routes. */
+  seeded: boolean;
+  ingest: { seconds: number; eventsPerSecond: number; writeUnitsPerEvent: number; itemsWrittenPerEvent: number };
+  refresh: {
+    parts: Record<
+      string,
+      {
+        seconds: number;
+        maxRssMiB: number;
+        itemsRead: number;
+        itemsWritten: number;
+        readUnits: number;
+        writeUnits: number;
+      }
+    >;
+    wallSecondsParallel: number;
+    wallSecondsSerial: number;
+    itemsRead: number;
+    itemsWritten: number;
+    maxRssMiB: number;
+  };
+  routes: Record<string, { itemsRead: number; readUnits: number; bytes: number; ms: number }>;
+  postgres?: Record<string, { ms: number; dynamoMs: number; ratio: number }>;
+}
 
 let baseUrl = "";
-
-/** One request through the local HTTP server: the same API Gateway event and handler as deployed. */
-async function call(method: string, url: string, headers: Record<string, string>, body?: string) {
-  const res = await fetch(`${baseUrl}${url}`, { method, headers, body });
-  return { statusCode: res.status, body: await res.text() };
+async function get(url: string, headers: Record<string, string>) {
+  const res = await fetch(`${baseUrl}${url}`, { headers });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${body.slice(0, 200)}`);
+  return body;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+async function runPart(job: object): Promise<{ ms: number; maxRssMiB: number; capacity: Capacity }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "scripts/bench/refreshPart.ts"), JSON.stringify(job)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code === 0) resolve(JSON.parse(line));
+      else reject(new Error(`refresh part exited ${code}: ${out}`));
+    });
+  });
 }
 
-async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const result = await fn();
-  return [result, performance.now() - start];
-}
+async function benchSize(users: number, capacity: Capacity): Promise<SizeResult> {
+  {
+    const store = storeFromEnv();
+    // Fresh tables for each size, in the one DynamoDB Local of the run (the handlers' cached client points at it).
+    for (const TableName of Object.values(store.tables))
+      await store.doc.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
+    await createTables(store);
+    const { environment_id, api_key } = await createEnvironment(store, "bench");
+    const { auth_token } = await createUserToken(store, environment_id, "bench-admin");
+    const now = Date.now();
+    const all: BenchEvent[] = [];
+    const batches: string[] = [];
+    let batch: BenchEvent[] = [];
+    const orgs = Math.max(1, Math.floor(users / 20));
+    const byOrg = Array.from({ length: orgs }, (_, r) => r).flatMap((r) =>
+      Array.from({ length: Math.ceil((users - r) / orgs) }, (_, k) => r + k * orgs),
+    );
+    for (const i of byOrg) {
+      const events = userEvents(i, users, now);
+      if (batch.length + events.length > BATCH_EVENTS) {
+        batches.push(JSON.stringify({ events: batch }));
+        batch = [];
+      }
+      batch.push(...events);
+      all.push(...events);
+    }
+    if (batch.length > 0) batches.push(JSON.stringify({ events: batch }));
 
-async function latencies(label: string, runs: number, fn: () => Promise<{ statusCode: number }>) {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const [res, took] = await time(fn);
-    if (res.statusCode !== 200) throw new Error(`${label}: status ${res.statusCode}`);
-    ms.push(took);
+    // 1. Ingestion: whole users per batch (their events in order), a few batches in flight.
+    const seeded = users > SEED_ABOVE;
+    const before = { ...capacity };
+    const started = performance.now();
+    let done = 0;
+    if (seeded) console.log(`${users} users: seeded ${await seedTenant(store, environment_id, all, now)} items`);
+    await mapLimit(seeded ? [] : batches, INGEST_CONCURRENCY, async (body) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await fetch(`${baseUrl}/api/backend/v1/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${api_key}`, "content-type": "application/json" },
+          body,
+        });
+        const text = await res.text();
+        if (res.status === 200) break;
+        // Every event has an event_id: a retried batch (a 503, or a 500 from the local 30 s deadline) counts nothing twice.
+        if ((res.status !== 503 && res.status !== 500) || attempt > 5) throw new Error(`ingest: ${res.status} ${text}`);
+      }
+      if (++done % 50 === 0) process.stderr.write(`  ingested ${done}/${batches.length} batches\r`);
+    });
+    const ingestSeconds = (performance.now() - started) / 1000;
+    const ingested = diff(capacity, before);
+    console.log(`${users} users: ${all.length} events ingested in ${ingestSeconds.toFixed(0)} s`);
+
+    // 2. Refresh: planned here, each part in its own process (one worker each), one after the other.
+    const jobs = await planRun(store, environment_id, Date.now());
+    const parts: SizeResult["refresh"]["parts"] = {};
+    for (const job of jobs) {
+      const r = await runPart(job);
+      parts[job.part] = {
+        seconds: r.ms / 1000,
+        maxRssMiB: r.maxRssMiB,
+        itemsRead: r.capacity.itemsRead,
+        itemsWritten: r.capacity.itemsWritten,
+        readUnits: r.capacity.readUnits,
+        writeUnits: r.capacity.writeUnits,
+      };
+      console.log(
+        `  part ${job.part}: ${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMiB.toFixed(0)} MiB, read ${r.capacity.itemsRead}, wrote ${r.capacity.itemsWritten}`,
+      );
+    }
+    const partList = Object.values(parts);
+
+    // 3. Every read route, through the local server: one call metered, latency the median of 3.
+    const bearer = { authorization: `Bearer ${api_key}` };
+    const v2 = { ...bearer, "environment-id": environment_id };
+    const dash = { "x-user-id": "bench-admin", "x-auth-token": auth_token };
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const routes: SizeResult["routes"] = {};
+    const measure = async (name: string, url: string, headers: Record<string, string>) => {
+      const b = { ...capacity };
+      const body = await get(url, headers);
+      const c = diff(capacity, b);
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        await get(url, headers);
+        ms.push(performance.now() - t);
+      }
+      ms.sort((x, y) => x - y);
+      routes[name] = {
+        itemsRead: c.itemsRead,
+        readUnits: c.readUnits,
+        bytes: Buffer.byteLength(body),
+        ms: ms[1] as number,
+      };
+      return body;
+    };
+    const reports: [string, string][] = [
+      ["user_report/churn", "30"],
+      ["user_report/champion", "90"],
+      ["user_report/top_inviter", "90"],
+      ["user_report/reengagement", "Monthly"],
+      ["org_report/churn", "7"],
+      ["org_report/reengagement", "Monthly"],
+      ["org_report/growth", "90"],
+      ["org_report/attrition", "90"],
+    ];
+    for (const [report, interval] of reports) {
+      const url = `/api/backend/v1/${report}?report_interval=${interval}&page_size=10`;
+      const total = (
+        JSON.parse(await measure(`${report} ${interval} page 0`, `${url}&page_number=0`, bearer)) as {
+          total_count: number;
+        }
+      ).total_count;
+      await measure(
+        `${report} ${interval} page at 90 %`,
+        `${url}&page_number=${Math.floor((total * 0.9) / 10)}`,
+        bearer,
+      );
+    }
+    await measure("v2 users, page of 25 mid-list", `/api/v2/users?limit=25&after=u${Math.floor(users / 2)}`, v2);
+    await measure("v2 user by id", `/api/v2/users/u${Math.floor(users / 2)}`, v2);
+    if (!seeded)
+      await measure("v2 usage-statistics active-users?days=7", "/api/v2/usage-statistics/active-users?days=7", v2);
+    if (!seeded) await measureLive();
+    async function measureLive() {
+      await measure(
+        "dashboard active-users, last 7 days",
+        `/api/v1/engagement-dashboard/users/active-users?start=${iso(now - 7 * DAY_MS)}&end=${iso(now)}`,
+        dash,
+      );
+      await measure(
+        "dashboard new-users, last year",
+        `/api/v1/engagement-dashboard/users/new-users?start=${iso(now - 365 * DAY_MS)}&end=${iso(now)}`,
+        dash,
+      );
+      const day = (ms: number) => iso(ms).slice(0, 10);
+      await measure(
+        "chart active_users Daily, 7 days",
+        `/api/backend/v1/chart_metric/active_users?cadence=Daily&start_date=${day(now - 7 * DAY_MS)}&end_date=${day(now)}`,
+        bearer,
+      );
+      await measure(
+        "chart active_users Weekly, 1 year",
+        `/api/backend/v1/chart_metric/active_users?cadence=Weekly&start_date=${day(now - 365 * DAY_MS)}&end_date=${day(now)}`,
+        bearer,
+      );
+      await measure(
+        "chart signups Daily, 1 year",
+        `/api/backend/v1/chart_metric/signups?cadence=Daily&start_date=${day(now - 365 * DAY_MS)}&end_date=${day(now)}`,
+        bearer,
+      );
+    }
+
+    const result: SizeResult = {
+      users,
+      events: all.length,
+      seeded,
+      ingest: {
+        seconds: ingestSeconds,
+        eventsPerSecond: all.length / ingestSeconds,
+        writeUnitsPerEvent: ingested.writeUnits / all.length,
+        itemsWrittenPerEvent: ingested.itemsWritten / all.length,
+      },
+      refresh: {
+        parts,
+        wallSecondsParallel: Math.max(...partList.map((p) => p.seconds)),
+        wallSecondsSerial: partList.reduce((n, p) => n + p.seconds, 0),
+        itemsRead: partList.reduce((n, p) => n + p.itemsRead, 0),
+        itemsWritten: partList.reduce((n, p) => n + p.itemsWritten, 0),
+        maxRssMiB: Math.max(...partList.map((p) => p.maxRssMiB)),
+      },
+      routes,
+    };
+
+    // 4. The baseline: the same events in one PostgreSQL table, the same questions.
+    if (WITH_POSTGRES) {
+      const pg = await startPostgres(DYNAMODB_PORT + 1000);
+      try {
+        await pg.load(all);
+        const answers = await pg.questions(now, 3);
+        const same: Record<string, string> = {
+          "active users per day, last 7 days": "chart active_users Daily, 7 days",
+          "new users per day, last year": "chart signups Daily, 1 year",
+          "churn 30 days, page of 10 at 90 %": "user_report/churn 30 page at 90 %",
+          "champion 90 days, page 0": "user_report/champion 90 page 0",
+          "weekly active users, last year": "chart active_users Weekly, 1 year",
+        };
+        result.postgres = Object.fromEntries(
+          Object.entries(answers).map(([q, a]) => {
+            const dynamoMs = routes[same[q] as string]?.ms ?? Number.NaN;
+            return [q, { ms: a.ms, dynamoMs, ratio: a.ms / dynamoMs }];
+          }),
+        );
+      } finally {
+        await pg.stop();
+      }
+    }
+    return result;
   }
-  ms.sort((a, b) => a - b);
-  console.log(`${label.padEnd(58)} p50 ${percentile(ms, 50).toFixed(1)} ms  p95 ${percentile(ms, 95).toFixed(1)} ms`);
+}
+
+function printTable(results: SizeResult[]) {
+  const rows: [string, (r: SizeResult) => number][] = [
+    ["ingest: events/s", (r) => (r.seeded ? Number.NaN : r.ingest.eventsPerSecond)],
+    ["ingest: write units per event (transactions ×2)", (r) => (r.seeded ? Number.NaN : r.ingest.writeUnitsPerEvent)],
+    ["ingest: items written per event", (r) => (r.seeded ? Number.NaN : r.ingest.itemsWrittenPerEvent)],
+    ["refresh: wall s, parts in parallel (slowest part)", (r) => r.refresh.wallSecondsParallel],
+    ["refresh: wall s, parts one after another", (r) => r.refresh.wallSecondsSerial],
+    ["refresh: items read", (r) => r.refresh.itemsRead],
+    ["refresh: items written", (r) => r.refresh.itemsWritten],
+    ["refresh: peak RSS MiB of the largest worker", (r) => r.refresh.maxRssMiB],
+  ];
+  for (const part of Object.keys(results[0]?.refresh.parts ?? {})) {
+    rows.push([`refresh part ${part}: s`, (r) => r.refresh.parts[part]?.seconds ?? Number.NaN]);
+    rows.push([`refresh part ${part}: peak RSS MiB`, (r) => r.refresh.parts[part]?.maxRssMiB ?? Number.NaN]);
+  }
+  for (const route of Object.keys(results[0]?.routes ?? {})) {
+    rows.push([`${route}: items`, (r) => r.routes[route]?.itemsRead ?? Number.NaN]);
+    rows.push([`${route}: read units`, (r) => r.routes[route]?.readUnits ?? Number.NaN]);
+    rows.push([`${route}: bytes`, (r) => r.routes[route]?.bytes ?? Number.NaN]);
+  }
+  for (const q of Object.keys(results[0]?.postgres ?? {})) {
+    rows.push([`PostgreSQL ${q}: ms`, (r) => r.postgres?.[q]?.ms ?? Number.NaN]);
+    rows.push([`  same question here: ms`, (r) => r.postgres?.[q]?.dynamoMs ?? Number.NaN]);
+    rows.push([`  ratio PostgreSQL / here`, (r) => r.postgres?.[q]?.ratio ?? Number.NaN]);
+  }
+  const fmt = (n: number) =>
+    Number.isNaN(n) ? "–" : Number.isInteger(n) ? String(n) : n >= 100 ? n.toFixed(0) : n.toFixed(2);
+  const header = ["cost", ...results.map((r) => `${r.users / 1000}k`), "largest/smallest"];
+  console.log(`\n| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
+  for (const [label, of] of rows) {
+    const values = results.map(of);
+    const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+    const ratio = positive.length > 1 ? Math.max(...positive) / Math.min(...positive) : Number.NaN;
+    console.log(`| ${label} | ${values.map(fmt).join(" | ")} | ${Number.isNaN(ratio) ? "–" : ratio.toFixed(2)} |`);
+  }
+  // 1M users: time, items scale linearly from the largest size; memory along the slope of the two largest sizes.
+  const largest = results[results.length - 1] as SizeResult;
+  const previous = results[results.length - 2];
+  const scale = 1_000_000 / largest.users;
+  const lines: string[] = [];
+  for (const [part, p] of Object.entries(largest.refresh.parts)) {
+    const q = previous?.refresh.parts[part];
+    const slope = q ? (p.maxRssMiB - q.maxRssMiB) / (largest.users - (previous as SizeResult).users) : 0;
+    const rss = p.maxRssMiB + Math.max(0, slope) * (1_000_000 - largest.users);
+    lines.push(`  ${part}: ${(p.seconds * scale).toFixed(0)} s, ${rss.toFixed(0)} MiB peak RSS`);
+  }
+  console.log(
+    `\nExtrapolated to 1M users (time and items × ${scale} from ${largest.users / 1000}k, memory along the last slope):\n${lines.join("\n")}\n` +
+      `  per hourly refresh: items read ${Math.round(largest.refresh.itemsRead * scale)}, written ${Math.round(largest.refresh.itemsWritten * scale)}`,
+  );
 }
 
 async function main() {
-  const local = process.env.DYNAMODB_ENDPOINT ? undefined : await startDynamoDbLocal();
-  const endpoint = process.env.DYNAMODB_ENDPOINT ?? (local?.endpoint as string);
-  process.env.DYNAMODB_ENDPOINT = endpoint;
-  const prefix = `bench${Date.now()}-`;
-  process.env.TABLE_PREFIX = prefix;
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-  const store: Store = {
-    doc: createDocumentClient(endpoint),
-    tables: tableNames(prefix),
-  };
-  await createTables(store);
+  process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${DYNAMODB_PORT}`;
+  process.env.TABLE_PREFIX = "bench-";
+  process.env.AWS_REGION ??= "us-east-1";
+  // One DynamoDB Local for the run; on a loaded machine its JVM may miss the start deadline once.
+  let local: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+  for (let attempt = 0; !local; attempt++) {
+    try {
+      local = await startDynamoDbLocal({ port: DYNAMODB_PORT + attempt });
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+  }
+  process.env.DYNAMODB_ENDPOINT = local.endpoint;
+  const capacity = meter(storeFromEnv().doc);
   // Without tenant rate limits: the figures are the service's, not the limiter's.
   const server = await startLocalServer(0, { tenantGate: null });
   baseUrl = server.url;
-  const { environment_id, api_key } = await createEnvironment(store, "bench");
-  const { auth_token } = await createUserToken(store, environment_id, "bench-admin");
-  const now = Date.now();
-  const start = now - DAYS * DAY_MS;
-  console.log(`DynamoDB Local at ${endpoint}; ${USERS} users, ${DAYS} days of activity\n`);
-
-  // 1. Sign-ups: batches of 1000 through the real handler.
-  const signupBatches: string[] = [];
-  for (let i = 0; i < USERS; i += 1000) {
-    const events = [];
-    for (let u = i; u < Math.min(USERS, i + 1000); u++) {
-      events.push({
-        type: "user.created",
-        user_id: `u${u}`,
-        email: `u${u}@example.com`,
-        occurred_at: new Date(start + (u % DAYS) * DAY_MS).toISOString(),
-      });
-      if (u % 10 === 0)
-        events.push({
-          type: "org.member_added",
-          org_id: `o${u % 50}`,
-          user_id: `u${u}`,
-          occurred_at: new Date(start + (u % DAYS) * DAY_MS + 1000).toISOString(),
-        });
-    }
-    signupBatches.push(JSON.stringify({ events: events.slice(0, 1000) }));
+  const results: SizeResult[] = [];
+  mkdirSync(join(ROOT, "bench"), { recursive: true });
+  const save = () =>
+    writeFileSync(
+      join(ROOT, "bench/results.json"),
+      `${JSON.stringify({ command: `npm run bench -- ${argv.join(" ")}`, at: new Date().toISOString(), results }, null, 2)}\n`,
+    );
+  // Saved after each size: a long run stopped midway keeps what it measured.
+  for (const users of SIZES) {
+    results.push(await benchSize(users, capacity));
+    save();
+    if (results.length < SIZES.length) printTable(results);
   }
-  // 2. Activity: each user active on ~1/3 of the days.
-  const activity: object[] = [];
-  for (let d = 0; d < DAYS; d++) {
-    for (let u = d % 3; u < USERS; u += 3) {
-      activity.push({
-        type: "user.active",
-        user_id: `u${u}`,
-        occurred_at: new Date(start + d * DAY_MS + (u % 86_000) * 1000).toISOString(),
-      });
-    }
-  }
-  const activityBatches: string[] = [];
-  for (let i = 0; i < activity.length; i += 1000)
-    activityBatches.push(JSON.stringify({ events: activity.slice(i, i + 1000) }));
-
-  const rssBefore = process.memoryUsage().rss;
-  const batchMs: number[] = [];
-  let events = 0;
-  const [, totalMs] = await time(async () => {
-    for (const body of [...signupBatches, ...activityBatches]) {
-      const [res, took] = await time(() =>
-        call("POST", "/api/backend/v1/events", { authorization: `Bearer ${api_key}` }, body),
-      );
-      if (res.statusCode !== 200) throw new Error(`ingest: ${res.statusCode} ${res.body}`);
-      events += (JSON.parse(res.body) as { accepted: number }).accepted;
-      batchMs.push(took);
-    }
-  });
-  batchMs.sort((a, b) => a - b);
-  console.log(
-    `ingest: ${events} events in ${(totalMs / 1000).toFixed(1)} s = ${Math.round(events / (totalMs / 1000))} events/s`,
-  );
-  console.log(
-    `ingest: 1000-event batch p50 ${percentile(batchMs, 50).toFixed(0)} ms, p95 ${percentile(batchMs, 95).toFixed(0)} ms`,
-  );
-  console.log(
-    `ingest: RSS grew ${((process.memoryUsage().rss - rssBefore) / 1048576).toFixed(0)} MiB (peak heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MiB)\n`,
-  );
-
-  const [{ report_time }, refreshMs] = await time(() => refreshEnvironment(store, environment_id, now));
-  console.log(
-    `refresh: every report snapshot of ${USERS} users in ${(refreshMs / 1000).toFixed(2)} s (report_time ${report_time})\n`,
-  );
-
-  const bearer = { authorization: `Bearer ${api_key}` };
-  const dash = { "x-user-id": "bench-admin", "x-auth-token": auth_token };
-  const runs = 30;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  await latencies(`dashboard active-users, ${DAYS} days of data`, runs, () =>
-    call("GET", `/api/v1/engagement-dashboard/users/active-users?start=${iso(start)}&end=${iso(now)}`, dash),
-  );
-  await latencies("dashboard new-users, 12-year period", runs, () =>
-    call(
-      "GET",
-      `/api/v1/engagement-dashboard/users/new-users?start=${iso(now - 12 * 365 * DAY_MS)}&end=${iso(now)}`,
-      dash,
-    ),
-  );
-  await latencies("v2 users, page of 25 (middle of the list)", runs, () =>
-    call("GET", `/api/v2/users?limit=25&after=u${Math.floor(USERS / 2)}`, {
-      ...bearer,
-      "environment-id": environment_id,
-    }),
-  );
-  await latencies("v2 usage-statistics active-users?days=7", runs, () =>
-    call("GET", "/api/v2/usage-statistics/active-users?days=7", { ...bearer, "environment-id": environment_id }),
-  );
-  await latencies("user_report/churn?report_interval=30 page 0", runs, () =>
-    call("GET", "/api/backend/v1/user_report/churn?report_interval=30", bearer),
-  );
-  await latencies("user_report/champion?report_interval=90, deep page", runs, () =>
-    call(
-      "GET",
-      `/api/backend/v1/user_report/champion?report_interval=90&page_number=${Math.floor(USERS / 20)}&page_size=10`,
-      bearer,
-    ),
-  );
-  await latencies("chart_metric/active_users Weekly, 1 year", runs, () =>
-    call(
-      "GET",
-      `/api/backend/v1/chart_metric/active_users?cadence=Weekly&start_date=${iso(now - 365 * DAY_MS).slice(0, 10)}`,
-      bearer,
-    ),
-  );
   await server.close();
-  await local?.stop();
+  await local.stop();
+  printTable(results);
+  console.log("written bench/results.json");
 }
 
 main().catch((error) => {

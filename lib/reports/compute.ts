@@ -18,7 +18,7 @@ import { activeDaysWithin, activeWithin } from "./windows.js";
  */
 
 /** One ranked member of a report, before it is shaped into a row. */
-interface Ranked<S> {
+export interface Ranked<S> {
   subject: S;
   /** Sort keys, compared in order, all descending. */
   score: number[];
@@ -42,11 +42,12 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return out;
 }
 
-function existsAt(subject: { created_at: number; deleted_at?: number }, time: number): boolean {
+export function existsAt(subject: { created_at: number; deleted_at?: number }, time: number): boolean {
   return subject.created_at <= time && (subject.deleted_at === undefined || subject.deleted_at > time);
 }
 
-function rank<S>(entries: Ranked<S>[], idOf: (subject: S) => string): Ranked<S>[] {
+/** Sorts by every score descending, then by id ascending (code-unit order); shared with the refresh parts. */
+export function rank<S>(entries: Ranked<S>[], idOf: (subject: S) => string): Ranked<S>[] {
   return entries.sort((x, y) => {
     for (let i = 0; i < x.score.length; i++) {
       const d = (y.score[i] as number) - (x.score[i] as number);

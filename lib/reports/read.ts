@@ -1,17 +1,18 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { getEnvironment } from "../auth/credentials.js";
-import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
+import { rowId } from "./compute.js";
 import { countKey, type ReportName } from "./definitions.js";
-import { ROW_ATTRIBUTE } from "./snapshot.js";
+import { readRankRows } from "./rankChunks.js";
 import type { ReportRow } from "./types.js";
 
 /**
- * Page k of a report of the current snapshot: one GetItem of the pointer, then one Query of the rank range
- * [k·s, (k+1)·s − 1] — the cost follows the page, never the report's length (CONTRACT §7).
+ * Page k of a report of the current snapshot: one GetItem of the pointer, then one BatchGet of the rank chunks
+ * holding ranks [k·s, (k+1)·s) — the cost follows the page, never the report's length (CONTRACT §7). Every field
+ * of a row is as of report_time.
  */
 
 export interface ReportPage {
@@ -41,21 +42,16 @@ export async function readReportPage(
   const pointer = await currentPointer(store, environmentId);
   const total = pointer.counts?.[countKey(report, interval)] ?? 0;
   const first = pageNumber * pageSize;
-  const rows: ReportRow[] = [];
-  if (first < total) {
-    const last = Math.min(first + pageSize, total) - 1;
-    const items = await queryAll(store, {
-      TableName: store.tables.reports,
-      KeyConditionExpression: "pk = :pk AND sk BETWEEN :first AND :last",
-      ExpressionAttributeValues: {
-        ":pk": keys.reportRowsPk(environmentId, pointer.report_id, report, interval),
-        ":first": first,
-        ":last": last,
-      },
-      // Rows are written just before the pointer switch: a strongly consistent read never misses one.
-      ConsistentRead: true,
-    });
-    for (const item of items) rows.push(JSON.parse(item[ROW_ATTRIBUTE] as string) as ReportRow);
-  }
+  if (first >= total) return { rows: [], total, reportTime: pointer.report_time };
+  const last = Math.min(first + pageSize, total) - 1;
+  const stored = await readRankRows(store, environmentId, pointer.report_id, report, interval, first, last);
+  const rows = stored.map(
+    (row, i) =>
+      ({
+        id: rowId(pointer.report_id, report, interval, first + i),
+        report_id: pointer.report_id,
+        ...row,
+      }) as ReportRow,
+  );
   return { rows, total, reportTime: pointer.report_time };
 }

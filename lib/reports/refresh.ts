@@ -1,15 +1,15 @@
-import { requireEnvironment } from "../auth/credentials.js";
 import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
-import { computeReports } from "./compute.js";
-import { loadReportInputs } from "./load.js";
-import { newReportId, type SnapshotOptions, writeSnapshot } from "./snapshot.js";
+import { mapLimit } from "../util/mapLimit.js";
+import { planRun, runPartJob } from "./refreshRun.js";
+import type { SnapshotOptions } from "./snapshot.js";
 
 /**
- * One refresh job (CONTRACT §7): every report × interval of one environment at T = `nowMs` rounded down to the
- * second, written as a new snapshot and made current in one step. Used by the SQS worker, the admin CLI and the
- * local server. Throws UnknownEnvironmentError, or SupersededSnapshotError when a newer snapshot is current.
+ * One refresh (CONTRACT §7) in this process: every report × interval of one environment at T = `nowMs` rounded
+ * down to the second, planned as a run and its parts executed here (the SQS worker runs the same parts one message
+ * each). Used by the admin CLI, the local server and the tests. Throws UnknownEnvironmentError, or
+ * SupersededSnapshotError when a newer snapshot is current.
  */
 export async function refreshEnvironment(
   store: Store,
@@ -17,11 +17,10 @@ export async function refreshEnvironment(
   nowMs: number,
   options: SnapshotOptions = {},
 ): Promise<{ report_time: number }> {
-  await requireEnvironment(store, environmentId);
-  const time = Math.floor(nowMs / 1000) * 1000;
-  const inputs = await loadReportInputs(store, environmentId, time);
-  const reportId = newReportId(time);
-  const pointer = await writeSnapshot(store, environmentId, reportId, time, computeReports(inputs, reportId), options);
+  const jobs = await planRun(store, environmentId, nowMs, options);
+  const outcomes = await mapLimit(jobs, 3, (job) => runPartJob(store, job));
+  const pointer = outcomes.find((o) => o.pointer)?.pointer;
+  if (!pointer) throw new Error("refresh run did not complete");
   return { report_time: pointer.report_time };
 }
 

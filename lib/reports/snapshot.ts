@@ -1,23 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { batchPutAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
-import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
+import { keys } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
-import { type ComputedReport, reportCounts } from "./compute.js";
 
 /**
- * Writing a snapshot (CONTRACT §7): every row of every report under a fresh report id first, then the
- * `REPORT#current` pointer is switched in one conditional Put. Readers only follow the pointer, so a refresh that
- * fails midway leaves the previous snapshot served; its orphan rows expire through the TTL.
+ * Making a snapshot current (CONTRACT §7): its rank lists are written first under a fresh report id (refreshRun.ts),
+ * then the `REPORT#current` pointer is switched in one conditional Put. Readers only follow the pointer, so a
+ * refresh that fails midway leaves the previous snapshot served; its orphan chunks expire through the TTL.
  */
 
 /** Rows outlive any snapshot that can still be current or being read (refreshes are hourly). */
-const ROW_TTL_SECONDS = 7 * 24 * 60 * 60;
-
-/** The name of the stored row attribute: the row as JSON text, returned to clients as is. */
-export const ROW_ATTRIBUTE = "row";
+export const ROW_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** A snapshot at T exists already that is newer than this one: this refresh changed nothing. */
 export class SupersededSnapshotError extends Error {
@@ -27,9 +22,9 @@ export class SupersededSnapshotError extends Error {
   }
 }
 
-/** A fresh, time-ordered snapshot id. */
-export function newReportId(time: number): string {
-  return `${toUnixSeconds(time)}-${randomUUID().slice(0, 8)}`;
+/** A time-ordered snapshot id; `suffix` makes it deterministic (a queued job's message id), else it is random. */
+export function newReportId(time: number, suffix: string = randomUUID()): string {
+  return `${toUnixSeconds(time)}-${suffix.replace(/[^A-Za-z0-9]/g, "").slice(0, 8)}`;
 }
 
 export interface SnapshotOptions {
@@ -40,27 +35,13 @@ export interface SnapshotOptions {
   replaceNewer?: boolean;
 }
 
-export async function writeSnapshot(
+/** Switches the pointer to a snapshot whose rows are all written. */
+export async function switchPointer(
   store: Store,
   environmentId: string,
-  reportId: string,
-  time: number,
-  reports: readonly ComputedReport[],
+  pointer: CurrentReportItem,
   options: SnapshotOptions = {},
 ): Promise<CurrentReportItem> {
-  const reportTime = toUnixSeconds(time);
-  const expiresAt = reportTime + ROW_TTL_SECONDS;
-  const items = reports.flatMap(({ report, interval, rows }) =>
-    rows.map((row, rank) => ({
-      pk: keys.reportRowsPk(environmentId, reportId, report, interval),
-      sk: rank,
-      [ROW_ATTRIBUTE]: JSON.stringify(row),
-      [REPORT_TTL_ATTRIBUTE]: expiresAt,
-    })),
-  );
-  await batchPutAll(store, store.tables.reports, items);
-
-  const pointer: CurrentReportItem = { report_id: reportId, report_time: reportTime, counts: reportCounts(reports) };
   try {
     // Never replaces a newer snapshot. An equal report_time may be replaced: a re-run of the same job (an SQS
     // redelivery, an admin re-run at the same --now) recomputes the same instant from at least as much data.
@@ -72,7 +53,7 @@ export async function writeSnapshot(
           ? {}
           : {
               ConditionExpression: "attribute_not_exists(pk) OR report_time <= :t",
-              ExpressionAttributeValues: { ":t": reportTime },
+              ExpressionAttributeValues: { ":t": pointer.report_time },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
             }),
       }),

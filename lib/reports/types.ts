@@ -1,5 +1,5 @@
 /**
- * Plain-data inputs and outputs of the report computation (lib/reports/compute.ts): what lib/reports/load.ts
+ * Plain-data inputs and outputs of the report computation (lib/reports/compute.ts): what the refresh parts
  * reads from storage, and the rows a snapshot stores. Instants are epoch milliseconds unless said otherwise.
  */
 

@@ -31,13 +31,47 @@ export async function queryAll<T = Record<string, unknown>>(store: Store, input:
   return out;
 }
 
+/** The pages of a Query one at a time, so a caller streaming a long partition holds one page (≤ 1 MB) at once. */
+export async function* queryPages<T = Record<string, unknown>>(store: Store, input: QueryCommandInput) {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    yield (page.Items ?? []) as T[];
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+/** Number of items a Query matches (after its filter), without returning them. */
+export async function queryCount(store: Store, input: QueryCommandInput): Promise<number> {
+  let count = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.doc.send(new QueryCommand({ ...input, Select: "COUNT", ExclusiveStartKey }));
+    count += page.Count ?? 0;
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return count;
+}
+
 /** Items of any number of keys: BatchGet 100 at a time, unprocessed keys retried with backoff. */
 export async function batchGetAll<T = Record<string, unknown>>(
   store: Store,
   table: string,
   keys: Record<string, unknown>[],
-  options: { consistent?: boolean; concurrency?: number } = {},
+  options: {
+    consistent?: boolean;
+    concurrency?: number;
+    /** Only these attributes (names are aliased, so reserved words are fine). */
+    attributes?: readonly string[];
+  } = {},
 ): Promise<T[]> {
+  const names = options.attributes?.map((_, i) => `#a${i}`);
+  const projection = names
+    ? {
+        ProjectionExpression: names.join(", "),
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [n, options.attributes?.[i] as string])),
+      }
+    : {};
   const pages = await mapLimit(chunk(keys, 100), options.concurrency ?? 8, async (keysOfCall) => {
     const found: T[] = [];
     let pending = keysOfCall;
@@ -45,7 +79,9 @@ export async function batchGetAll<T = Record<string, unknown>>(
       if (attempt >= MAX_ATTEMPTS) throw new Error("BatchGet: keys still unprocessed after retries");
       if (attempt > 0) await backoff(attempt);
       const got = await store.doc.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent } } }),
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent, ...projection } },
+        }),
       );
       found.push(...((got.Responses?.[table] ?? []) as T[]));
       pending = (got.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];

@@ -9,7 +9,8 @@
  *    drops its index keys, so deleted users are never read by a listing.
  *  - **activity** ("keyed by day and report interval"): per-bucket sets of active users / orgs and sign-ups, one
  *    counter item per (metric, cadence, bucket), and day-partitioned logs of invites and membership changes.
- *  - **reports**: report snapshot rows keyed by (snapshot, report, interval) and rank; TTL attribute `expires_at`.
+ *  - **reports**: report snapshot rank chunks keyed by (snapshot, report, interval, chunk) and refresh-run counters;
+ *    TTL attribute `expires_at`.
  *
  * `E` below is the environment id; every partition key starts with `E#{E}` so no query can cross tenants.
  * Days are `YYYY-MM-DD` (UTC), ISO weeks `YYYY-Www`, months `YYYY-MM`; they sort lexically in time order.
@@ -37,7 +38,8 @@
  * | buckets with data, with their distinct counts    | activity                | pk `E#{E}#CNT#{metric}#{cadence}` sk `{bucket}`             | Query ∝ buckets that have data    |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
- * | report page k (rank range)                       | reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}` sk rank number   | Query ∝ page size                 |
+ * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
+ * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  *
  * Why the keys are shaped so:
  *  - *Days as partitions.* A period of 12 years with data on three days must cost three days: the counter
@@ -51,8 +53,8 @@
  *    per tenant; counters are written only when a member is new to its bucket (once per user per day), far below
  *    the 1,000 writes/s an item allows. The sign-up and last-activity GSIs hold one partition per tenant: their
  *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
- *  - *Item size.* No item grows with the tenant: sets, logs and snapshot rows are one item per member/row, so the
- *    400 KB item limit is never approached (a report of 100,000 rows is 100,000 small items, not one huge one).
+ *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 20 rows,
+ *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Credentials per environment.* Credentials are keyed by their id alone (`KEY#` / `TOKEN#`, one GetItem per
@@ -70,9 +72,13 @@
  *    written, and counts once its batch is completed by one conditional write after all its effects; every user /
  *    org write carries its pre-image (`prev_batch`, `prev_state`), so a retry of a pending batch recomputes its
  *    effects from the state before it. lib/ingest/claims.ts and lib/ingest/ingest.ts tell the whole protocol.
- *  - *Snapshots.* Rows are written under a fresh `reportId`, then the `REPORT#current` pointer is switched with one
- *    conditional write; readers always follow the pointer, so a half-written snapshot is never visible. Rows of old
- *    snapshots expire through `expires_at` (TTL).
+ *  - *Snapshots.* Rank lists are written under a fresh `reportId` by the refresh's parts (lib/reports/refreshRun.ts),
+ *    then the `REPORT#current` pointer is switched with one conditional write by the part completing the run's
+ *    counter; readers always follow the pointer, so a half-written snapshot is never visible. Chunks of old
+ *    snapshots and run counters expire through `expires_at` (TTL).
+ *  - *Packed rank chunks, one partition each.* Report rows as of report_time, 20 per item: a refresh writes
+ *    rows/20 items, each to its own partition key (one write per key per refresh, never a hot partition), and a
+ *    page reads ≤ ⌈s/20⌉+1 of them at any depth, about the read units one item per row cost.
  */
 
 export const GSI_BY_SIGNUP = "bySignup";
@@ -175,8 +181,13 @@ export const keys = {
     sk: `${new Date(atMs).toISOString()}#${eventKey}#${orgId}`,
   }),
 
-  reportRowsPk: (e: string, reportId: string, report: string, interval: string) =>
-    `${env(e)}#R#${reportId}#${report}#${interval}`,
+  /** Ranks [k·RANK_CHUNK_ROWS, (k+1)·RANK_CHUNK_ROWS) of one report × interval: one partition per chunk. */
+  rankChunk: (e: string, reportId: string, report: string, interval: string, chunk: number) => ({
+    pk: `${env(e)}#R#${reportId}#${report}#${interval}#C${chunk}`,
+    sk: 0,
+  }),
+  /** A refresh run's completion counter (parts done, row counts), in the reports table beside its rows. */
+  refreshRun: (e: string, reportId: string) => ({ pk: `${env(e)}#RUN#${reportId}`, sk: 0 }),
 };
 
 /** CreateTable inputs, shared by the test harness and the local server; the CDK stack mirrors them. */

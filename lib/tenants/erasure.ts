@@ -1,7 +1,7 @@
 import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { requireEnvironment } from "../auth/credentials.js";
 import { ingestValidEvents } from "../ingest/ingest.js";
-import { ROW_ATTRIBUTE } from "../reports/snapshot.js";
+import { RANK_ROWS_ATTRIBUTE } from "../reports/rankChunks.js";
 import type { Store } from "../storage/client.js";
 import type { UserItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
@@ -59,7 +59,7 @@ async function sweep(
   for await (const items of scanPages(store, {
     TableName: store.tables.reports,
     FilterExpression: "begins_with(pk, :prefix) AND contains(#row, :needle)",
-    ExpressionAttributeNames: { "#row": ROW_ATTRIBUTE },
+    ExpressionAttributeNames: { "#row": RANK_ROWS_ATTRIBUTE },
     ExpressionAttributeValues: {
       ":prefix": `${keys.environmentPartitionPrefix(environmentId)}R#`,
       ":needle": rowNeedle(userId),

@@ -343,6 +343,8 @@ describe("report refresh", () => {
 
     const dispatcher = dev.template.toJSON().Resources[fnIds["refresh-dispatcher"] as string].Properties;
     expect(dispatcher.Environment.Variables.REFRESH_QUEUE_URL).toEqual(ref(jobsId));
+    expect(worker.Environment.Variables.REFRESH_QUEUE_URL).toEqual(ref(jobsId));
+    expect(worker.MemorySize).toBe(512);
   });
 
   it("feeds the worker from the queue with partial batch failures reported", () => {
@@ -477,7 +479,14 @@ describe("IAM", () => {
 
   it("lets the worker write snapshots and the current pointer but only read activity", () => {
     const statements = statementsOf(fnIds["refresh-worker"] as string);
-    expect(actionsOn(statements, tableId("Reports"))).toEqual(expect.arrayContaining(["dynamodb:PutItem"]));
+    expect(actionsOn(statements, tableId("Reports"))).toEqual(
+      expect.arrayContaining([
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:GetItem",
+        "dynamodb:BatchWriteItem",
+      ]),
+    );
     expect(actionsOn(statements, tableId("Entities"))).toEqual(
       expect.arrayContaining(["dynamodb:Query", "dynamodb:PutItem"]),
     );
@@ -486,11 +495,11 @@ describe("IAM", () => {
     for (const action of WRITES) expect(activity).not.toContain(action);
   });
 
-  it("lets only the dispatcher send refresh jobs (and the deletion worker its own continuations)", () => {
+  it("lets only the dispatcher send refresh jobs, the worker their parts, the deletion worker its continuations", () => {
     const senders = Object.entries(fnIds)
       .filter(([, id]) => statementsOf(id).some((s) => asList(s.Action).includes("sqs:SendMessage")))
       .map(([name]) => name);
-    expect(senders.sort()).toEqual(["deletion-worker", "refresh-dispatcher"]);
+    expect(senders.sort()).toEqual(["deletion-worker", "refresh-dispatcher", "refresh-worker"]);
   });
 });
 

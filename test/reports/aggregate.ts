@@ -2,7 +2,7 @@ import type { DayActivity, ReportInputs } from "../../lib/reports/types.js";
 import type { History } from "./bruteForce.js";
 
 /**
- * The stored aggregates a refresh at T would load (see lib/reports/load.ts), built from a replayed history:
+ * The stored aggregates a refresh at T would load (see lib/reports/refreshParts.ts), built from a replayed history:
  * day items (first/last activity per id and UTC day) and the invite / membership-change logs of the days from
  * T − 90 days to T, current users (deleted ones too, marked, to exercise the filter) and orgs with their
  * memberships. This is what ingestion stores, without DynamoDB.

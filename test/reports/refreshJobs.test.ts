@@ -1,12 +1,16 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler as dispatcher, dispatchRefreshJobs } from "../../functions/refreshDispatcher.js";
 import { handler as worker } from "../../functions/refreshWorker.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
+import { PART_NAMES } from "../../lib/reports/refreshParts.js";
 import type { Store } from "../../lib/storage/client.js";
+import { storeFromEnv } from "../../lib/storage/client.js";
+import { interceptCommands } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 import { getReport } from "./helpers.js";
 
@@ -20,15 +24,27 @@ beforeAll(async () => {
 const record = (messageId: string, body: string): SQSRecord =>
   ({ messageId, body, receiptHandle: messageId, attributes: {}, messageAttributes: {} }) as unknown as SQSRecord;
 
+const sqs = mockClient(SQSClient);
+afterEach(() => {
+  sqs.reset();
+});
+
 describe("refresh worker", () => {
-  it("refreshes each environment of the batch and reports only the failed records", async () => {
+  const queuedBodies = () =>
+    sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.MessageBody ?? ""));
+
+  it("plans each environment into parts on the queue, reports only the failed records", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
     const now = Date.now();
     const good = await createEnvironment(store, "good", now - 10 * DAY);
     await ingestEvents(store, good.environment_id, [
       { type: "user.created", occurred_at: new Date(now - 9 * DAY).toISOString(), user_id: "old" },
     ]);
     const second = await createEnvironment(store, "second", now - 10 * DAY);
-    const event: SQSEvent = {
+    const result = await worker({
       Records: [
         record("m1", JSON.stringify({ environment_id: good.environment_id })),
         record("m2", JSON.stringify({ environment_id: "env_does_not_exist" })),
@@ -36,34 +52,71 @@ describe("refresh worker", () => {
         record("m4", JSON.stringify({ environment_id: second.environment_id })),
         record("m5", JSON.stringify({})),
       ],
-    };
-    const result = await worker(event);
+    });
     expect(result.batchItemFailures).toEqual([
       { itemIdentifier: "m2" },
       { itemIdentifier: "m3" },
       { itemIdentifier: "m5" },
     ]);
-
-    const churn = (await getReport(good.api_key, "user_report/churn", { report_interval: "7" })).body as {
+    const parts = queuedBodies().map((b) => JSON.parse(b) as { environment_id: string; part: string });
+    expect(
+      parts
+        .filter((p) => p.environment_id === good.environment_id)
+        .map((p) => p.part)
+        .sort(),
+    ).toEqual([...PART_NAMES].sort());
+    expect(parts.filter((p) => p.environment_id === second.environment_id)).toHaveLength(PART_NAMES.length);
+    // Nothing is current before the parts ran: the creation's empty snapshot is still served.
+    const before = (await getReport(good.api_key, "user_report/churn", { report_interval: "7" })).body as {
       report_time: number;
+    };
+    expect(before.report_time).toBe(Math.floor((now - 10 * DAY) / 1000));
+  });
+
+  it("a failing part is retried alone; the snapshot switches once every part is counted, once", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
+    const now = Date.now();
+    const env = await createEnvironment(store, "parts", now - 10 * DAY);
+    await ingestEvents(store, env.environment_id, [
+      { type: "user.created", occurred_at: new Date(now - 9 * DAY).toISOString(), user_id: "old" },
+    ]);
+    const planned = await worker({ Records: [record("plan", JSON.stringify({ environment_id: env.environment_id }))] });
+    expect(planned.batchItemFailures).toEqual([]);
+    const parts = queuedBodies().map((body, i) => record(`p${i}`, body));
+
+    // The first write of the first part (user churn) fails; every other part completes.
+    let writes = 0;
+    const restore = interceptCommands(storeFromEnv().doc, async (command, send) => {
+      if (command instanceof BatchWriteCommand && ++writes === 1) throw new Error("injected fault");
+      return send();
+    });
+    const first = await worker({ Records: parts });
+    restore();
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: "p0" }]);
+    const waiting = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
+      report_time: number;
+    };
+    expect(waiting.report_time).toBe(Math.floor((now - 10 * DAY) / 1000));
+
+    // SQS redelivers the failed part alone, and a duplicate of a done part changes nothing.
+    const retried = await worker({ Records: [parts[0] as SQSRecord, parts[3] as SQSRecord] });
+    expect(retried.batchItemFailures).toEqual([]);
+    const churn = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
+      report_time: number;
+      total_count: number;
       user_reports: { user_id: string }[];
     };
-    // Refreshed at the job's start (not the creation's empty snapshot), and computed.
     expect(churn.report_time).toBeGreaterThanOrEqual(Math.floor(now / 1000));
     expect(churn.user_reports.map((r) => r.user_id)).toEqual(["old"]);
-    const alsoRefreshed = (await getReport(second.api_key, "user_report/churn", { report_interval: "7" })).body as {
-      report_time: number;
+    const champion = (await getReport(env.api_key, "user_report/champion", { report_interval: "30" })).body as {
+      total_count: number;
     };
-    expect(alsoRefreshed.report_time).toBeGreaterThanOrEqual(Math.floor(now / 1000));
+    expect(champion.total_count).toBe(1);
   });
 });
 
 describe("refresh dispatcher", () => {
-  const sqs = mockClient(SQSClient);
-  afterEach(() => {
-    sqs.reset();
-  });
-
   it("queues one message per environment, 10 per SendMessageBatch", async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     const ids = Array.from({ length: 23 }, (_, i) => `env_${i}`);

@@ -244,16 +244,41 @@ describe("pages", () => {
     expect(defaults.user_reports.map((r) => r.user_id)).toEqual(expectedOrder.slice(0, 10));
   });
 
-  it("reads only the requested page's rows", async () => {
-    let itemsRead = 0;
+  it("reads only the requested page: the rank chunk holding it, not the report", async () => {
+    const itemsRead = new Map<string, number>();
     const counting = interceptedStore(store, async (command, send) => {
-      const output = await send();
-      if (command instanceof QueryCommand) itemsRead += (output as { ScannedCount?: number }).ScannedCount ?? 0;
+      const output = (await send()) as { Responses?: Record<string, unknown[]>; ScannedCount?: number };
+      for (const [table, items] of Object.entries(output.Responses ?? {}))
+        itemsRead.set(table, (itemsRead.get(table) ?? 0) + items.length);
+      if (command instanceof QueryCommand)
+        itemsRead.set("query", (itemsRead.get("query") ?? 0) + (output.ScannedCount ?? 0));
       return output;
     });
     const page = await readReportPage(counting, environmentId, "user_report/churn", "30", 2, 7);
     expect(page.rows.map((r) => (r as { user_id: string }).user_id)).toEqual(expectedOrder.slice(14, 21));
-    expect(itemsRead).toBe(7);
+    // Ranks 14–20 lie in the chunk of ranks 0–19 and the one of 20–39; no Query over the report.
+    expect(Object.fromEntries(itemsRead)).toEqual({ [store.tables.reports]: 2 });
+  });
+
+  it("rows are as of report_time: a user deleted since stays until the next refresh drops it", async () => {
+    const gone = expectedOrder[1] as string;
+    const read = async () =>
+      (await getReport(apiKey, "user_report/churn", { report_interval: "14", page_size: "10" })).body as {
+        user_reports: { user_id: string }[];
+        total_count: number;
+      };
+    const before = await read();
+    await ingestEvents(
+      store,
+      environmentId,
+      [{ type: "user.deleted", occurred_at: iso(T + 1000), user_id: gone }],
+      T + 2000,
+    );
+    expect(await read()).toEqual(before);
+    await refreshEnvironment(store, environmentId, T + 3000);
+    const after = await read();
+    expect(after.total_count).toBe(24);
+    expect(after.user_reports.map((r) => r.user_id)).toEqual(expectedOrder.filter((id) => id !== gone).slice(0, 10));
   });
 });
 

@@ -1,0 +1,497 @@
+import { batchGetAll, queryCount, queryPages } from "../storage/batch.js";
+import type { Store } from "../storage/client.js";
+import type { ActivitySetItem, InviteItem, MemberChangeItem, OrgItem, UserItem } from "../storage/items.js";
+import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
+import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
+import { mapLimit } from "../util/mapLimit.js";
+import { existsAt, type Ranked, rank } from "./compute.js";
+import { countKey, intervalMs, LOOKBACK_MS, type ReportName } from "./definitions.js";
+import { RankListWriter, type RankRow } from "./rankChunks.js";
+import type { DayActivity, OrgData } from "./types.js";
+import { dayHasActivityWithin } from "./windows.js";
+
+/**
+ * The parts of a refresh (see refreshRun.ts): each computes some report × intervals of one snapshot from the
+ * stored aggregates and writes their rank lists (rankChunks.ts). The rankings are the ones of compute.ts (same
+ * `rank`, `existsAt`, window rule), so the oracle property tests hold for both.
+ *
+ * | part            | lists written                           | reads                                                     | memory held                      |
+ * |-----------------|-----------------------------------------|-----------------------------------------------------------|----------------------------------|
+ * | `user_churn`    | user churn 7, 14, 30                    | GSI `byLastActive` `LA#U` below T − 7 d, newest first;   | one page + one tie group         |
+ * |                 |                                         |   the page's user items, their orgs (BatchGet)            |   + the org names (∝ orgs)       |
+ * | `org_churn`     | org churn 7, 14, 30                     | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
+ * | `user_activity` | champion 30/60/90, reengagement W/M     | 90 day sets of active users; user items of those active  | ∝ users active in 90 days        |
+ * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
+ * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
+ * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | 90 day membership-change logs; org items, member COUNTs   | ∝ orgs changed in 90 days        |
+ *
+ * Why: churn lists hold most users of a big tenant (the dormant ones) and are the `byLastActive` order itself, so
+ * they are streamed in order and never held; the other lists only hold the tenant's active or changing part. Rows
+ * are complete as of T (descriptive fields included), so a page is served from its chunks alone. Every part is
+ * idempotent: a retry rewrites the same chunks from the same data.
+ */
+
+export const PART_NAMES = [
+  "user_churn",
+  "org_churn",
+  "user_activity",
+  "user_invites",
+  "org_activity",
+  "org_changes",
+] as const;
+export type PartName = (typeof PART_NAMES)[number];
+
+export interface PartContext {
+  store: Store;
+  environmentId: string;
+  reportId: string;
+  /** T in ms (whole seconds). */
+  time: number;
+  /** TTL of the written chunks (unix seconds). */
+  expiresAt: number;
+}
+
+export interface PartResult {
+  /** Row count per `report#interval`. */
+  counts: Record<string, number>;
+  itemsWritten: number;
+}
+
+const PARALLEL_QUERIES = 16;
+const CHURN_DAYS = ["7", "14", "30"] as const;
+
+export function runPart(part: PartName, ctx: PartContext): Promise<PartResult> {
+  switch (part) {
+    case "user_churn":
+      return churn(ctx, "user_report/churn", "U");
+    case "org_churn":
+      return churn(ctx, "org_report/churn", "O");
+    case "user_activity":
+      return userActivity(ctx);
+    case "user_invites":
+      return userInvites(ctx);
+    case "org_activity":
+      return orgActivity(ctx);
+    case "org_changes":
+      return orgChanges(ctx);
+  }
+}
+
+function writer(ctx: PartContext, report: ReportName, interval: string): RankListWriter {
+  return new RankListWriter(ctx.store, ctx.environmentId, ctx.reportId, report, interval, ctx.expiresAt);
+}
+
+async function finish(writers: RankListWriter[]): Promise<PartResult> {
+  for (const w of writers) await w.flush(true);
+  return {
+    counts: Object.fromEntries(writers.map((w) => [countKey(w.report as ReportName, w.interval), w.count])),
+    itemsWritten: writers.reduce((n, w) => n + w.itemsWritten, 0),
+  };
+}
+
+/** Members of an org at T: its `MEMBER#` items since ≤ T (a deleted user's memberships are removed). */
+function numUsers(ctx: PartContext, orgId: string): Promise<number> {
+  return queryCount(ctx.store, {
+    TableName: ctx.store.tables.entities,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    FilterExpression: "since <= :t",
+    ExpressionAttributeValues: {
+      ":pk": keys.orgPk(ctx.environmentId, orgId),
+      ":prefix": keys.orgMemberPrefix,
+      ":t": ctx.time,
+    },
+  });
+}
+
+/** Orgs existing at T, each read once per part: names for `org_data`, org rows' fields. */
+class OrgDirectory {
+  private readonly known = new Map<string, OrgItem | null>();
+  constructor(private readonly ctx: PartContext) {}
+
+  async load(ids: Iterable<string>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.known.has(id));
+    if (missing.length === 0) return;
+    const items = await batchGetAll<OrgItem>(
+      this.ctx.store,
+      this.ctx.store.tables.entities,
+      missing.map((id) => keys.org(this.ctx.environmentId, id)),
+      { consistent: true },
+    );
+    for (const id of missing) this.known.set(id, null);
+    for (const o of items) if (existsAt(o, this.ctx.time)) this.known.set(o.org_id, o);
+  }
+
+  get(id: string): OrgItem | undefined {
+    return this.known.get(id) ?? undefined;
+  }
+}
+
+/** A user's memberships that began by T (the orgs to load for its row). */
+function orgIdsOf(users: Iterable<UserItem>, T: number): string[] {
+  const ids: string[] = [];
+  for (const u of users) for (const m of u.orgs ?? []) if (m.since <= T) ids.push(m.org_id);
+  return ids;
+}
+
+function userRow(u: UserItem, orgs: OrgDirectory, T: number, extra?: Record<string, number>): RankRow {
+  const orgData: OrgData[] = (u.orgs ?? [])
+    .filter((m) => m.since <= T && orgs.get(m.org_id))
+    .map((m) => ({ display_name: orgs.get(m.org_id)?.name ?? null, org_id: m.org_id, user_role: m.role ?? null }))
+    .sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));
+  return {
+    user_id: u.user_id,
+    user_created_at: toUnixSeconds(u.created_at),
+    username: u.username ?? null,
+    first_name: u.first_name ?? null,
+    last_name: u.last_name ?? null,
+    email: u.email ?? null,
+    last_active_at: toUnixSeconds(u.last_active_at),
+    org_data: orgData,
+    ...(extra ? { extra_properties: extra } : {}),
+  };
+}
+
+function orgRow(o: OrgItem, members: number, extra?: Record<string, number>): RankRow {
+  return {
+    org_id: o.org_id,
+    name: o.name ?? null,
+    num_users: members,
+    org_created_at: toUnixSeconds(o.created_at),
+    ...(extra ? { extra_properties: extra } : {}),
+  };
+}
+
+/** The rows of the users `ids` existing at T (one BatchGet of them, one of their orgs not yet known). */
+async function userRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): Promise<Map<string, RankRow>> {
+  const users = await userItems(ctx, ids);
+  await orgs.load(orgIdsOf(users.values(), ctx.time));
+  return new Map([...users].map(([id, u]) => [id, userRow(u, orgs, ctx.time)]));
+}
+
+/** The rows of the orgs `ids` existing at T, with their member counts. */
+async function orgRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): Promise<Map<string, RankRow>> {
+  await orgs.load(ids);
+  const existing = ids.filter((id) => orgs.get(id));
+  const counts = await mapLimit(existing, PARALLEL_QUERIES, (id) => numUsers(ctx, id));
+  return new Map(existing.map((id, i) => [id, orgRow(orgs.get(id) as OrgItem, counts[i] as number)]));
+}
+
+/**
+ * Churn N = existing users (orgs) whose last activity is before T − N days, latest first, ties by id. The index
+ * holds exactly the listed (not deleted) users with their last activity, and last activity ≥ creation, so the
+ * range below T − 7 d read newest first is the 7-day list, and the 14- and 30-day lists are its tails.
+ */
+async function churn(ctx: PartContext, report: ReportName, kind: "U" | "O"): Promise<PartResult> {
+  const writers = CHURN_DAYS.map((n) => writer(ctx, report, n));
+  const limits = CHURN_DAYS.map((n) => ctx.time - intervalMs(n));
+  const orgs = new OrgDirectory(ctx);
+  const ISO_LENGTH = 24;
+  let ties: { id: string; at: number; row: RankRow }[] = [];
+  const emit = () => {
+    ties.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const t of ties)
+      writers.forEach((w, j) => {
+        if (t.at < (limits[j] as number)) w.add(t.row);
+      });
+    ties = [];
+  };
+  const pages = queryPages<{ gsi2sk: string }>(ctx.store, {
+    TableName: ctx.store.tables.entities,
+    IndexName: GSI_BY_LAST_ACTIVE,
+    KeyConditionExpression: "gsi2pk = :pk AND gsi2sk < :below",
+    ExpressionAttributeValues: {
+      ":pk": keys.lastActiveIndexPk(ctx.environmentId, kind),
+      ":below": new Date(limits[0] as number).toISOString(),
+    },
+    ProjectionExpression: "gsi2sk",
+    ScanIndexForward: false,
+  });
+  for await (const page of pages) {
+    const entries = page.map(({ gsi2sk }) => ({
+      at: Date.parse(gsi2sk.slice(0, ISO_LENGTH)),
+      id: gsi2sk.slice(ISO_LENGTH + 1),
+    }));
+    const ids = entries.map((e) => e.id);
+    const rows = kind === "U" ? await userRowsOf(ctx, orgs, ids) : await orgRowsOf(ctx, orgs, ids);
+    for (const e of entries) {
+      if (ties.length > 0 && (ties[0] as { at: number }).at !== e.at) emit();
+      const row = rows.get(e.id);
+      // Gone since the index was read (a deletion racing the refresh): not in the list.
+      if (row) ties.push({ ...e, row });
+    }
+    for (const w of writers) await w.flush();
+  }
+  emit();
+  return finish(writers);
+}
+
+function lookbackDays(time: number, lookbackMs: number): string[] {
+  return daysBetween(dayOf(time - lookbackMs), dayOf(time));
+}
+
+/** Streams the day sets of `metric` over `days`, one callback per item. */
+async function forEachDayItem(
+  ctx: PartContext,
+  metric: "active_users" | "active_orgs",
+  days: string[],
+  each: (item: DayActivity) => void,
+): Promise<void> {
+  await mapLimit(days, PARALLEL_QUERIES, async (day) => {
+    const pages = queryPages<ActivitySetItem & { sk: string }>(ctx.store, {
+      TableName: ctx.store.tables.activity,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": keys.activitySetPk(ctx.environmentId, metric, "day", day) },
+    });
+    for await (const page of pages) for (const i of page) each({ id: i.sk, day, min_at: i.min_at, max_at: i.max_at });
+  });
+}
+
+async function forEachLogItem<T>(
+  ctx: PartContext,
+  days: string[],
+  pkOf: (day: string) => string,
+  each: (item: T) => void,
+) {
+  await mapLimit(days, PARALLEL_QUERIES, async (day) => {
+    const pages = queryPages<T>(ctx.store, {
+      TableName: ctx.store.tables.activity,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": pkOf(day) },
+    });
+    for await (const page of pages) for (const i of page) each(i);
+  });
+}
+
+/** Reengagement over period p: active in [T − p, T), not in [T − 2p, T − p), first active before T − 2p. */
+const REENGAGEMENT = ["Weekly", "Monthly"] as const;
+const WINDOW_DAYS = ["30", "60", "90"] as const;
+
+/** Per id: active days in each 30/60/90 window, and per reengagement period whether active in the last / prior period. */
+interface ActivityTally {
+  days: number[];
+  last: boolean[];
+  prior: boolean[];
+}
+
+function tallyDay(tallies: Map<string, ActivityTally>, item: DayActivity, T: number, withDays: boolean) {
+  let t = tallies.get(item.id);
+  if (!t) {
+    t = { days: [0, 0, 0], last: [false, false], prior: [false, false] };
+    tallies.set(item.id, t);
+  }
+  if (withDays)
+    WINDOW_DAYS.forEach((n, i) => {
+      if (dayHasActivityWithin(item, T - intervalMs(n), T)) (t.days[i] as number)++;
+    });
+  REENGAGEMENT.forEach((p, i) => {
+    const n = intervalMs(p);
+    if (dayHasActivityWithin(item, T - n, T)) t.last[i] = true;
+    if (dayHasActivityWithin(item, T - 2 * n, T - n)) t.prior[i] = true;
+  });
+}
+
+const USER_ROW_ATTRIBUTES = [
+  "user_id",
+  "username",
+  "email",
+  "first_name",
+  "last_name",
+  "created_at",
+  "deleted_at",
+  "first_active_at",
+  "last_active_at",
+  "orgs",
+] as const;
+
+async function userItems(ctx: PartContext, ids: string[]): Promise<Map<string, UserItem>> {
+  const items = await batchGetAll<UserItem>(
+    ctx.store,
+    ctx.store.tables.entities,
+    ids.map((id) => keys.user(ctx.environmentId, id)),
+    // What a row needs: not the free-form `profile` or sign-up parameters, which may be large.
+    { consistent: true, attributes: USER_ROW_ATTRIBUTES },
+  );
+  return new Map(items.filter((u) => existsAt(u, ctx.time)).map((u) => [u.user_id, u]));
+}
+
+async function orgItems(ctx: PartContext, ids: string[]): Promise<Map<string, OrgItem>> {
+  const items = await batchGetAll<OrgItem>(
+    ctx.store,
+    ctx.store.tables.entities,
+    ids.map((id) => keys.org(ctx.environmentId, id)),
+    { consistent: true },
+  );
+  return new Map(items.filter((o) => existsAt(o, ctx.time)).map((o) => [o.org_id, o]));
+}
+
+async function memberCounts(ctx: PartContext, ids: Iterable<string>): Promise<Map<string, number>> {
+  const list = [...ids];
+  const counts = await mapLimit(list, PARALLEL_QUERIES, (id) => numUsers(ctx, id));
+  return new Map(list.map((id, i) => [id, counts[i] as number]));
+}
+
+async function writeRanked<S>(
+  w: RankListWriter,
+  entries: Ranked<S>[],
+  idOf: (s: S) => string,
+  rowOf: (s: S, extra?: Record<string, number>) => RankRow,
+) {
+  for (const r of rank(entries, idOf)) w.add(rowOf(r.subject, r.extra));
+  await w.flush(true);
+}
+
+async function userActivity(ctx: PartContext): Promise<PartResult> {
+  const T = ctx.time;
+  const tallies = new Map<string, ActivityTally>();
+  await forEachDayItem(ctx, "active_users", lookbackDays(T, LOOKBACK_MS), (item) => tallyDay(tallies, item, T, true));
+  const users = await userItems(ctx, [...tallies.keys()]);
+  const orgs = new OrgDirectory(ctx);
+  await orgs.load(orgIdsOf(users.values(), T));
+  const row = (u: UserItem, extra?: Record<string, number>) => userRow(u, orgs, T, extra);
+  const writers: RankListWriter[] = [];
+  for (const [i, n] of WINDOW_DAYS.entries()) {
+    const entries: Ranked<UserItem>[] = [];
+    for (const [id, t] of tallies) {
+      const u = users.get(id);
+      const num = t.days[i] as number;
+      if (u && num > 0) entries.push({ subject: u, score: [num], extra: { num_active_days: num } });
+    }
+    const w = writer(ctx, "user_report/champion", n);
+    await writeRanked(w, entries, (u) => u.user_id, row);
+    writers.push(w);
+  }
+  for (const [i, p] of REENGAGEMENT.entries()) {
+    const n = intervalMs(p);
+    const entries: Ranked<UserItem>[] = [];
+    for (const [id, t] of tallies) {
+      const u = users.get(id);
+      if (u && t.last[i] && !t.prior[i] && u.first_active_at < T - 2 * n)
+        entries.push({ subject: u, score: [u.last_active_at] });
+    }
+    const w = writer(ctx, "user_report/reengagement", p);
+    await writeRanked(w, entries, (u) => u.user_id, row);
+    writers.push(w);
+  }
+  return finish(writers);
+}
+
+async function userInvites(ctx: PartContext): Promise<PartResult> {
+  const T = ctx.time;
+  const counts = new Map<string, number[]>();
+  await forEachLogItem<InviteItem>(
+    ctx,
+    lookbackDays(T, LOOKBACK_MS),
+    (day) => keys.invitesPk(ctx.environmentId, day),
+    (i) => {
+      const c = counts.get(i.inviter_id) ?? [0, 0, 0];
+      WINDOW_DAYS.forEach((n, j) => {
+        if (i.at >= T - intervalMs(n) && i.at < T) (c[j] as number)++;
+      });
+      counts.set(i.inviter_id, c);
+    },
+  );
+  const users = await userItems(ctx, [...counts.keys()]);
+  const orgs = new OrgDirectory(ctx);
+  await orgs.load(orgIdsOf(users.values(), T));
+  const writers: RankListWriter[] = [];
+  for (const [j, n] of WINDOW_DAYS.entries()) {
+    const entries: Ranked<UserItem>[] = [];
+    for (const [id, c] of counts) {
+      const u = users.get(id);
+      const num = c[j] as number;
+      if (u && num > 0) entries.push({ subject: u, score: [num], extra: { num_invites: num } });
+    }
+    const w = writer(ctx, "user_report/top_inviter", n);
+    await writeRanked(
+      w,
+      entries,
+      (u) => u.user_id,
+      (u, extra) => userRow(u, orgs, T, extra),
+    );
+    writers.push(w);
+  }
+  return finish(writers);
+}
+
+async function orgActivity(ctx: PartContext): Promise<PartResult> {
+  const T = ctx.time;
+  const tallies = new Map<string, ActivityTally>();
+  await forEachDayItem(ctx, "active_orgs", lookbackDays(T, 2 * intervalMs("Monthly")), (item) =>
+    tallyDay(tallies, item, T, false),
+  );
+  const candidates = [...tallies].filter(([, t]) => t.last.some((l, i) => l && !t.prior[i])).map(([id]) => id);
+  const orgs = await orgItems(ctx, candidates);
+  const members = await memberCounts(ctx, orgs.keys());
+  const writers: RankListWriter[] = [];
+  for (const [i, p] of REENGAGEMENT.entries()) {
+    const n = intervalMs(p);
+    const entries: Ranked<OrgItem>[] = [];
+    for (const id of candidates) {
+      const o = orgs.get(id);
+      const t = tallies.get(id) as ActivityTally;
+      if (o && t.last[i] && !t.prior[i] && o.first_active_at < T - 2 * n)
+        entries.push({ subject: o, score: [o.last_active_at] });
+    }
+    const w = writer(ctx, "org_report/reengagement", p);
+    await writeRanked(
+      w,
+      entries,
+      (o) => o.org_id,
+      (o) => orgRow(o, members.get(o.org_id) ?? 0),
+    );
+    writers.push(w);
+  }
+  return finish(writers);
+}
+
+async function orgChanges(ctx: PartContext): Promise<PartResult> {
+  const T = ctx.time;
+  const changes = new Map<string, { added: number[]; removed: number[] }>();
+  await forEachLogItem<MemberChangeItem>(
+    ctx,
+    lookbackDays(T, LOOKBACK_MS),
+    (day) => keys.memberChangesPk(ctx.environmentId, day),
+    (c) => {
+      const tally = changes.get(c.org_id) ?? { added: [0, 0, 0], removed: [0, 0, 0] };
+      WINDOW_DAYS.forEach((n, j) => {
+        if (c.at >= T - intervalMs(n) && c.at < T) (tally[c.change === "added" ? "added" : "removed"][j] as number)++;
+      });
+      changes.set(c.org_id, tally);
+    },
+  );
+  const orgs = await orgItems(ctx, [...changes.keys()]);
+  const members = await memberCounts(ctx, orgs.keys());
+  const writers: RankListWriter[] = [];
+  for (const report of ["org_report/growth", "org_report/attrition"] as const) {
+    for (const [j, n] of WINDOW_DAYS.entries()) {
+      const entries: Ranked<OrgItem>[] = [];
+      for (const [id, c] of changes) {
+        const o = orgs.get(id);
+        const added = c.added[j] as number;
+        const removed = c.removed[j] as number;
+        if (!o) continue;
+        if (report === "org_report/growth" && added + removed > 0)
+          entries.push({
+            subject: o,
+            score: [added - removed],
+            extra: { num_users_added: added, num_users_removed: removed },
+          });
+        if (report === "org_report/attrition" && removed > 0)
+          entries.push({
+            subject: o,
+            score: [removed],
+            extra: { num_users_added: added, num_users_removed: removed, net_users_change: added - removed },
+          });
+      }
+      const w = writer(ctx, report, n);
+      await writeRanked(
+        w,
+        entries,
+        (o) => o.org_id,
+        (o, extra) => orgRow(o, members.get(o.org_id) ?? 0, extra),
+      );
+      writers.push(w);
+    }
+  }
+  return finish(writers);
+}
