@@ -1,6 +1,12 @@
 /** UTC calendar helpers: days `YYYY-MM-DD`, ISO weeks (dated by their Monday), months `YYYY-MM`. */
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** `YYYY-MM-DDTHH` of the UTC hour holding `ms`. */
+export function hourOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 13);
+}
 
 /** `YYYY-MM-DD` of the UTC day holding `ms`. */
 export function dayOf(ms: number): string {

@@ -4,6 +4,7 @@ import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
+import { hourOf } from "../time.js";
 import { type BatchEffects, type UserState, withoutPersonalFields } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdd } from "./counters.js";
 import type { LoadedState, PreImage } from "./loadState.js";
@@ -104,6 +105,20 @@ function userAttributes(e: string, state: UserState): Record<string, unknown> {
   };
 }
 
+/** A listed user counts in the hour of its latest activity (tableDesign.ts): leaving one hour, entering another. */
+function lastActiveHourMoves(store: Store, e: string, before: UserItem | undefined, after: UserItem) {
+  const hourOfListed = (u: UserItem | undefined) =>
+    u && u.deleted_at === undefined ? hourOf(u.last_active_at) : undefined;
+  const from = hourOfListed(before);
+  const to = hourOfListed(after);
+  const moves: EntityWrite["counters"] = [];
+  if (from === to) return moves;
+  const counter = (hour: string) => ({ table: store.tables.activity, key: keys.lastActiveHour(e, hour) });
+  if (from !== undefined) moves.push({ counter: counter(from), delta: -1 });
+  if (to !== undefined) moves.push({ counter: counter(to), delta: 1 });
+  return moves;
+}
+
 function userWrite(
   store: Store,
   e: string,
@@ -118,6 +133,7 @@ function userWrite(
   if (listed(before) !== listed(user)) {
     counters.push({ counter: { table: store.tables.entities, key: keys.userCount(e) }, delta: listed(user) ? 1 : -1 });
   }
+  counters.push(...lastActiveHourMoves(store, e, before, user));
   const attributes = userAttributes(e, after);
   if (!before) {
     return {

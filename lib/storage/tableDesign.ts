@@ -36,6 +36,7 @@
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#{cadence}#{bucket}` sk `{id}`        | Query ∝ ids returned              |
  * | buckets with data, with their distinct counts    | activity                | pk `E#{E}#CNT#{metric}#{cadence}` sk `{bucket}`             | Query ∝ buckets that have data    |
+ * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
  * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
@@ -49,6 +50,10 @@
  *    transaction that increments its bucket counter, so the counter equals the number of distinct members and a
  *    retried or concurrent write cannot count twice. Weekly and monthly sets exist because a distinct weekly count
  *    is not the sum of daily ones.
+ *  - *`days=N` without reading every active user.* Each current user counts in the hour of its latest activity: the
+ *    counter moves (−1 old hour, +1 new hour, ±1 on creation and deletion) in the same transaction as the user's
+ *    write, so it is exact under retries like the existing-user count. A count for the last N days is the hour
+ *    counters of the whole hours since the boundary plus an exact index count of the one partial hour.
  *  - *Hot partitions.* Per-bucket sets spread a tenant's writes over one partition per day/week/month instead of one
  *    per tenant; counters are written only when a member is new to its bucket (once per user per day), far below
  *    the 1,000 writes/s an item allows. The sign-up and last-activity GSIs hold one partition per tenant: their
@@ -169,6 +174,10 @@ export const keys = {
     sk: bucket,
   }),
   bucketCounterPk: (e: string, metric: ActivityMetric, cadence: Cadence) => `${env(e)}#CNT#${metric}#${cadence}`,
+
+  /** Current (listed) users whose latest activity falls in a UTC hour: moved with the user's write (writeEntities). */
+  lastActiveHoursPk: (e: string) => `${env(e)}#LAH`,
+  lastActiveHour: (e: string, hour: string) => ({ pk: keys.lastActiveHoursPk(e), sk: hour }),
 
   invitesPk: (e: string, day: string) => `${env(e)}#INV#${day}`,
   invite: (e: string, day: string, atMs: number, eventKey: string) => ({

@@ -1,7 +1,9 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { StoredUser } from "../storage/currentUser.js";
 import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
+import { HOUR_MS, hourOf } from "../time.js";
 
 /**
  * The users family's reads: one GetItem per user, and Queries on the sparse GSIs (deleted users carry no index
@@ -60,8 +62,28 @@ export async function currentUserCount(store: Store, environmentId: string): Pro
   return Number(got.Item?.count ?? 0);
 }
 
-/** Number of current users whose latest activity is at or after `sinceMs`. */
+/**
+ * Number of current users whose latest activity is at or after `sinceMs`: the hour counters ingestion maintains for
+ * the whole hours from the first hour boundary on (one Query, ≤ N·24 small items whatever the tenant's size), plus
+ * an exact count from the last-activity index of the users in the partial hour before it (∝ that hour's users).
+ */
 export async function countUsersActiveSince(store: Store, environmentId: string, sinceMs: number): Promise<number> {
+  const firstWholeHour = Math.ceil(sinceMs / HOUR_MS) * HOUR_MS;
+  const [partialHour, counters] = await Promise.all([
+    firstWholeHour > sinceMs ? countIndexBetween(store, environmentId, sinceMs, firstWholeHour - 1) : 0,
+    queryAll<{ count?: number }>(store, {
+      TableName: store.tables.activity,
+      KeyConditionExpression: "pk = :pk AND sk >= :hour",
+      ExpressionAttributeNames: { "#count": "count" },
+      ExpressionAttributeValues: { ":pk": keys.lastActiveHoursPk(environmentId), ":hour": hourOf(firstWholeHour) },
+      ProjectionExpression: "#count",
+    }),
+  ]);
+  return partialHour + counters.reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+}
+
+/** Current users whose latest activity is in [fromMs, toMs] (both inclusive), from the index (keys only, COUNT). */
+async function countIndexBetween(store: Store, environmentId: string, fromMs: number, toMs: number): Promise<number> {
   let total = 0;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
@@ -69,10 +91,12 @@ export async function countUsersActiveSince(store: Store, environmentId: string,
       new QueryCommand({
         TableName: store.tables.entities,
         IndexName: GSI_BY_LAST_ACTIVE,
-        KeyConditionExpression: "gsi2pk = :pk AND gsi2sk >= :since",
+        KeyConditionExpression: "gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to",
         ExpressionAttributeValues: {
           ":pk": keys.lastActiveIndexPk(environmentId, "U"),
-          ":since": new Date(sinceMs).toISOString(),
+          ":from": new Date(fromMs).toISOString(),
+          // Index keys are `{ISO}#{id}`: every id of the last millisecond sorts before `{ISO}#\uffff`.
+          ":to": `${new Date(toMs).toISOString()}#\uffff`,
         },
         Select: "COUNT",
         ExclusiveStartKey,
