@@ -38,8 +38,13 @@ export function docsPage(): string {
     <div id="app"></div>
     <script src="docs/api-reference.js"></script>
     <script>
-      // withDefaultFonts: false keeps the page from loading fonts from elsewhere.
-      Scalar.createApiReference("#app", { url: "openapi.json", withDefaultFonts: false });
+      // Nothing from elsewhere: no web fonts, no AI agent (it queries Scalar's registry), no hosted developer tools.
+      Scalar.createApiReference("#app", {
+        url: "openapi.json",
+        withDefaultFonts: false,
+        agent: { disabled: true },
+        showDeveloperTools: "never",
+      });
     </script>
   </body>
 </html>
