@@ -49,15 +49,21 @@ function cloneState(state: BatchState): BatchState {
   return { users, orgs };
 }
 
-function newUser(userId: string, at: number): UserItem {
+/** The personal fields of a user that knows none (a new user's, an erased user's). */
+const NO_PERSONAL_FIELDS = {
+  username: null,
+  email: null,
+  first_name: null,
+  last_name: null,
+  profile_json: "{}",
+  signup_query_parameters_json: "{}",
+} as const;
+
+/** A user created at `at` (its sign-up counts as activity), knowing nothing else. */
+export function newUser(userId: string, at: number): UserItem {
   return {
     user_id: userId,
-    username: null,
-    email: null,
-    first_name: null,
-    last_name: null,
-    profile_json: "{}",
-    signup_query_parameters_json: "{}",
+    ...NO_PERSONAL_FIELDS,
     created_at: at,
     last_modified: at,
     first_active_at: at,
@@ -70,15 +76,7 @@ const PROFILE_FIELDS = ["username", "email", "first_name", "last_name"] as const
 
 /** A user's state without any personal field (what `user.erased` leaves, in the shapes readers expect). */
 export function withoutPersonalFields<T extends Partial<UserItem>>(user: T): T {
-  return {
-    ...user,
-    username: null,
-    email: null,
-    first_name: null,
-    last_name: null,
-    profile_json: "{}",
-    signup_query_parameters_json: "{}",
-  };
+  return { ...user, ...NO_PERSONAL_FIELDS };
 }
 
 export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffects {

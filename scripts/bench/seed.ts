@@ -1,3 +1,4 @@
+import { newUser } from "../../lib/ingest/applyEvents.js";
 import { batchPutAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
 import type { OrgItem, UserItem, UserMembershipItem } from "../../lib/storage/items.js";
@@ -50,21 +51,7 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
     const at = Date.parse(ev.occurred_at);
     let found = users.get(ev.user_id);
     if (!found) {
-      found = {
-        user_id: ev.user_id,
-        username: null,
-        email: (ev.email as string | undefined) ?? null,
-        first_name: null,
-        last_name: null,
-        profile_json: "{}",
-        signup_query_parameters_json: "{}",
-        created_at: at,
-        last_modified: at,
-        first_active_at: at,
-        last_active_at: at,
-        orgs: [],
-        version: 1,
-      };
+      found = { ...newUser(ev.user_id, at), email: (ev.email as string | undefined) ?? null, orgs: [], version: 1 };
       users.set(ev.user_id, found);
       touch("active_users", found.user_id, at);
     }
