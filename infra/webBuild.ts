@@ -6,8 +6,8 @@ import { PROJECT_ROOT } from "./paths.js";
 
 /**
  * The dashboard's static build (web/ → web/dist), made when stale by whoever needs it: `npm start` serves it and
- * `cdk synth` uploads it. Stale = some source (web/src, web/public, web/index.html, the Vite config, the lock
- * file) is newer than web/dist/index.html, which Vite writes last. Builds take a lock file, because test files
+ * `cdk synth` uploads it. Stale = some source (web/src, web/public, web/index.html, the Vite config, sdk/src, the
+ * lock file) is newer than web/dist/index.html, which Vite writes last. Builds take a lock file, because test files
  * that synthesize the stack run in parallel processes and must not write web/dist at once.
  */
 export const WEB_DIR = join(PROJECT_ROOT, "web");
@@ -34,6 +34,8 @@ export function webBuildIsStale(): boolean {
     join(WEB_DIR, "public"),
     join(WEB_DIR, "index.html"),
     VITE_CONFIG,
+    // The dashboard's API layer is the SDK's read client, bundled from its sources.
+    join(PROJECT_ROOT, "sdk", "src"),
     join(PROJECT_ROOT, "package-lock.json"),
   ];
   return Math.max(...sources.map(newestMtime)) > statSync(built).mtimeMs;

@@ -14,6 +14,7 @@ import type {
   SignupQueryParams,
   User,
   UserReport,
+  UsersPage,
 } from "./types.js";
 
 /**
@@ -24,7 +25,7 @@ import type {
  * | methods | API | credentials |
  * |---|---|---|
  * | fetch…Report, fetchChartMetricData, fetchUserSignupQueryParams | §6 insights | apiKey (read) |
- * | users.list / users.get / activeUsersCount | §5 users | apiKey (read) + environmentId |
+ * | users.list / users.page / users.get / activeUsersCount | §5 users | apiKey (read) + environmentId |
  * | activeUsers / newUsers | §4 dashboard | userId + authToken (a dashboard user token) |
  */
 
@@ -221,6 +222,11 @@ export class EngagementInsightsReader {
   readonly users = {
     /** Every current user in sign-up order, fetched `limit` (1–1000, default 25) at a time by following the cursors. */
     list: ({ limit }: { limit?: number } = {}): AsyncIterableIterator<User> => this.listUsers(limit),
+    /**
+     * One page of users with its cursors, for paging by hand (a UI's Previous / Next): the first page of `limit`,
+     * or the page a cursor names (a `pagination.next` / `.previous` of an earlier page, e.g. `limit=25&after=u-1`).
+     */
+    page: (at: { limit?: number } | string = {}): Promise<UsersPage> => this.usersPage(at),
     /** A current user; NotFoundError when unknown or deleted. */
     get: async (userId: string): Promise<User> => {
       const body = await this.get<{ data: Schemas["User"][] }>(
@@ -231,13 +237,17 @@ export class EngagementInsightsReader {
     },
   };
 
+  private async usersPage(at: { limit?: number } | string): Promise<UsersPage> {
+    const query = typeof at === "string" ? Object.fromEntries(new URLSearchParams(at)) : { limit: at.limit };
+    return camelize(await this.get<ListUsersPage>("/api/v2/users", this.usersHeaders(), query));
+  }
+
   private async *listUsers(limit?: number): AsyncIterableIterator<User> {
-    let query: Record<string, string | number | undefined> = { limit };
+    let page = await this.usersPage({ limit });
     for (;;) {
-      const page = await this.get<ListUsersPage>("/api/v2/users", this.usersHeaders(), query);
-      for (const user of page.data) yield camelize(user);
+      yield* page.data;
       if (!page.pagination.hasNext || !page.pagination.next) return;
-      query = Object.fromEntries(new URLSearchParams(page.pagination.next));
+      page = await this.usersPage(page.pagination.next);
     }
   }
 

@@ -77,6 +77,8 @@ export type SignupQueryParams = Camelize<Json200<"userSignupQueryParameters">>;
 export type ActiveUsersByDay = Json200<"dashboardActiveUsers">;
 export type NewUsersSummary = Json200<"dashboardNewUsers">;
 export type ListUsersPage = Json200<"listUsers">;
+/** One page of `users.page`: the users camelCased, with the API's own cursors. */
+export type UsersPage = Camelize<ListUsersPage>;
 export type ActiveUsersCount = Json200<"activeUsersCount">;
 export type ReportQuery = Query<"userReportChampion">;
 export type ChartQuery = Query<"chartMetric">;

@@ -146,6 +146,22 @@ describe("read client: engagement dashboard and users", () => {
     expect(await reader.activeUsersCount()).toBe(5);
     expect(await reader.activeUsersCount({ days: 7 })).toBe(1);
   });
+
+  it("users.page gives one page with its cursors, and follows a cursor either way", async () => {
+    const first = await reader.users.page({ limit: 2 });
+    expect(first.data.map((u) => u._id)).toEqual(["ann", "bob"]);
+    expect(first.data[0]).toMatchObject({ firstName: "ANN", lastName: null });
+    expect(first.pagination).toMatchObject({ hasPrevious: false, hasNext: true });
+    const second = await reader.users.page(first.pagination.next as string);
+    expect(second.data.map((u) => u._id)).toEqual(["cid", "dee"]);
+    expect(second.pagination).toMatchObject({ hasPrevious: true, hasNext: true });
+    const back = await reader.users.page(second.pagination.previous as string);
+    expect(back.data.map((u) => u._id)).toEqual(["ann", "bob"]);
+    const last = await reader.users.page(second.pagination.next as string);
+    expect(last.data.map((u) => u._id)).toEqual(["eve"]);
+    expect(last.pagination.hasNext).toBe(false);
+    expect(last.pagination.next).toBeUndefined();
+  });
 });
 
 describe("read client: typed errors", () => {

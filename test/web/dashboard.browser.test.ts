@@ -286,6 +286,28 @@ describe.skipIf(unavailable)("dashboard in a browser", () => {
     await page.close();
   });
 
+  it("names a wrong environment id for a good key (the SDK's ForbiddenError of usage statistics)", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push((e as Error).message));
+    await page.goto(`${base}/`);
+    await page.waitForSelector("#environment-id");
+    // The demo key stays filled in; only the environment id is another's.
+    await setInput(page, "#environment-id", "env-not-this-keys", "input");
+    await page.click("form button[type=submit]");
+    await page.waitForSelector("[role=alert]");
+    expect(await page.$eval("[role=alert]", (el) => el.textContent)).toBe(
+      "This environment id does not belong to this API key.",
+    );
+    expect(await page.$("header.top nav")).toBeNull();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it("has no horizontal scroll at 375 px", async () => {
     const page = await openPage("375px", 375);
     await signIn(page);

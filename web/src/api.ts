@@ -1,42 +1,59 @@
 /**
- * The dashboard's one way to the service: typed calls of the public API (CONTRACT §4–§6), nothing else. Views
- * import only this module, so it can be swapped for the SDK (sdk/, built from the OpenAPI document) without
- * touching them. Response types are the server's own (type-only imports from lib/: they vanish from the bundle).
+ * The dashboard's one way to the service: a thin adapter over the SDK's read client (sdk/src/read.ts,
+ * `EngagementInsightsReader`), whose types come from the OpenAPI document. Views import only this module. What it
+ * adds is the dashboard's own: which reports and charts it shows and under what titles, the sign-in check, and a
+ * message a person can act on for each of the SDK's typed errors.
  *
- * | call                      | route                                                    | credentials           |
- * |---------------------------|----------------------------------------------------------|-----------------------|
- * | verifySession             | chart_metric/signups (1 day) + usage-statistics          | API key + environment |
- * | fetchChartMetric          | GET /api/backend/v1/chart_metric/{metric}                | API key               |
- * | fetchReport               | GET /api/backend/v1/{user_report,org_report}/{name}      | API key               |
- * | fetchSignupParameters     | GET /api/backend/v1/user/{id}/signup_query_parameters    | API key               |
- * | listUsers / fetchUser     | GET /api/v2/users, /api/v2/users/{id}                    | API key + environment |
- * | fetchActiveUserCount      | GET /api/v2/usage-statistics/active-users[?days=N]       | API key + environment |
- * | fetchActiveUsersByDay     | GET /api/v1/engagement-dashboard/users/active-users      | user id + token       |
- * | fetchNewUsers             | GET /api/v1/engagement-dashboard/users/new-users         | user id + token       |
+ * | call                      | SDK method                                  | credentials           |
+ * |---------------------------|---------------------------------------------|-----------------------|
+ * | verifySession             | fetchChartMetricData (1 day) + activeUsersCount | API key + environment |
+ * | fetchChartMetric          | fetchChartMetricData                        | API key               |
+ * | fetchReport               | fetchUser…Report / fetchOrg…Report          | API key               |
+ * | fetchSignupParameters     | fetchUserSignupQueryParams                  | API key               |
+ * | listUsers / fetchUser     | users.page / users.get                      | API key + environment |
+ * | fetchActiveUserCount      | activeUsersCount                            | API key + environment |
+ * | fetchActiveUsersByDay     | activeUsers                                 | user id + token       |
+ * | fetchNewUsers             | newUsers                                    | user id + token       |
  *
- * Why: same-origin relative URLs (the local server and CloudFront both serve the API beside the app), so no CORS
- * and no base URL to configure. Every failure becomes an ApiError whose message a person can act on; each route
- * family has its own error body (§4, §5, §6), read here once instead of in every view.
+ * Why: the API is served beside the app (the local server, CloudFront), so the SDK's base URL is this page's
+ * origin: no CORS and nothing to configure. One reader per call, whose fetch also listens to the view's abort
+ * signal, so a superseded request is cancelled as before without the SDK knowing about views. Each SDK error class
+ * becomes an ApiError whose message names what to fix (which credential, which permission); the SDK's own messages
+ * are the server's words, meant for developers.
  */
-import type { ChartCadence, ChartMetric } from "../../lib/charts/chartQuery.js";
-import type { ChartBody } from "../../lib/charts/chartSeries.js";
-import type { ActiveUsersEntry, NewUsersBody } from "../../lib/dashboard/responses.js";
-import type { ReportName } from "../../lib/reports/definitions.js";
-import type { OrgRow, UserRow } from "../../lib/reports/types.js";
-import type { Pagination } from "../../lib/users/pagination.js";
-import type { UserObject } from "../../lib/users/userObject.js";
+import {
+  type ActiveUsersByDay,
+  type AttritionReportInterval,
+  ChampionReportInterval,
+  type ChartMetric,
+  type ChartMetricCadence,
+  type ChartMetricData,
+  ChurnReportInterval,
+  EngagementInsightsReader,
+  ForbiddenError,
+  type GrowthReportInterval,
+  InvalidRequestError,
+  type NewUsersSummary,
+  NotFoundError,
+  type OrgReport,
+  type OrgReportRow,
+  ReengagementReportInterval,
+  ApiError as SdkApiError,
+  type ReportPage as SdkReportPage,
+  type SignupQueryParams,
+  type TopInviterReportInterval,
+  UnauthorizedError,
+  type User,
+  type UserReport,
+  type UserReportRow,
+  type UsersPage,
+} from "../../sdk/src/index.js";
 
-export type {
-  ActiveUsersEntry,
-  ChartBody,
-  ChartCadence,
-  ChartMetric,
-  NewUsersBody,
-  OrgRow,
-  ReportName,
-  UserObject,
-  UserRow,
-};
+export type { ChartMetric, ChartMetricData, OrgReportRow, User, UserReportRow, UsersPage };
+export type ChartCadence = ChartMetricCadence;
+export type ActiveUsersEntry = ActiveUsersByDay["month"][number];
+export type NewUsersBody = NewUsersSummary;
+export type ReportPage = UserReport | OrgReport;
 
 export interface ApiCredentials {
   apiKey: string;
@@ -57,6 +74,22 @@ export const CHART_METRICS: { metric: ChartMetric; title: string }[] = [
 
 export const CADENCES: ChartCadence[] = ["Daily", "Weekly", "Monthly"];
 
+type ReportCall = (reader: EngagementInsightsReader, interval: string, page: SdkReportPage) => Promise<ReportPage>;
+
+// Each report's SDK method. The interval was checked against the report's SDK enum (REPORTS) before the call.
+const REPORT_CALLS = {
+  "user_report/top_inviter": (r, i, p) => r.fetchUserTopInviterReport(i as TopInviterReportInterval, p),
+  "user_report/champion": (r, i, p) => r.fetchUserChampionReport(i as ChampionReportInterval, p),
+  "user_report/reengagement": (r, i, p) => r.fetchUserReengagementReport(i as ReengagementReportInterval, p),
+  "user_report/churn": (r, i, p) => r.fetchUserChurnReport(i as ChurnReportInterval, p),
+  "org_report/reengagement": (r, i, p) => r.fetchOrgReengagementReport(i as ReengagementReportInterval, p),
+  "org_report/churn": (r, i, p) => r.fetchOrgChurnReport(i as ChurnReportInterval, p),
+  "org_report/growth": (r, i, p) => r.fetchOrgGrowthReport(i as GrowthReportInterval, p),
+  "org_report/attrition": (r, i, p) => r.fetchOrgAttritionReport(i as AttritionReportInterval, p),
+} satisfies Record<string, ReportCall>;
+
+export type ReportName = keyof typeof REPORT_CALLS;
+
 export interface ReportInfo {
   name: ReportName;
   subject: "user" | "org";
@@ -64,12 +97,13 @@ export interface ReportInfo {
   intervals: string[];
   /** What the interval means, for its label. */
   intervalLabel: string;
+  /** Keys of the rows' `extraProperties` (camelCase, as the SDK hands them out). */
   extra: { key: string; title: string }[];
 }
 
-const days = ["30", "60", "90"];
-const periods = ["Weekly", "Monthly"];
-const churnDays = ["7", "14", "30"];
+const days: string[] = Object.values(ChampionReportInterval);
+const periods: string[] = Object.values(ReengagementReportInterval);
+const churnDays: string[] = Object.values(ChurnReportInterval);
 
 export const REPORTS: ReportInfo[] = [
   {
@@ -78,7 +112,7 @@ export const REPORTS: ReportInfo[] = [
     title: "Top inviters",
     intervals: days,
     intervalLabel: "Window (days)",
-    extra: [{ key: "num_invites", title: "Invites" }],
+    extra: [{ key: "numInvites", title: "Invites" }],
   },
   {
     name: "user_report/champion",
@@ -86,7 +120,7 @@ export const REPORTS: ReportInfo[] = [
     title: "Champions",
     intervals: days,
     intervalLabel: "Window (days)",
-    extra: [{ key: "num_active_days", title: "Active days" }],
+    extra: [{ key: "numActiveDays", title: "Active days" }],
   },
   {
     name: "user_report/reengagement",
@@ -127,8 +161,8 @@ export const REPORTS: ReportInfo[] = [
     intervals: days,
     intervalLabel: "Window (days)",
     extra: [
-      { key: "num_users_added", title: "Added" },
-      { key: "num_users_removed", title: "Removed" },
+      { key: "numUsersAdded", title: "Added" },
+      { key: "numUsersRemoved", title: "Removed" },
     ],
   },
   {
@@ -138,32 +172,14 @@ export const REPORTS: ReportInfo[] = [
     intervals: days,
     intervalLabel: "Window (days)",
     extra: [
-      { key: "num_users_added", title: "Added" },
-      { key: "num_users_removed", title: "Removed" },
-      { key: "net_users_change", title: "Net change" },
+      { key: "numUsersAdded", title: "Added" },
+      { key: "numUsersRemoved", title: "Removed" },
+      { key: "netUsersChange", title: "Net change" },
     ],
   },
 ];
 
-interface ReportPageBase {
-  current_page: number;
-  total_count: number;
-  page_size: number;
-  has_more_results: boolean;
-  /** Unix seconds of the snapshot's instant. */
-  report_time: number;
-}
-export type UserReportPage = ReportPageBase & { user_reports: UserRow[] };
-export type OrgReportPage = ReportPageBase & { org_reports: OrgRow[] };
-export type ReportPage = UserReportPage | OrgReportPage;
-
-export interface UsersPage {
-  status: "ok";
-  data: UserObject[];
-  pagination: Pagination;
-}
-
-/** A failed call: `status` 0 when the API could not be reached at all. */
+/** A failed call, worded for a person: `status` 0 when the API could not be reached at all. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -175,7 +191,8 @@ export class ApiError extends Error {
   }
 }
 
-type Credential = "key" | "token";
+/** Which credential a call used: an API key, or a dashboard user's id and token. */
+export type Credential = "key" | "token";
 
 function field(body: unknown, name: string): string | undefined {
   if (body && typeof body === "object" && name in body) {
@@ -185,56 +202,60 @@ function field(body: unknown, name: string): string | undefined {
   return undefined;
 }
 
-/** A message for a person, from the status and whichever family's error body came back. */
-export function errorMessage(status: number, body: unknown, credential: Credential): string {
-  if (status === 401) {
+function messageOf(error: SdkApiError, credential: Credential): string {
+  if (error instanceof UnauthorizedError) {
     return credential === "key"
       ? "This API key is wrong or has been revoked."
       : "This user id and token are wrong or the token has been revoked.";
   }
-  if (status === 403) {
+  if (error instanceof ForbiddenError) {
     if (credential === "token") return "This user token lacks the view-engagement-dashboard permission.";
-    const message = field(body, "message");
+    // The users family says why (e.g. another environment's id); the insights family only says "forbidden".
+    const message = field(error.body, "message");
     return message ? `Not allowed: ${message}.` : "This API key lacks the read permission.";
   }
-  if (status === 404) return "Not found.";
-  if (status === 400) {
-    const detail = field(body, "message") ?? field(body, "error");
+  if (error instanceof NotFoundError) return "Not found.";
+  if (error instanceof InvalidRequestError) {
+    const detail = field(error.body, "message") ?? field(error.body, "error");
     return detail ? `The request was refused: ${detail}` : "The request was refused.";
   }
-  if (status === 503) return "The service is busy. Try again in a moment.";
-  return `The service failed (HTTP ${status}). Try again later.`;
+  if (error.status === 503) return "The service is busy. Try again in a moment.";
+  return `The service failed (HTTP ${error.status}). Try again later.`;
 }
 
-async function request<T>(path: string, headers: Record<string, string>, credential: Credential, signal?: AbortSignal) {
-  let response: Response;
+/** The SDK's typed error (or any failure) as the dashboard's ApiError. */
+export function toApiError(error: unknown, credential: Credential): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof SdkApiError) return new ApiError(error.status, messageOf(error, credential), error.body);
+  // NetworkError (no answer, or a timeout), or a failure before any request.
+  return new ApiError(0, "The API could not be reached. Check the connection and try again.", null);
+}
+
+/** Runs one SDK call with a reader for `options`, its requests cancelled by `signal`; errors become ApiErrors. */
+async function call<T>(
+  options: { apiKey?: string; environmentId?: string; userId?: string; authToken?: string },
+  credential: Credential,
+  signal: AbortSignal | undefined,
+  run: (reader: EngagementInsightsReader) => Promise<T>,
+): Promise<T> {
+  const reader = new EngagementInsightsReader({
+    ...options,
+    apiUrl: globalThis.location.origin,
+    fetch: (input, init) =>
+      globalThis.fetch(input, {
+        ...init,
+        signal: signal && init.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init.signal),
+      }),
+  });
   try {
-    response = await fetch(path, { headers: { accept: "application/json", ...headers }, signal });
+    return await run(reader);
   } catch (error) {
-    if ((error as Error).name === "AbortError") throw error;
-    throw new ApiError(0, "The API could not be reached. Check the connection and try again.", null);
+    throw toApiError(error, credential);
   }
-  const text = await response.text();
-  let body: unknown = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = null;
-  }
-  if (!response.ok) throw new ApiError(response.status, errorMessage(response.status, body, credential), body);
-  return body as T;
 }
 
-function query(params: Record<string, string | number | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) search.set(name, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : "";
-}
-
-const bearer = (c: ApiCredentials) => ({ authorization: `Bearer ${c.apiKey}` });
-const withEnvironment = (c: ApiCredentials) => ({ ...bearer(c), "environment-id": c.environmentId });
-const dashboardHeaders = (c: DashboardCredentials) => ({ "x-user-id": c.userId, "x-auth-token": c.authToken });
+const withKey = (c: ApiCredentials) => ({ apiKey: c.apiKey, environmentId: c.environmentId });
+const withToken = (c: DashboardCredentials) => ({ userId: c.userId, authToken: c.authToken });
 
 export interface ChartRange {
   cadence: ChartCadence;
@@ -243,9 +264,15 @@ export interface ChartRange {
   endDate: string;
 }
 
-export function fetchChartMetric(c: ApiCredentials, metric: ChartMetric, range: ChartRange, signal?: AbortSignal) {
-  const q = query({ cadence: range.cadence, start_date: range.startDate, end_date: range.endDate });
-  return request<ChartBody>(`/api/backend/v1/chart_metric/${metric}${q}`, bearer(c), "key", signal);
+export function fetchChartMetric(
+  c: ApiCredentials,
+  metric: ChartMetric,
+  range: ChartRange,
+  signal?: AbortSignal,
+): Promise<ChartMetricData> {
+  return call(withKey(c), "key", signal, (r) =>
+    r.fetchChartMetricData(metric, range.cadence, range.startDate, range.endDate),
+  );
 }
 
 export interface ReportQuery {
@@ -254,62 +281,60 @@ export interface ReportQuery {
   pageNumber: number;
 }
 
-export function fetchReport(c: ApiCredentials, report: ReportName, q: ReportQuery, signal?: AbortSignal) {
-  const search = query({ report_interval: q.interval, page_size: q.pageSize, page_number: q.pageNumber });
-  return request<ReportPage>(`/api/backend/v1/${report}${search}`, bearer(c), "key", signal);
-}
-
-export function fetchSignupParameters(c: ApiCredentials, userId: string, signal?: AbortSignal) {
-  return request<{ user_signup_query_parameters: Record<string, string> }>(
-    `/api/backend/v1/user/${encodeURIComponent(userId)}/signup_query_parameters`,
-    bearer(c),
-    "key",
-    signal,
+export function fetchReport(
+  c: ApiCredentials,
+  report: ReportName,
+  q: ReportQuery,
+  signal?: AbortSignal,
+): Promise<ReportPage> {
+  const fetchPage: ReportCall = REPORT_CALLS[report];
+  return call(withKey(c), "key", signal, (r) =>
+    fetchPage(r, q.interval, { pageSize: q.pageSize, pageNumber: q.pageNumber }),
   );
 }
 
-/** `cursor` is the API's own `pagination.next` / `.previous` query (e.g. `limit=25&after=u-1`), or none. */
-export function listUsers(c: ApiCredentials, cursor: string | { limit: number }, signal?: AbortSignal) {
-  const search = typeof cursor === "string" ? `?${cursor}` : query({ limit: cursor.limit });
-  return request<UsersPage>(`/api/v2/users${search}`, withEnvironment(c), "key", signal);
+export function fetchSignupParameters(
+  c: ApiCredentials,
+  userId: string,
+  signal?: AbortSignal,
+): Promise<SignupQueryParams> {
+  return call(withKey(c), "key", signal, (r) => r.fetchUserSignupQueryParams(userId));
 }
 
-export function fetchUser(c: ApiCredentials, userId: string, signal?: AbortSignal) {
-  return request<{ status: "ok"; data: UserObject[] }>(
-    `/api/v2/users/${encodeURIComponent(userId)}`,
-    withEnvironment(c),
-    "key",
-    signal,
-  );
+/** `cursor` is the API's own `pagination.next` / `.previous` query (e.g. `limit=25&after=u-1`), or a first page. */
+export function listUsers(
+  c: ApiCredentials,
+  cursor: string | { limit: number },
+  signal?: AbortSignal,
+): Promise<UsersPage> {
+  return call(withKey(c), "key", signal, (r) => r.users.page(cursor));
 }
 
-export async function fetchActiveUserCount(c: ApiCredentials, days?: number, signal?: AbortSignal) {
-  const body = await request<{ status: "ok"; data: { activeUsers: number } }>(
-    `/api/v2/usage-statistics/active-users${query({ days })}`,
-    withEnvironment(c),
-    "key",
-    signal,
-  );
-  return body.data.activeUsers;
+export function fetchUser(c: ApiCredentials, userId: string, signal?: AbortSignal): Promise<User> {
+  return call(withKey(c), "key", signal, (r) => r.users.get(userId));
+}
+
+export function fetchActiveUserCount(c: ApiCredentials, days?: number, signal?: AbortSignal): Promise<number> {
+  return call(withKey(c), "key", signal, (r) => r.activeUsersCount({ days }));
 }
 
 /** `start` / `end`: ISO instants; every UTC day from start's through end's counts. */
-export function fetchActiveUsersByDay(c: DashboardCredentials, start: string, end: string, signal?: AbortSignal) {
-  return request<{ month: ActiveUsersEntry[]; success: true }>(
-    `/api/v1/engagement-dashboard/users/active-users${query({ start, end })}`,
-    dashboardHeaders(c),
-    "token",
-    signal,
-  );
+export function fetchActiveUsersByDay(
+  c: DashboardCredentials,
+  start: string,
+  end: string,
+  signal?: AbortSignal,
+): Promise<ActiveUsersByDay> {
+  return call(withToken(c), "token", signal, (r) => r.activeUsers(start, end));
 }
 
-export function fetchNewUsers(c: DashboardCredentials, start: string, end: string, signal?: AbortSignal) {
-  return request<NewUsersBody>(
-    `/api/v1/engagement-dashboard/users/new-users${query({ start, end })}`,
-    dashboardHeaders(c),
-    "token",
-    signal,
-  );
+export function fetchNewUsers(
+  c: DashboardCredentials,
+  start: string,
+  end: string,
+  signal?: AbortSignal,
+): Promise<NewUsersBody> {
+  return call(withToken(c), "token", signal, (r) => r.newUsers(start, end));
 }
 
 /**

@@ -3,9 +3,9 @@ import {
   type ApiCredentials,
   CADENCES,
   CHART_METRICS,
-  type ChartBody,
   type ChartCadence,
   type ChartMetric,
+  type ChartMetricData,
   fetchChartMetric,
 } from "../api.js";
 import { LineChart } from "../chart.js";
@@ -110,10 +110,10 @@ function MetricPanel({ credentials, metric, title, cadence, startDate, endDate }
   );
 }
 
-function MetricChart({ body, title, color }: { body: ChartBody; title: string; color: string }) {
+function MetricChart({ body, title, color }: { body: ChartMetricData; title: string; color: string }) {
   const dates = useMemo(() => body.metrics.map((m) => m.date), [body]);
   const series = useMemo(() => [{ label: title, values: body.metrics.map((m) => m.result), color }], [body]);
-  const completed = useMemo(() => body.metrics.map((m) => m.cadence_completed), [body]);
+  const completed = useMemo(() => body.metrics.map((m) => m.cadenceCompleted), [body]);
   const total = body.metrics.reduce((sum, m) => sum + m.result, 0);
   const summary = `${title}, ${body.cadence.toLowerCase()}: ${body.metrics.length} buckets from ${dates[0]} to ${dates.at(-1)}`;
   if (body.metrics.length === 0) return <p class="state empty">No buckets in this range.</p>;
@@ -137,7 +137,7 @@ function MetricChart({ body, title, color }: { body: ChartBody; title: string; c
                 <tr key={m.date}>
                   <td>{m.date}</td>
                   <td class="num">{formatNumber(m.result)}</td>
-                  <td>{m.cadence_completed ? "yes" : "not yet"}</td>
+                  <td>{m.cadenceCompleted ? "yes" : "not yet"}</td>
                 </tr>
               ))}
             </tbody>

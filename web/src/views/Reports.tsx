@@ -1,11 +1,11 @@
 import {
   type ApiCredentials,
   fetchReport,
-  type OrgRow,
+  type OrgReportRow,
   REPORTS,
   type ReportInfo,
   type ReportPage,
-  type UserRow,
+  type UserReportRow,
 } from "../api.js";
 import { formatNumber, formatUnix, formatUnixDate } from "../format.js";
 import { href, navigate } from "../router.js";
@@ -125,34 +125,34 @@ function ReportPageView({
   page: ReportPage;
   onPage: (page: number) => void;
 }) {
-  const pages = Math.max(1, Math.ceil(page.total_count / page.page_size));
-  const rows = "user_reports" in page ? page.user_reports : page.org_reports;
+  const pages = Math.max(1, Math.ceil(page.totalCount / page.pageSize));
+  const rows = "userReports" in page ? page.userReports : page.orgReports;
   return (
     <>
       <p class="meta">
-        As of <time dateTime={new Date(page.report_time * 1000).toISOString()}>{formatUnix(page.report_time)}</time>
+        As of <time dateTime={new Date(page.reportTime * 1000).toISOString()}>{formatUnix(page.reportTime)}</time>
         {" · "}
-        <span class="total">{formatNumber(page.total_count)}</span> {report.subject === "user" ? "users" : "orgs"}
+        <span class="total">{formatNumber(page.totalCount)}</span> {report.subject === "user" ? "users" : "orgs"}
       </p>
       {rows.length === 0 ? (
         <Empty>
-          {page.total_count === 0
+          {page.totalCount === 0
             ? `No ${report.subject}s in this report at that time.`
             : "This page is past the last one."}
         </Empty>
-      ) : "user_reports" in page ? (
-        <UserTable rows={page.user_reports} report={report} />
+      ) : "userReports" in page ? (
+        <UserTable rows={page.userReports} report={report} />
       ) : (
-        <OrgTable rows={page.org_reports} report={report} />
+        <OrgTable rows={page.orgReports} report={report} />
       )}
       <nav class="pager" aria-label="Report pages">
-        <button type="button" disabled={page.current_page <= 0} onClick={() => onPage(page.current_page - 1)}>
+        <button type="button" disabled={page.currentPage <= 0} onClick={() => onPage(page.currentPage - 1)}>
           Previous
         </button>
         <span aria-live="polite">
-          Page {page.current_page + 1} of {pages}
+          Page {page.currentPage + 1} of {pages}
         </span>
-        <button type="button" disabled={!page.has_more_results} onClick={() => onPage(page.current_page + 1)}>
+        <button type="button" disabled={!page.hasMoreResults} onClick={() => onPage(page.currentPage + 1)}>
           Next
         </button>
         {pages > 2 && (
@@ -163,7 +163,7 @@ function ReportPageView({
               name="page-number"
               min={1}
               max={pages}
-              value={page.current_page + 1}
+              value={page.currentPage + 1}
               onChange={(e) => {
                 const wanted = Math.floor(Number(e.currentTarget.value));
                 if (wanted >= 1 && wanted <= pages) onPage(wanted - 1);
@@ -178,12 +178,12 @@ function ReportPageView({
 
 const dash = (value: string | null) => value ?? "—";
 
-function fullName(row: UserRow): string | null {
-  const name = [row.first_name, row.last_name].filter(Boolean).join(" ");
+function fullName(row: UserReportRow): string | null {
+  const name = [row.firstName, row.lastName].filter(Boolean).join(" ");
   return name || row.username;
 }
 
-function UserTable({ rows, report }: { rows: UserRow[]; report: ReportInfo }) {
+function UserTable({ rows, report }: { rows: UserReportRow[]; report: ReportInfo }) {
   return (
     <TableWrap label={`${report.title} table`}>
       <table class="report">
@@ -203,24 +203,24 @@ function UserTable({ rows, report }: { rows: UserRow[]; report: ReportInfo }) {
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={row.id} data-row-id={row.id} data-subject-id={row.user_id}>
+            <tr key={row.id} data-row-id={row.id} data-subject-id={row.userId}>
               <th scope="row">
-                <a href={href(["users", row.user_id])}>{fullName(row) ?? row.user_id}</a>
-                <span class="sub">{row.user_id}</span>
+                <a href={href(["users", row.userId])}>{fullName(row) ?? row.userId}</a>
+                <span class="sub">{row.userId}</span>
               </th>
               <td>{dash(row.email)}</td>
               <td>
-                {row.org_data.length === 0
+                {row.orgData.length === 0
                   ? "—"
-                  : row.org_data
-                      .map((o) => `${o.display_name ?? o.org_id}${o.user_role ? ` (${o.user_role})` : ""}`)
+                  : row.orgData
+                      .map((o) => `${o.displayName ?? o.orgId}${o.userRole ? ` (${o.userRole})` : ""}`)
                       .join(", ")}
               </td>
-              <td class="date">{formatUnixDate(row.user_created_at)}</td>
-              <td class="date">{formatUnix(row.last_active_at)}</td>
+              <td class="date">{formatUnixDate(row.userCreatedAt)}</td>
+              <td class="date">{formatUnix(row.lastActiveAt)}</td>
               {report.extra.map((x) => (
                 <td key={x.key} class="num">
-                  {formatNumber(row.extra_properties?.[x.key] ?? 0)}
+                  {formatNumber(row.extraProperties?.[x.key] ?? 0)}
                 </td>
               ))}
             </tr>
@@ -231,7 +231,7 @@ function UserTable({ rows, report }: { rows: UserRow[]; report: ReportInfo }) {
   );
 }
 
-function OrgTable({ rows, report }: { rows: OrgRow[]; report: ReportInfo }) {
+function OrgTable({ rows, report }: { rows: OrgReportRow[]; report: ReportInfo }) {
   return (
     <TableWrap label={`${report.title} table`}>
       <table class="report">
@@ -251,16 +251,16 @@ function OrgTable({ rows, report }: { rows: OrgRow[]; report: ReportInfo }) {
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={row.id} data-row-id={row.id} data-subject-id={row.org_id}>
+            <tr key={row.id} data-row-id={row.id} data-subject-id={row.orgId}>
               <th scope="row">
-                {row.name ?? row.org_id}
-                <span class="sub">{row.org_id}</span>
+                {row.name ?? row.orgId}
+                <span class="sub">{row.orgId}</span>
               </th>
-              <td class="num">{formatNumber(row.num_users)}</td>
-              <td class="date">{formatUnixDate(row.org_created_at)}</td>
+              <td class="num">{formatNumber(row.numUsers)}</td>
+              <td class="date">{formatUnixDate(row.orgCreatedAt)}</td>
               {report.extra.map((x) => (
                 <td key={x.key} class="num">
-                  {formatNumber(row.extra_properties?.[x.key] ?? 0)}
+                  {formatNumber(row.extraProperties?.[x.key] ?? 0)}
                 </td>
               ))}
             </tr>

@@ -27,9 +27,7 @@ export function UserDetails({ credentials, userId }: { credentials: ApiCredentia
       </>
     );
   }
-  const [{ data }, { user_signup_query_parameters: signup }] = state.data;
-  const user = data[0];
-  if (!user) return <Empty>No such user.</Empty>;
+  const [user, { userSignupQueryParameters: signup }] = state.data;
   const signupEntries = Object.entries(signup);
   return (
     <>
@@ -44,7 +42,7 @@ export function UserDetails({ credentials, userId }: { credentials: ApiCredentia
           <dt>Email</dt>
           <dd>{user.email ?? "—"}</dd>
           <dt>Name</dt>
-          <dd>{[user.first_name, user.last_name].filter(Boolean).join(" ") || "—"}</dd>
+          <dd>{[user.firstName, user.lastName].filter(Boolean).join(" ") || "—"}</dd>
           <dt>Signed up</dt>
           <dd>{formatIso(user._createdOn)}</dd>
           <dt>Last modified</dt>

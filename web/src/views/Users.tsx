@@ -1,4 +1,4 @@
-import { type ApiCredentials, fetchActiveUserCount, listUsers, type UserObject } from "../api.js";
+import { type ApiCredentials, fetchActiveUserCount, listUsers, type User } from "../api.js";
 import { formatIso, formatNumber } from "../format.js";
 import { href, navigate } from "../router.js";
 import { Empty, Load } from "../states.js";
@@ -91,7 +91,7 @@ export function Users({ credentials, params }: { credentials: ApiCredentials; pa
   );
 }
 
-function UserList({ users }: { users: UserObject[] }) {
+function UserList({ users }: { users: User[] }) {
   return (
     <TableWrap label="Users">
       <table>
@@ -112,7 +112,7 @@ function UserList({ users }: { users: UserObject[] }) {
                 <span class="sub">{u._id}</span>
               </th>
               <td>{u.email ?? "—"}</td>
-              <td>{[u.first_name, u.last_name].filter(Boolean).join(" ") || "—"}</td>
+              <td>{[u.firstName, u.lastName].filter(Boolean).join(" ") || "—"}</td>
               <td>{formatIso(u._createdOn)}</td>
               <td>{formatIso(u._lastModifiedOn)}</td>
             </tr>
