@@ -2,9 +2,10 @@ import { Duration, type RemovalPolicy } from "aws-cdk-lib";
 import type { Runtime } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ServiceFunction } from "./functions.js";
+import { jobQueues } from "./jobQueue.js";
 import { JOB_VISIBILITY_TIMEOUT, MAX_RECEIVE_COUNT, WORKER_TIMEOUT } from "./refresh.js";
 import type { Tables } from "./tables.js";
 
@@ -33,19 +34,12 @@ export class Deletion extends Construct {
   constructor(scope: Construct, id: string, props: DeletionProps) {
     super(scope, id);
     const { tables } = props;
-    this.deadLetterQueue = new Queue(this, "JobsDlq", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, "Jobs", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = jobQueues(this, {
       visibilityTimeout: JOB_VISIBILITY_TIMEOUT,
       // A deletion must not silently expire: its job waits up to 15 minutes before it starts, then continues itself.
       retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }));
     this.worker = new ServiceFunction(this, "Worker", {
       name: "deletionWorker",
       tables,

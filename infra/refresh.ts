@@ -4,9 +4,10 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { Runtime } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ServiceFunction } from "./functions.js";
+import { jobQueues } from "./jobQueue.js";
 import { grantRead, grantReadWrite, type Tables } from "./tables.js";
 
 export interface RefreshProps {
@@ -48,19 +49,12 @@ export class Refresh extends Construct {
     super(scope, id);
     const { tables } = props;
 
-    this.deadLetterQueue = new Queue(this, "JobsDlq", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, "Jobs", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = jobQueues(this, {
       visibilityTimeout: JOB_VISIBILITY_TIMEOUT,
       // A job older than a day is superseded by the next scheduled run anyway.
       retentionPeriod: Duration.days(1),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }));
 
     this.dispatcher = new ServiceFunction(this, "Dispatcher", {
       name: "refreshDispatcher",
