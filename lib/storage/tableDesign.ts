@@ -27,8 +27,8 @@
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
  * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
- * | users / orgs by latest activity (usage stats,    | entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
- * |   churn; every org of a tenant for the refresh)  |                         |                                                            |                                   |
+ * | users / orgs by latest activity (the partial hour| entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
+ * |   of `days=N`, churn, a tenant's orgs (refresh)) |                         |                                                            |                                   |
  * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
  * | `event_id` claimed? (its batch, its instant)      | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
  * | ingestion batch pending or completed             | entities                | pk `E#{E}#BATCH#{batch}` sk `BATCH`                         | BatchGet, conditional Update      |
