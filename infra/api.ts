@@ -106,7 +106,7 @@ export class Api extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       // Usage plans are chosen by the authorizer's usageIdentifierKey (the tenant), not by an x-api-key header.
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
-      // Every type binary, so a proxy result with isBase64Encoded (a gzipped big answer, functions/shared/
+      // Every type binary, so a proxy result with isBase64Encoded (a compressed big answer, functions/shared/
       // compressResponse.ts) is decoded to bytes whatever the client's first Accept value (API Gateway matches that
       // or the Content-Type against this list). In turn request bodies reach the handlers base64-encoded with
       // isBase64Encoded set, which toHttpRequest decodes.

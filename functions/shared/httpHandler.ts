@@ -66,7 +66,7 @@ export function httpHandler(family: Family, handlers: RouteHandlers) {
         response = json(500, errors.internal);
       }
     }
-    // Once for every family: big answers gzipped for clients that accept it, or refused if still over 6 MB.
+    // Once for every family: big answers compressed (br or gzip) for clients that accept it, or refused if still over 6 MB.
     const result = await encodeResult(
       { ...response, headers: { ...response.headers, "x-request-id": requestId } },
       lowerCaseHeaders(event.headers)["accept-encoding"],
@@ -80,7 +80,7 @@ export function httpHandler(family: Family, handlers: RouteHandlers) {
       method: event.httpMethod,
       path: event.path,
       status: result.statusCode,
-      ...(result.isBase64Encoded ? { content_encoding: "gzip" } : {}),
+      ...(result.isBase64Encoded ? { content_encoding: result.headers?.["content-encoding"] } : {}),
     });
     return result;
   });

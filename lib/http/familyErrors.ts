@@ -49,7 +49,7 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     tooManyRequests: { success: false, error: "Too many requests, retry later [too-many-requests]" },
     responseTooLarge: {
       success: false,
-      error: "Response too large: ask for a shorter period, with Accept-Encoding: gzip [response-too-large]",
+      error: "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]",
     },
   },
   users: {
@@ -64,7 +64,7 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     tooManyRequests: { status: "error", message: "Too many requests for this environment, retry later" },
     responseTooLarge: {
       status: "error",
-      message: "Response too large: ask for a smaller page, with Accept-Encoding: gzip",
+      message: "Response too large: ask for a smaller page, with Accept-Encoding: br or gzip",
     },
   },
 };

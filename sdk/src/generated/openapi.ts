@@ -570,14 +570,14 @@ export interface components {
         /**
          * @example {
          *       "success": false,
-         *       "error": "Response too large: ask for a shorter period, with Accept-Encoding: gzip [response-too-large]"
+         *       "error": "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]"
          *     }
          */
         DashboardResponseTooLarge: {
             /** @constant */
             success: false;
             /** @constant */
-            error: "Response too large: ask for a shorter period, with Accept-Encoding: gzip [response-too-large]";
+            error: "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]";
         };
         DashboardUnauthorized: {
             /** @constant */
