@@ -106,6 +106,11 @@ export class Api extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       // Usage plans are chosen by the authorizer's usageIdentifierKey (the tenant), not by an x-api-key header.
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
+      // Every type binary, so a proxy result with isBase64Encoded (a compressed big answer, functions/shared/
+      // compressResponse.ts) is decoded to bytes whatever the client's first Accept value (API Gateway matches that
+      // or the Content-Type against this list). In turn request bodies reach the handlers base64-encoded with
+      // isBase64Encoded set, which toHttpRequest decodes.
+      binaryMediaTypes: ["*/*"],
       // Stage logging needs the account-level API Gateway → CloudWatch role. It is shared by every API of the
       // account and region, so it is kept when this stack is deleted.
       cloudWatchRole: true,

@@ -4,6 +4,7 @@ import { familyErrors } from "../../lib/http/familyErrors.js";
 import { isRetryable } from "../../lib/http/retryable.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../../lib/http/types.js";
 import { type Family, methodsOf } from "../../lib/routes.js";
+import { encodeResult } from "./compressResponse.js";
 import { logger } from "./logger.js";
 
 /** A family's route implementations, keyed `METHOD resource` (e.g. `GET /api/v2/users/{userId}`). */
@@ -65,7 +66,22 @@ export function httpHandler(family: Family, handlers: RouteHandlers) {
         response = json(500, errors.internal);
       }
     }
-    logger.info("request", { ...log, method: event.httpMethod, path: event.path, status: response.statusCode });
-    return { ...response, headers: { ...response.headers, "x-request-id": requestId } };
+    // Once for every family: big answers compressed (br or gzip) for clients that accept it, or refused if still over 6 MB.
+    const result = await encodeResult(
+      { ...response, headers: { ...response.headers, "x-request-id": requestId } },
+      lowerCaseHeaders(event.headers)["accept-encoding"],
+      errors.responseTooLarge,
+    );
+    if (result.statusCode !== response.statusCode) {
+      logger.warn("response over the Lambda response limit", { ...log, status: response.statusCode });
+    }
+    logger.info("request", {
+      ...log,
+      method: event.httpMethod,
+      path: event.path,
+      status: result.statusCode,
+      ...(result.isBase64Encoded ? { content_encoding: result.headers?.["content-encoding"] } : {}),
+    });
+    return result;
   });
 }

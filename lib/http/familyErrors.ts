@@ -15,6 +15,8 @@ export interface FamilyErrors {
   headersTooLarge: unknown;
   /** 429: the environment is over its request limits (sent with `Retry-After`). */
   tooManyRequests: unknown;
+  /** 400: the answer would pass Lambda's 6 MB response limit even gzipped (lib/http/compression.ts). */
+  responseTooLarge: unknown;
 }
 
 const insights: FamilyErrors = {
@@ -28,6 +30,7 @@ const insights: FamilyErrors = {
   payloadTooLarge: { error: "payload_too_large" },
   headersTooLarge: { error: "request_header_fields_too_large" },
   tooManyRequests: { error: "too_many_requests" },
+  responseTooLarge: { error: "response_too_large" },
 };
 
 export const familyErrors: Record<Family, FamilyErrors> = {
@@ -44,6 +47,10 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     payloadTooLarge: { success: false, error: "Payload too large [payload-too-large]" },
     headersTooLarge: { success: false, error: "Request header fields too large [header-fields-too-large]" },
     tooManyRequests: { success: false, error: "Too many requests, retry later [too-many-requests]" },
+    responseTooLarge: {
+      success: false,
+      error: "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]",
+    },
   },
   users: {
     notFound: { status: "error", message: "Not found" },
@@ -55,6 +62,10 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     payloadTooLarge: { status: "error", message: "Payload too large" },
     headersTooLarge: { status: "error", message: "Request header fields too large" },
     tooManyRequests: { status: "error", message: "Too many requests for this environment, retry later" },
+    responseTooLarge: {
+      status: "error",
+      message: "Response too large: ask for a smaller page, with Accept-Encoding: br or gzip",
+    },
   },
 };
 

@@ -9,6 +9,7 @@ import {
   notLoggedInSchema,
   periodQuerySchema,
 } from "../dashboard/schemas.js";
+import { familyErrors } from "../http/familyErrors.js";
 import {
   userPathSchema as insightsUserPathSchema,
   invalidRequestSchema,
@@ -28,7 +29,7 @@ import {
   userPathSchema,
   usersErrorSchema,
 } from "../users/schemas.js";
-import { insightsErrors, jsonResponse, security, securitySchemes, serverErrors } from "./common.js";
+import { exactBody, insightsErrors, jsonResponse, security, securitySchemes, serverErrors } from "./common.js";
 import {
   eventsBodySchema,
   ingestResultSchema,
@@ -60,6 +61,11 @@ const TAGS: Record<Family, string> = {
   docs: "Discovery",
 };
 
+/** Over Lambda's 6 MB even gzipped (functions/shared/compressResponse.ts). */
+const responseTooLargeSchema = exactBody(
+  familyErrors.dashboard.responseTooLarge as Record<string, string | boolean>,
+).meta({ id: "DashboardResponseTooLarge" });
+
 const dashboard = (operationId: string, summary: string, body: z.ZodType): Operation => ({
   operationId,
   summary,
@@ -67,7 +73,11 @@ const dashboard = (operationId: string, summary: string, body: z.ZodType): Opera
   requestParams: { query: periodQuerySchema },
   responses: {
     200: jsonResponse(summary, body),
-    400: jsonResponse("`start` (checked first) or `end` missing or not an ISO 8601 instant.", invalidFieldSchema),
+    400: jsonResponse(
+      "`start` (checked first) or `end` missing or not an ISO 8601 instant; or the answer would pass Lambda's 6 MB " +
+        "response limit even gzipped (ask for a shorter period).",
+      z.union([invalidFieldSchema, responseTooLargeSchema]),
+    ),
     401: jsonResponse("Headers missing, unknown user, wrong or revoked token.", notLoggedInSchema),
     403: jsonResponse("The token lacks view-engagement-dashboard.", lacksPermissionSchema),
     ...serverErrors("dashboard"),

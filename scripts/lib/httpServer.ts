@@ -139,6 +139,8 @@ async function handle(
   };
   headers["x-request-id"] ??= requestId;
   res.writeHead(result.statusCode, headers as Record<string, string>);
+  // As API Gateway with every media type binary: a base64 result goes out as its bytes, its headers (Content-Encoding:
+  // gzip, Vary) as the handler set them.
   res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
 }
 

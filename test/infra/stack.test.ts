@@ -106,6 +106,12 @@ describe("REST API", () => {
     return methods;
   }
 
+  it("treats every media type as binary, so a gzipped base64 proxy result (isBase64Encoded) is sent as bytes", () => {
+    const apis = resourcesOfType(dev.template, "AWS::ApiGateway::RestApi");
+    expect(apis).toHaveLength(1);
+    expect(apis[0]?.[1].Properties?.BinaryMediaTypes).toEqual(["*/*"]);
+  });
+
   it("has every route of lib/routes.ts, integrated (AWS_PROXY) with its family's function", () => {
     const methods = templateMethods();
     for (const route of routes) {

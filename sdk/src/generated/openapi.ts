@@ -567,6 +567,18 @@ export interface components {
             /** @enum {string} */
             error: "Match error: Failed Match.Where validation in field start" | "Match error: Failed Match.Where validation in field end";
         };
+        /**
+         * @example {
+         *       "success": false,
+         *       "error": "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]"
+         *     }
+         */
+        DashboardResponseTooLarge: {
+            /** @constant */
+            success: false;
+            /** @constant */
+            error: "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]";
+        };
         DashboardUnauthorized: {
             /** @constant */
             status: "error";
@@ -893,7 +905,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant. */
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the answer would pass Lambda's 6 MB response limit even gzipped (ask for a shorter period). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -901,7 +913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardInvalidField"];
+                    "application/json": components["schemas"]["DashboardInvalidField"] | components["schemas"]["DashboardResponseTooLarge"];
                 };
             };
             /** @description Headers missing, unknown user, wrong or revoked token. */
@@ -1000,7 +1012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant. */
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the answer would pass Lambda's 6 MB response limit even gzipped (ask for a shorter period). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1008,7 +1020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardInvalidField"];
+                    "application/json": components["schemas"]["DashboardInvalidField"] | components["schemas"]["DashboardResponseTooLarge"];
                 };
             };
             /** @description Headers missing, unknown user, wrong or revoked token. */
