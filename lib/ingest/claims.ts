@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
@@ -110,17 +110,4 @@ export async function completeBatch(store: Store, e: string, batchId: string, no
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
-}
-
-/** One batch's status (consistent), for the completion check. */
-export async function readBatch(store: Store, e: string, batchId: string): Promise<BatchStatus | undefined> {
-  const got = await store.doc.send(
-    new GetCommand({ TableName: store.tables.entities, Key: keys.ingestBatch(e, batchId), ConsistentRead: true }),
-  );
-  return (
-    got.Item && {
-      claimed: (got.Item.claimed as number | undefined) ?? 0,
-      completed: got.Item.completed_at !== undefined,
-    }
-  );
 }

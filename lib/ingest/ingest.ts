@@ -3,7 +3,7 @@ import { HttpError } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { backoff } from "../util/backoff.js";
 import { applyEvents, type KeyedEvent } from "./applyEvents.js";
-import { type Claim, claimEvents, completeBatch, readBatch, readBatches, readClaims } from "./claims.js";
+import { type Claim, claimEvents, completeBatch, readBatches, readClaims } from "./claims.js";
 import { loadBatchState } from "./loadState.js";
 import type { IngestEvent } from "./schema.js";
 import { validateEvents } from "./validate.js";
@@ -112,8 +112,10 @@ async function completeBatches(store: Store, e: string, plan: Plan, now: number)
   let accepted = plan.toApply.filter((event) => event.eventId === undefined).length;
   const eventsPerBatch = new Map<string, number>();
   for (const batch of plan.batchOf.values()) eventsPerBatch.set(batch, (eventsPerBatch.get(batch) ?? 0) + 1);
+  // Read after the effects: `claimed` now includes any claim a concurrent delivery added to a resumed batch.
+  const statuses = await readBatches(store, e, [...eventsPerBatch.keys()]);
   for (const [batch, count] of eventsPerBatch) {
-    const status = await readBatch(store, e, batch);
+    const status = statuses.get(batch);
     // A batch with events this delivery didn't carry is left to a delivery that carries them all.
     if (status?.claimed !== count) continue;
     if (await completeBatch(store, e, batch, now)) accepted += count;
