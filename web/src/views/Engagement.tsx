@@ -8,6 +8,7 @@ import {
   type NewUsersBody,
 } from "../api.js";
 import { LineChart } from "../chart.js";
+import { DateRangeInputs } from "../dateRange.js";
 import { daysBetween, formatNumber, formatSigned, lastDays } from "../format.js";
 import { loadDashboardCredentials, saveDashboardCredentials } from "../session.js";
 import { Empty, Load } from "../states.js";
@@ -56,26 +57,7 @@ export function Engagement({ config }: { config: LocalConfig }) {
         </div>
       </form>
       <div class="controls">
-        <label>
-          From
-          <input
-            type="date"
-            name="period-start"
-            value={range.startDate}
-            max={range.endDate}
-            onChange={(e) => e.currentTarget.value && setRange({ ...range, startDate: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="date"
-            name="period-end"
-            value={range.endDate}
-            min={range.startDate}
-            onChange={(e) => e.currentTarget.value && setRange({ ...range, endDate: e.currentTarget.value })}
-          />
-        </label>
+        <DateRangeInputs range={range} onChange={setRange} names={{ start: "period-start", end: "period-end" }} />
       </div>
       {credentials ? (
         <EngagementData credentials={credentials} startDate={range.startDate} endDate={range.endDate} />

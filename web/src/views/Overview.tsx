@@ -9,6 +9,7 @@ import {
   fetchChartMetric,
 } from "../api.js";
 import { LineChart } from "../chart.js";
+import { DateRangeInputs } from "../dateRange.js";
 import { formatNumber, lastDays } from "../format.js";
 import { Load } from "../states.js";
 import { TableWrap } from "../tableWrap.js";
@@ -39,26 +40,7 @@ export function Overview({ credentials }: { credentials: ApiCredentials }) {
             </button>
           ))}
         </fieldset>
-        <label>
-          From
-          <input
-            type="date"
-            name="start-date"
-            value={range.startDate}
-            max={range.endDate}
-            onChange={(e) => e.currentTarget.value && setRange({ ...range, startDate: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="date"
-            name="end-date"
-            value={range.endDate}
-            min={range.startDate}
-            onChange={(e) => e.currentTarget.value && setRange({ ...range, endDate: e.currentTarget.value })}
-          />
-        </label>
+        <DateRangeInputs range={range} onChange={setRange} names={{ start: "start-date", end: "end-date" }} />
       </div>
       <p class="note">
         Days are UTC days. <span class="legend-incomplete">Dashed, hollow points</span>: buckets not over yet.
