@@ -1,5 +1,6 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { isChurnShard } from "../lib/reports/churnShards.js";
 import { PART_NAMES, type PartName } from "../lib/reports/refreshParts.js";
 import { type PartJob, planRun, runPartJob } from "../lib/reports/refreshRun.js";
 import { SupersededSnapshotError } from "../lib/reports/snapshot.js";
@@ -11,18 +12,36 @@ import { sendMessages } from "./shared/sendMessages.js";
  * The refresh worker (CONTRACT §7), two kinds of message on one queue:
  *  - `{environment_id}` (from the dispatcher): plans a run at the message's send time — the run id derives from the
  *    message id, so a redelivery is the same run — and queues one message per part;
- *  - `{environment_id, report_id, time, part}`: computes that part; the part completing the run switches the pointer.
+ *  - `{environment_id, report_id, time, part, shard?}`: computes that part (a churn part: one shard of the list),
+ *    queues the rest a churn shard hands on, and the part completing the run switches the pointer.
  * Failed records are reported back (partial batch response) so only they are retried and, in the end, dead-lettered.
  */
 
 let sqs: SQSClient | undefined;
+const sqsClient = () => {
+  sqs ??= new SQSClient({});
+  return sqs;
+};
+
+function queueUrl(): string {
+  const url = process.env.REFRESH_QUEUE_URL;
+  if (!url) throw new Error("REFRESH_QUEUE_URL is not set");
+  return url;
+}
 
 function partJob(body: Record<string, unknown>): PartJob | undefined {
   if (body.part === undefined) return undefined;
-  const { environment_id, report_id, time, part } = body;
+  const { environment_id, report_id, time, part, shard } = body;
   if (typeof report_id !== "string" || typeof time !== "number" || !PART_NAMES.includes(part as PartName))
     throw new Error("malformed part message");
-  return { environment_id: environment_id as string, report_id, time, part: part as PartName };
+  if (shard !== undefined && !isChurnShard(shard)) throw new Error("malformed part message");
+  return {
+    environment_id: environment_id as string,
+    report_id,
+    time,
+    part: part as PartName,
+    ...(shard ? { shard } : {}),
+  };
 }
 
 async function handle(record: SQSRecord): Promise<void> {
@@ -33,7 +52,14 @@ async function handle(record: SQSRecord): Promise<void> {
   const job = partJob(body);
   if (job) {
     const outcome = await runPartJob(store, job);
-    logger.info("refresh part done", { ...job, counted: outcome.result !== undefined, switched: !!outcome.pointer });
+    // A churn shard's rest (again, if this was a redelivery): a part like any other, counted once.
+    if (outcome.next.length > 0) await sendMessages(sqsClient(), queueUrl(), outcome.next);
+    logger.info("refresh part done", {
+      ...job,
+      counted: outcome.result !== undefined,
+      switched: !!outcome.pointer,
+      handed_on: outcome.next.map((n) => n.shard),
+    });
     return;
   }
   const sent = Number(record.attributes?.SentTimestamp);
@@ -44,10 +70,7 @@ async function handle(record: SQSRecord): Promise<void> {
     {},
     record.messageId,
   );
-  const queueUrl = process.env.REFRESH_QUEUE_URL;
-  if (!queueUrl) throw new Error("REFRESH_QUEUE_URL is not set");
-  sqs ??= new SQSClient({});
-  await sendMessages(sqs, queueUrl, jobs);
+  await sendMessages(sqsClient(), queueUrl(), jobs);
   logger.info("refresh planned", { environment_id: environmentId, parts: jobs.length, report_id: jobs[0]?.report_id });
 }
 

@@ -1,5 +1,6 @@
 import { batchGetAll, batchPutAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import type { CurrentReportItem } from "../storage/items.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import type { OrgRow, UserRow } from "./types.js";
 
@@ -8,6 +9,10 @@ import type { OrgRow, UserRow } from "./types.js";
  * rows per item, each chunk under a partition key of its own (one write per key per refresh: no hot partition).
  * Page k of size s is the chunks holding ranks [k·s, (k+1)·s): at most ⌈s / RANK_CHUNK_ROWS⌉ + 1 items, at any
  * depth. A row's `id` and `report_id` follow from the snapshot and the rank, so they are not stored.
+ *
+ * A list may be written in shards (the churn lists of big tenants, refreshParts.ts): consecutive rank ranges, each
+ * by its own worker numbering its own chunks; the snapshot pointer lists the shards and their row counts in rank
+ * order (`shards`), which is all a reader needs to find rank r's chunk.
  */
 
 /** A report row without `id` / `report_id`. */
@@ -39,6 +44,7 @@ export class RankListWriter {
     readonly report: string,
     readonly interval: string,
     private readonly expiresAt: number,
+    private readonly shard?: string,
   ) {}
 
   add(row: RankRow): void {
@@ -60,7 +66,7 @@ export class RankListWriter {
   private seal(): void {
     if (this.buffer.length === 0) return;
     this.sealed.push({
-      ...keys.rankChunk(this.environmentId, this.reportId, this.report, this.interval, this.chunks++),
+      ...keys.rankChunk(this.environmentId, this.reportId, this.report, this.interval, this.chunks++, this.shard),
       [RANK_ROWS_ATTRIBUTE]: JSON.stringify(this.buffer),
       [REPORT_TTL_ATTRIBUTE]: this.expiresAt,
     });
@@ -68,29 +74,93 @@ export class RankListWriter {
   }
 }
 
-/** Rank rows `first..last` (inclusive) of one list: one BatchGet of the chunks holding them, strongly consistent. */
+/** A consecutive range of a list's ranks written as one run of chunks: the whole list, or one of its shards. */
+export interface ListSegment {
+  /** Absent for a list that is not sharded. */
+  shard?: string;
+  rows: number;
+}
+
+/** The segments of one list of a snapshot, in rank order. */
+export function listSegments(pointer: CurrentReportItem, listKey: string): ListSegment[] {
+  const shards = pointer.shards?.[listKey];
+  if (shards) return shards.map(([shard, rows]) => ({ shard, rows }));
+  return [{ rows: pointer.counts?.[listKey] ?? 0 }];
+}
+
+interface ChunkRange {
+  key: { pk: string; sk: number };
+  /** The rank of the chunk's first row in the whole list. */
+  base: number;
+}
+
+/** The chunks of one list holding ranks `first..last` (inclusive), across its segments. */
+function chunksHolding(
+  environmentId: string,
+  reportId: string,
+  report: string,
+  interval: string,
+  segments: ListSegment[],
+  first: number,
+  last: number,
+): ChunkRange[] {
+  const chunks: ChunkRange[] = [];
+  let start = 0;
+  for (const { shard, rows } of segments) {
+    const end = start + rows - 1;
+    if (rows > 0 && end >= first && start <= last) {
+      const from = Math.floor((Math.max(first, start) - start) / RANK_CHUNK_ROWS);
+      const to = Math.floor((Math.min(last, end) - start) / RANK_CHUNK_ROWS);
+      for (let c = from; c <= to; c++)
+        chunks.push({
+          key: keys.rankChunk(environmentId, reportId, report, interval, c, shard),
+          base: start + c * RANK_CHUNK_ROWS,
+        });
+    }
+    start += rows;
+  }
+  return chunks;
+}
+
+/** Every chunk key of one list (erasure rewrites a person's rows wherever they are). */
+export function allChunkKeys(
+  environmentId: string,
+  reportId: string,
+  report: string,
+  interval: string,
+  segments: ListSegment[],
+): { pk: string; sk: number }[] {
+  const total = segments.reduce((n, s) => n + s.rows, 0);
+  if (total === 0) return [];
+  return chunksHolding(environmentId, reportId, report, interval, segments, 0, total - 1).map((c) => c.key);
+}
+
+/**
+ * Rank rows `first..last` (inclusive) of one list: one BatchGet of the chunks holding them, strongly consistent
+ * (⌈s/20⌉ + 1 items, one more where the range spans two shards).
+ */
 export async function readRankRows(
   store: Store,
   environmentId: string,
   reportId: string,
   report: string,
   interval: string,
+  segments: ListSegment[],
   first: number,
   last: number,
 ): Promise<RankRow[]> {
-  const from = Math.floor(first / RANK_CHUNK_ROWS);
-  const to = Math.floor(last / RANK_CHUNK_ROWS);
-  const chunkKeys = [];
-  for (let c = from; c <= to; c++) chunkKeys.push(keys.rankChunk(environmentId, reportId, report, interval, c));
+  const chunks = chunksHolding(environmentId, reportId, report, interval, segments, first, last);
   // Chunks are written before the pointer switch: a strongly consistent read never misses one.
-  const items = await batchGetAll<{ pk: string; rows: string }>(store, store.tables.reports, chunkKeys, {
-    consistent: true,
-  });
+  const items = await batchGetAll<{ pk: string; rows: string }>(
+    store,
+    store.tables.reports,
+    chunks.map((c) => c.key),
+    { consistent: true },
+  );
   const byPk = new Map(items.map((i) => [i.pk, JSON.parse(i[RANK_ROWS_ATTRIBUTE as "rows"]) as RankRow[]]));
   const rows: RankRow[] = [];
-  for (let c = from; c <= to; c++) {
-    const chunk = byPk.get(keys.rankChunk(environmentId, reportId, report, interval, c).pk) ?? [];
-    const base = c * RANK_CHUNK_ROWS;
+  for (const { key, base } of chunks) {
+    const chunk = byPk.get(key.pk) ?? [];
     for (let i = Math.max(first - base, 0); i < chunk.length && base + i <= last; i++) rows.push(chunk[i] as RankRow);
   }
   return rows;

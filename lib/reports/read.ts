@@ -6,7 +6,7 @@ import { keys } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
 import { rowId } from "./compute.js";
 import { countKey, type ReportName } from "./definitions.js";
-import { readRankRows } from "./rankChunks.js";
+import { listSegments, readRankRows } from "./rankChunks.js";
 import type { ReportRow } from "./types.js";
 
 /**
@@ -44,7 +44,8 @@ export async function readReportPage(
   const first = pageNumber * pageSize;
   if (first >= total) return { rows: [], total, reportTime: pointer.report_time };
   const last = Math.min(first + pageSize, total) - 1;
-  const stored = await readRankRows(store, environmentId, pointer.report_id, report, interval, first, last);
+  const segments = listSegments(pointer, countKey(report, interval));
+  const stored = await readRankRows(store, environmentId, pointer.report_id, report, interval, segments, first, last);
   const rows = stored.map(
     (row, i) =>
       ({

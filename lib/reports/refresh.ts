@@ -2,8 +2,7 @@ import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
 import { mapLimit } from "../util/mapLimit.js";
-import { planRun, runPartJob } from "./refreshRun.js";
-import type { SnapshotOptions } from "./snapshot.js";
+import { type PartJob, type PartOutcome, planRun, type RunOptions, runPartJob } from "./refreshRun.js";
 
 /**
  * One refresh (CONTRACT §7) in this process: every report × interval of one environment at T = `nowMs` rounded
@@ -15,10 +14,16 @@ export async function refreshEnvironment(
   store: Store,
   environmentId: string,
   nowMs: number,
-  options: SnapshotOptions = {},
+  options: RunOptions = {},
 ): Promise<{ report_time: number }> {
-  const jobs = await planRun(store, environmentId, nowMs, options);
-  const outcomes = await mapLimit(jobs, 3, (job) => runPartJob(store, job));
+  const outcomes: PartOutcome[] = [];
+  // Each part's handed-on rest runs after it, as the worker would queue it.
+  const runChain = async (job: PartJob): Promise<void> => {
+    const outcome = await runPartJob(store, job);
+    outcomes.push(outcome);
+    for (const next of outcome.next) await runChain(next);
+  };
+  await mapLimit(await planRun(store, environmentId, nowMs, options), 3, runChain);
   const pointer = outcomes.find((o) => o.pointer)?.pointer;
   if (!pointer) throw new Error("refresh run did not complete");
   return { report_time: pointer.report_time };

@@ -4,6 +4,14 @@ import type { ActivitySetItem, InviteItem, MemberChangeItem, OrgItem, UserItem }
 import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
 import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
+import {
+  CHURN_SHARD_ROWS,
+  type ChurnKind,
+  type ChurnShard,
+  churnUpperBound,
+  instantKey,
+  shardKeyCondition,
+} from "./churnShards.js";
 import { existsAt, type Ranked, rank } from "./compute.js";
 import { countKey, intervalMs, LOOKBACK_MS, type ReportName } from "./definitions.js";
 import { RankListWriter, type RankRow } from "./rankChunks.js";
@@ -17,16 +25,17 @@ import { dayHasActivityWithin } from "./windows.js";
  *
  * | part            | lists written                           | reads                                                     | memory held                      |
  * |-----------------|-----------------------------------------|-----------------------------------------------------------|----------------------------------|
- * | `user_churn`    | user churn 7, 14, 30                    | GSI `byLastActive` `LA#U` below T − 7 d, newest first;   | one page + one tie group         |
- * |                 |                                         |   the page's user items, their orgs (BatchGet)            |   + the org names (∝ orgs)       |
- * | `org_churn`     | org churn 7, 14, 30                     | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
+ * | `user_churn`    | user churn 7, 14, 30: one shard of each | GSI `byLastActive` `LA#U`, a range below T − 7 d, newest | one page + one tie group         |
+ * |  (sharded)      |   (≤ 25,000 rows, churnShards.ts)       |   first; the page's user items, their orgs (BatchGet)     |   + the shard's orgs' names      |
+ * | `org_churn`     | org churn 7, 14, 30: one shard of each  | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
+ * |  (sharded)      |   (≤ 10,000 rows)                       |                                                           |                                  |
  * | `user_activity` | champion 30/60/90, reengagement W/M     | 90 day sets of active users; user items of those active  | ∝ users active in 90 days        |
  * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
  * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
  * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | 90 day membership-change logs; org items, member COUNTs   | ∝ orgs changed in 90 days        |
  *
  * Why: churn lists hold most users of a big tenant (the dormant ones) and are the `byLastActive` order itself, so
- * they are streamed in order and never held; the other lists only hold the tenant's active or changing part. Rows
+ * they are streamed in order and never held, and cut into shards so that no worker computes more than a budget; the other lists only hold the tenant's active or changing part. Rows
  * are complete as of T (descriptive fields included), so a page is served from its chunks alone. Every part is
  * idempotent: a retry rewrites the same chunks from the same data.
  */
@@ -49,12 +58,18 @@ export interface PartContext {
   time: number;
   /** TTL of the written chunks (unix seconds). */
   expiresAt: number;
+  /** A churn part's range (churnShards.ts); absent = the whole list. */
+  shard?: ChurnShard;
+  /** Rows a churn part computes before handing the rest on (default CHURN_SHARD_ROWS). */
+  shardRows?: number;
 }
 
 export interface PartResult {
   /** Row count per `report#interval`. */
   counts: Record<string, number>;
   itemsWritten: number;
+  /** A churn part that reached its budget: the rest of its range, to be computed by a new part. */
+  rest?: ChurnShard;
 }
 
 const PARALLEL_QUERIES = 16;
@@ -77,8 +92,8 @@ export function runPart(part: PartName, ctx: PartContext): Promise<PartResult> {
   }
 }
 
-function writer(ctx: PartContext, report: ReportName, interval: string): RankListWriter {
-  return new RankListWriter(ctx.store, ctx.environmentId, ctx.reportId, report, interval, ctx.expiresAt);
+function writer(ctx: PartContext, report: ReportName, interval: string, shard?: string): RankListWriter {
+  return new RankListWriter(ctx.store, ctx.environmentId, ctx.reportId, report, interval, ctx.expiresAt, shard);
 }
 
 async function finish(writers: RankListWriter[]): Promise<PartResult> {
@@ -179,13 +194,18 @@ async function orgRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): P
 /**
  * Churn N = existing users (orgs) whose last activity is before T − N days, latest first, ties by id. The index
  * holds exactly the listed (not deleted) users with their last activity, and last activity ≥ creation, so the
- * range below T − 7 d read newest first is the 7-day list, and the 14- and 30-day lists are its tails.
+ * range below T − 7 d read newest first is the 7-day list, and the 14- and 30-day lists are its tails. One part
+ * computes one shard of that range (churnShards.ts): it stops once it has `shardRows` rows and a tie group is
+ * complete, and returns where the rest of its range begins.
  */
-async function churn(ctx: PartContext, report: ReportName, kind: "U" | "O"): Promise<PartResult> {
-  const writers = CHURN_DAYS.map((n) => writer(ctx, report, n));
+async function churn(ctx: PartContext, report: ReportName, kind: ChurnKind): Promise<PartResult> {
+  const shard = ctx.shard ?? { to: churnUpperBound(ctx.time) };
+  const budget = ctx.shardRows ?? CHURN_SHARD_ROWS[kind];
+  const writers = CHURN_DAYS.map((n) => writer(ctx, report, n, shard.to));
   const limits = CHURN_DAYS.map((n) => ctx.time - intervalMs(n));
   const orgs = new OrgDirectory(ctx);
   const ISO_LENGTH = 24;
+  let rows = 0;
   let ties: { id: string; at: number; row: RankRow }[] = [];
   const emit = () => {
     ties.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -193,36 +213,45 @@ async function churn(ctx: PartContext, report: ReportName, kind: "U" | "O"): Pro
       writers.forEach((w, j) => {
         if (t.at < (limits[j] as number)) w.add(t.row);
       });
+    rows += ties.length;
     ties = [];
   };
+  const range = shardKeyCondition(shard);
   const pages = queryPages<{ gsi2sk: string }>(ctx.store, {
     TableName: ctx.store.tables.entities,
     IndexName: GSI_BY_LAST_ACTIVE,
-    KeyConditionExpression: "gsi2pk = :pk AND gsi2sk < :below",
-    ExpressionAttributeValues: {
-      ":pk": keys.lastActiveIndexPk(ctx.environmentId, kind),
-      ":below": new Date(limits[0] as number).toISOString(),
-    },
+    KeyConditionExpression: range.condition,
+    ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPk(ctx.environmentId, kind), ...range.values },
     ProjectionExpression: "gsi2sk",
     ScanIndexForward: false,
   });
-  for await (const page of pages) {
+  let split: string | undefined;
+  read: for await (const page of pages) {
     const entries = page.map(({ gsi2sk }) => ({
       at: Date.parse(gsi2sk.slice(0, ISO_LENGTH)),
       id: gsi2sk.slice(ISO_LENGTH + 1),
     }));
     const ids = entries.map((e) => e.id);
-    const rows = kind === "U" ? await userRowsOf(ctx, orgs, ids) : await orgRowsOf(ctx, orgs, ids);
+    const rowsById = kind === "U" ? await userRowsOf(ctx, orgs, ids) : await orgRowsOf(ctx, orgs, ids);
     for (const e of entries) {
-      if (ties.length > 0 && (ties[0] as { at: number }).at !== e.at) emit();
-      const row = rows.get(e.id);
+      const group = ties[0];
+      if (group && group.at !== e.at) {
+        emit();
+        if (rows >= budget) {
+          // Budget reached at a tie boundary: the rest of the range, [from, group's instant), is another part's.
+          split = instantKey(group.at);
+          break read;
+        }
+      }
+      const row = rowsById.get(e.id);
       // Gone since the index was read (a deletion racing the refresh): not in the list.
       if (row) ties.push({ ...e, row });
     }
     for (const w of writers) await w.flush();
   }
   emit();
-  return finish(writers);
+  const result = await finish(writers);
+  return split === undefined ? result : { ...result, rest: { ...(shard.from ? { from: shard.from } : {}), to: split } };
 }
 
 function lookbackDays(time: number, lookbackMs: number): string[] {

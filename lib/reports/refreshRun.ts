@@ -4,6 +4,7 @@ import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
+import { CHURN_SHARD_ROWS, type ChurnShard, churnUpperBound, planUserChurnShards } from "./churnShards.js";
 import { PART_NAMES, type PartName, type PartResult, runPart } from "./refreshParts.js";
 import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } from "./snapshot.js";
 
@@ -14,14 +15,19 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  *
  * | step                          | item / call                                                   | cost                               |
  * |-------------------------------|---------------------------------------------------------------|------------------------------------|
- * | plan a run                    | Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)     | 1 write; then 1 SQS message a part |
+ * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts);  | 1 write; then 1 SQS message a part |
+ * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |                                    |
  * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k` (not yet done) | 1 write per part                   |
+ * | a churn shard hands on a rest | the same Update: ADD `parts_total` 1, SET `rests.#part`       | then 1 SQS message                 |
  * | the last part switches        | Put entities `REPORT#current` (report_time ≤ T)               | 1 write per run                    |
- * | a redelivered, done part      | GetItem of the run (consistent), no recomputation             | 1 read                             |
+ * | a redelivered, done part      | GetItem of the run (consistent), no recomputation; its rest   | 1 read (+ 1 message)               |
+ * |                               |   (if any) is queued again                                    |                                    |
  *
  * Why: the counter's condition (`NOT contains(parts_done, :part)`) makes a part count once however often it is
  * delivered; `parts_done` as a string set lets any redelivery see whether the run is complete and (re)try the
- * switch, so a switch that failed is retried with its part alone. A failing part fails only its own message, which
+ * switch, so a switch that failed is retried with its part alone. A churn shard that hands the rest of its range on
+ * raises `parts_total` in the very write that counts it, so the run can never look complete while a rest is
+ * pending, and a redelivery finds the recorded rest (not one recomputed from newer data) to queue again. A failing part fails only its own message, which
  * SQS retries and finally dead-letters; the previous snapshot stays current meanwhile. The run item lives in the
  * reports table beside the rows and expires with them (TTL).
  */
@@ -32,7 +38,16 @@ export interface RunItem {
   time: number;
   parts_total: number;
   parts_done?: Set<string>;
+  /** The user churn shards as planned (a redelivered plan queues these, not a new plan). */
+  user_shards?: ChurnShard[];
+  /** Row counts of the lists written whole, by `{report}#{interval}`. */
   counts: Record<string, number>;
+  /** Row counts of the sharded lists' shards, by `{report}#{interval}@{shard}`. */
+  shard_counts?: Record<string, number>;
+  /** The rest handed on by a churn shard, by the part id of the shard that handed it on. */
+  rests?: Record<string, ChurnShard>;
+  /** Rows per churn shard, when a run asks for other than CHURN_SHARD_ROWS (tests cut small lists). */
+  shard_rows?: number;
   replace_newer: boolean;
 }
 
@@ -41,19 +56,36 @@ export interface PartJob {
   report_id: string;
   time: number;
   part: PartName;
+  /** A churn part's range (churnShards.ts). */
+  shard?: ChurnShard;
 }
+
+export interface RunOptions extends SnapshotOptions {
+  /** Rows per churn shard (default CHURN_SHARD_ROWS): tests pass a few to cut small lists into many shards. */
+  shardRows?: number;
+}
+
+/** A part's name within its run: the part, and a churn shard's upper bound (unique among the shards of a run). */
+export function partId(job: Pick<PartJob, "part" | "shard">): string {
+  return job.shard ? `${job.part}@${job.shard.to}` : job.part;
+}
+
+const SHARD_SEPARATOR = "@";
 
 /** Creates the run of a snapshot at `nowMs` (rounded down to the second); `runKey` makes a re-planned job the same run. */
 export async function planRun(
   store: Store,
   environmentId: string,
   nowMs: number,
-  options: SnapshotOptions = {},
+  options: RunOptions = {},
   runKey?: string,
 ): Promise<PartJob[]> {
   await requireEnvironment(store, environmentId);
   const time = Math.floor(nowMs / 1000) * 1000;
   const reportId = newReportId(time, runKey);
+  const base = { environment_id: environmentId, report_id: reportId, time };
+  const userShards = await planUserChurnShards(store, environmentId, time, options.shardRows ?? CHURN_SHARD_ROWS.U);
+  const jobs = partJobs(base, userShards);
   try {
     await store.doc.send(
       new PutCommand({
@@ -62,8 +94,12 @@ export async function planRun(
           ...keys.refreshRun(environmentId, reportId),
           report_id: reportId,
           time,
-          parts_total: PART_NAMES.length,
+          parts_total: jobs.length,
+          user_shards: userShards,
           counts: {},
+          shard_counts: {},
+          rests: {},
+          ...(options.shardRows === undefined ? {} : { shard_rows: options.shardRows }),
           replace_newer: options.replaceNewer === true,
           [REPORT_TTL_ATTRIBUTE]: toUnixSeconds(time) + ROW_TTL_SECONDS,
         },
@@ -71,13 +107,24 @@ export async function planRun(
       }),
     );
   } catch (error) {
-    // A redelivered plan of the same job: the run exists; its parts are queued again and each counts once.
     if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
+    // A redelivered plan of the same job: the run exists; its parts, as first planned (the hour counters may have
+    // moved since), are queued again and each counts once.
+    const run = await getRun(store, { environment_id: environmentId, report_id: reportId });
+    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }]);
   }
-  return PART_NAMES.map((part) => ({ environment_id: environmentId, report_id: reportId, time, part }));
+  return jobs;
 }
 
-async function getRun(store: Store, job: PartJob): Promise<RunItem> {
+function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[]): PartJob[] {
+  return PART_NAMES.flatMap((part): PartJob[] => {
+    if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
+    if (part === "org_churn") return [{ ...base, part, shard: { to: churnUpperBound(base.time) } }];
+    return [{ ...base, part }];
+  });
+}
+
+async function getRun(store: Store, job: Pick<PartJob, "environment_id" | "report_id">): Promise<RunItem> {
   const got = await store.doc.send(
     new GetCommand({
       TableName: store.tables.reports,
@@ -94,46 +141,79 @@ export interface PartOutcome {
   pointer?: CurrentReportItem;
   /** The part's result, absent when it had been done already. */
   result?: PartResult;
+  /** Parts to queue: the rest a churn shard handed on (again, on a redelivery). */
+  next: PartJob[];
 }
 
 /** Runs one part, counts it once, and switches the pointer if the run is then complete. */
 export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcome> {
   let run = await getRun(store, job);
   let result: PartResult | undefined;
-  if (!run.parts_done?.has(job.part)) {
+  if (!run.parts_done?.has(partId(job))) {
     result = await runPart(job.part, {
       store,
       environmentId: job.environment_id,
       reportId: job.report_id,
       time: job.time,
       expiresAt: toUnixSeconds(job.time) + ROW_TTL_SECONDS,
+      ...(job.shard ? { shard: job.shard } : {}),
+      ...(run.shard_rows === undefined ? {} : { shardRows: run.shard_rows }),
     });
-    run = await recordPart(store, job, result.counts);
+    run = await recordPart(store, job, result);
   }
-  if ((run.parts_done?.size ?? 0) < run.parts_total) return result ? { result } : {};
-  const pointer = await switchPointer(
-    store,
-    job.environment_id,
-    { report_id: run.report_id, report_time: toUnixSeconds(run.time), counts: run.counts },
-    { replaceNewer: run.replace_newer },
-  );
-  return result ? { pointer, result } : { pointer };
+  const rest = run.rests?.[partId(job)];
+  const next = rest ? [{ ...job, shard: rest }] : [];
+  const outcome = { next, ...(result ? { result } : {}) };
+  if ((run.parts_done?.size ?? 0) < run.parts_total) return outcome;
+  const pointer = await switchPointer(store, job.environment_id, pointerOf(run), { replaceNewer: run.replace_newer });
+  return { ...outcome, pointer };
 }
 
-async function recordPart(store: Store, job: PartJob, counts: Record<string, number>): Promise<RunItem> {
-  const names: Record<string, string> = { "#counts": "counts" };
-  const values: Record<string, unknown> = { ":part": new Set([job.part]), ":name": job.part };
-  const sets = Object.entries(counts).map(([key, count], i) => {
-    names[`#k${i}`] = key;
+/** The snapshot pointer of a complete run: whole lists' counts, sharded lists' totals and shards in rank order. */
+export function pointerOf(run: RunItem): CurrentReportItem {
+  const counts = { ...run.counts };
+  const shards: Record<string, [string, number][]> = {};
+  for (const [key, rows] of Object.entries(run.shard_counts ?? {})) {
+    const at = key.lastIndexOf(SHARD_SEPARATOR);
+    const list = key.slice(0, at);
+    counts[list] = (counts[list] ?? 0) + rows;
+    shards[list] = [...(shards[list] ?? []), [key.slice(at + 1), rows]];
+  }
+  // Shard ids are upper bounds (ISO instants): the newest range holds the first ranks.
+  for (const list of Object.values(shards)) list.sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  return {
+    report_id: run.report_id,
+    report_time: toUnixSeconds(run.time),
+    counts,
+    ...(Object.keys(shards).length > 0 ? { shards } : {}),
+  };
+}
+
+async function recordPart(store: Store, job: PartJob, result: PartResult): Promise<RunItem> {
+  const id = partId(job);
+  const map = job.shard ? "shard_counts" : "counts";
+  const names: Record<string, string> = { "#counts": map };
+  const values: Record<string, unknown> = { ":part": new Set([id]), ":name": id };
+  const sets = Object.entries(result.counts).map(([key, count], i) => {
+    names[`#k${i}`] = job.shard ? `${key}${SHARD_SEPARATOR}${job.shard.to}` : key;
     values[`:v${i}`] = count;
     return `#counts.#k${i} = :v${i}`;
   });
+  const adds = ["parts_done :part"];
+  if (result.rest) {
+    names["#rests"] = "rests";
+    names["#id"] = id;
+    values[":rest"] = result.rest;
+    values[":one"] = 1;
+    sets.push("#rests.#id = :rest");
+    adds.push("parts_total :one");
+  }
   try {
     const updated = await store.doc.send(
       new UpdateCommand({
         TableName: store.tables.reports,
         Key: keys.refreshRun(job.environment_id, job.report_id),
-        UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(", ")} ` : ""}ADD parts_done :part`,
+        UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(", ")} ` : ""}ADD ${adds.join(", ")}`,
         ConditionExpression: "attribute_exists(pk) AND NOT contains(parts_done, :name)",
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

@@ -120,4 +120,9 @@ export interface CurrentReportItem {
   report_time: number;
   /** Row count of each report, keyed `{report}#{interval}` (e.g. `user_report/churn#7`). */
   counts: Record<string, number>;
+  /**
+   * The lists written in shards (churn): per `{report}#{interval}`, each shard's id and row count in rank order.
+   * A list absent here is one run of chunks numbered from 0.
+   */
+  shards?: Record<string, [shard: string, rows: number][]>;
 }

@@ -40,6 +40,7 @@
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
  * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
+ * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items           |
  * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  *
  * Why the keys are shaped so:
@@ -84,6 +85,9 @@
  *  - *Packed rank chunks, one partition each.* Report rows as of report_time, 20 per item: a refresh writes
  *    rows/20 items, each to its own partition key (one write per key per refresh, never a hot partition), and a
  *    page reads ≤ ⌈s/20⌉+1 of them at any depth, about the read units one item per row cost.
+ *  - *Sharded churn lists.* A churn list of a big tenant (its dormant users) is written by several workers, each a
+ *    range of the `byLastActive` order numbering its own chunks (`#S{shard}`); the pointer keeps each shard's row
+ *    count in rank order, so a page still finds its chunks by arithmetic (one more item where it spans two shards).
  */
 
 export const GSI_BY_SIGNUP = "bySignup";
@@ -190,9 +194,12 @@ export const keys = {
     sk: `${new Date(atMs).toISOString()}#${eventKey}#${orgId}`,
   }),
 
-  /** Ranks [k·RANK_CHUNK_ROWS, (k+1)·RANK_CHUNK_ROWS) of one report × interval: one partition per chunk. */
-  rankChunk: (e: string, reportId: string, report: string, interval: string, chunk: number) => ({
-    pk: `${env(e)}#R#${reportId}#${report}#${interval}#C${chunk}`,
+  /**
+   * Ranks [k·RANK_CHUNK_ROWS, (k+1)·RANK_CHUNK_ROWS) of one report × interval, or of one shard of it (a churn
+   * list is written by several workers, each numbering its own chunks): one partition per chunk.
+   */
+  rankChunk: (e: string, reportId: string, report: string, interval: string, chunk: number, shard?: string) => ({
+    pk: `${env(e)}#R#${reportId}#${report}#${interval}${shard === undefined ? "" : `#S${shard}`}#C${chunk}`,
     sk: 0,
   }),
   /** A refresh run's completion counter (parts done, row counts), in the reports table beside its rows. */

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { countKey, REPORTS } from "../reports/definitions.js";
-import { RANK_CHUNK_ROWS, RANK_ROWS_ATTRIBUTE, type RankRow } from "../reports/rankChunks.js";
+import { allChunkKeys, listSegments, RANK_ROWS_ATTRIBUTE, type RankRow } from "../reports/rankChunks.js";
 import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
@@ -8,7 +8,7 @@ import { keys } from "../storage/tableDesign.js";
 
 /**
  * Erasing a user from report snapshot rows (`user.erased`, `user erase`): everything here knows the snapshot layout
- * of lib/reports (rank rows packed RANK_CHUNK_ROWS per chunk item, lib/reports/rankChunks.ts), so a change of that
+ * of lib/reports (rank rows packed in chunk items, maybe in shards: lib/reports/rankChunks.ts), so a change of that
  * layout changes only this file. Rows keep their place, rank and counts; only the person's descriptive fields
  * become null. Cost: the current snapshot's user-report chunks are read (∝ its user rows, BatchGet 100 at a time)
  * and only the chunks holding the user are written.
@@ -31,11 +31,16 @@ export async function eraseFromCurrentSnapshot(store: Store, environmentId: stri
   const chunkKeys = [];
   for (const { name, subject, intervals } of REPORTS) {
     if (subject !== "user") continue;
-    for (const interval of intervals) {
-      const chunks = Math.ceil((pointer.counts?.[countKey(name, interval)] ?? 0) / RANK_CHUNK_ROWS);
-      for (let c = 0; c < chunks; c++)
-        chunkKeys.push(keys.rankChunk(environmentId, pointer.report_id, name, interval, c));
-    }
+    for (const interval of intervals)
+      chunkKeys.push(
+        ...allChunkKeys(
+          environmentId,
+          pointer.report_id,
+          name,
+          interval,
+          listSegments(pointer, countKey(name, interval)),
+        ),
+      );
   }
   const chunks = await batchGetAll<Record<string, unknown>>(store, store.tables.reports, chunkKeys, {
     consistent: true,

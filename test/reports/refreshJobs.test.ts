@@ -8,6 +8,7 @@ import { handler as worker } from "../../functions/refreshWorker.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { PART_NAMES } from "../../lib/reports/refreshParts.js";
+import { planRun } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
 import { storeFromEnv } from "../../lib/storage/client.js";
 import { interceptCommands } from "../helpers/intercept.js";
@@ -113,6 +114,99 @@ describe("refresh worker", () => {
       total_count: number;
     };
     expect(champion.total_count).toBe(1);
+  });
+  it("a churn shard over its budget hands the rest on; the snapshot switches once the last rest is counted", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
+    const now = Date.now();
+    const env = await createEnvironment(store, "shards", now - 100 * DAY);
+    // 9 dormant users: last active 40..10 days ago, u3/u4 and u6/u7 tied (a tie group is never cut in two).
+    const lastActiveDaysAgo: Record<string, number> = {
+      u1: 40,
+      u2: 35,
+      u3: 30,
+      u4: 30,
+      u5: 25,
+      u6: 20,
+      u7: 20,
+      u8: 15,
+      u9: 10,
+    };
+    await ingestEvents(
+      store,
+      env.environment_id,
+      Object.entries(lastActiveDaysAgo).map(([user_id, days]) => ({
+        type: "user.created",
+        occurred_at: new Date(now - days * DAY).toISOString(),
+        user_id,
+      })),
+    );
+    const whole = await planRun(store, env.environment_id, now);
+    expect(whole.filter((j) => j.part === "user_churn")).toHaveLength(1);
+    // Shards of 2 rows, planned from the hour counters: u9 u8 | u7 u6 | u5 u4 u3 | u2 u1.
+    const small = await planRun(store, env.environment_id, now + 1000, { shardRows: 2 });
+    expect(small.filter((j) => j.part === "user_churn")).toHaveLength(4);
+    // Data moves between the plan and the parts: 3 more dormant users land in the oldest shard, over its budget.
+    const late: Record<string, number> = { u10: 36, u11: 37, u12: 38 };
+    await ingestEvents(
+      store,
+      env.environment_id,
+      Object.entries(late).map(([user_id, days]) => ({
+        type: "user.created",
+        occurred_at: new Date(now - days * DAY).toISOString(),
+        user_id,
+      })),
+    );
+    let queue = small.map((job, i) => record(`s${i}`, JSON.stringify(job)));
+    const rounds: string[][] = [];
+    while (queue.length > 0) {
+      sqs.resetHistory();
+      const result = await worker({ Records: queue });
+      expect(result.batchItemFailures).toEqual([]);
+      const bodies = queuedBodies();
+      rounds.push(bodies);
+      queue = bodies.map((body, i) => record(`r${rounds.length}-${i}`, body));
+      if (queue.length > 0) {
+        // A rest is pending: the run is not complete, the snapshot of the environment's creation is still served.
+        const waiting = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
+          report_time: number;
+        };
+        expect(waiting.report_time).toBe(Math.floor((now - 100 * DAY) / 1000));
+      }
+    }
+    // The oldest shard u2 u10 | u11 u12 | u1: two rests, one after the other.
+    expect(rounds.map((r) => r.length)).toEqual([1, 1, 0]);
+    const ranked = ["u9", "u8", "u6", "u7", "u5", "u3", "u4", "u2", "u10", "u11", "u12", "u1"];
+    for (const [interval, expected] of [
+      ["7", ranked],
+      ["14", ranked.slice(1)],
+      ["30", ranked.slice(5)],
+    ] as const) {
+      const ids: string[] = [];
+      for (let page = 0; ; page++) {
+        const body = (
+          await getReport(env.api_key, "user_report/churn", {
+            report_interval: interval,
+            page_number: String(page),
+            page_size: "3",
+          })
+        ).body as { report_time: number; total_count: number; user_reports: { user_id: string }[] };
+        expect(body.report_time).toBe(Math.floor((now + 1000) / 1000));
+        expect(body.total_count).toBe(expected.length);
+        if (body.user_reports.length === 0) break;
+        ids.push(...body.user_reports.map((r) => r.user_id));
+      }
+      expect(ids, `churn ${interval}`).toEqual(expected);
+    }
+    // Redelivered, the shards that handed a rest on queue that same rest again (not one recomputed); nothing counts twice.
+    sqs.resetHistory();
+    const again = await worker({ Records: small.map((job, i) => record(`again${i}`, JSON.stringify(job))) });
+    expect(again.batchItemFailures).toEqual([]);
+    expect(queuedBodies()).toEqual(rounds[0]);
+    const after = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
+      total_count: number;
+    };
+    expect(after.total_count).toBe(ranked.length);
   });
 });
 
