@@ -4,6 +4,7 @@ import type { ActivitySetItem, InviteItem, MemberChangeItem, OrgItem, UserItem }
 import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
 import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
+import { activeDays, REENGAGEMENT, returnedIn, tallyDay, WINDOW_DAYS } from "./activityTally.js";
 import {
   CHURN_SHARD_ROWS,
   type ChurnKind,
@@ -16,7 +17,6 @@ import { existsAt, type Ranked, rank } from "./compute.js";
 import { countKey, intervalMs, LOOKBACK_MS, type ReportName } from "./definitions.js";
 import { RankListWriter, type RankRow } from "./rankChunks.js";
 import type { DayActivity, OrgData } from "./types.js";
-import { dayHasActivityWithin } from "./windows.js";
 
 /**
  * The parts of a refresh (see refreshRun.ts): each computes some report × intervals of one snapshot from the
@@ -29,7 +29,8 @@ import { dayHasActivityWithin } from "./windows.js";
  * |  (sharded)      |   (≤ 25,000 rows, churnShards.ts)       |   first; the page's user items, their orgs (BatchGet)     |   + the shard's orgs' names      |
  * | `org_churn`     | org churn 7, 14, 30: one shard of each  | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
  * |  (sharded)      |   (≤ 10,000 rows)                       |                                                           |                                  |
- * | `user_activity` | champion 30/60/90, reengagement W/M     | 90 day sets of active users; user items of those active  | ∝ users active in 90 days        |
+ * | `user_activity` | champion 30/60/90, reengagement W/M     | 90 day sets of active users; user items of those active, | ≈ 100 B per user active in 90    |
+ * |                 |                                         |   once per list, 500 at a time (rows built as written)   |   days (id + packed tally)       |
  * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
  * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
  * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | 90 day membership-change logs; org items, member COUNTs   | ∝ orgs changed in 90 days        |
@@ -291,34 +292,6 @@ async function forEachLogItem<T>(
   });
 }
 
-/** Reengagement over period p: active in [T − p, T), not in [T − 2p, T − p), first active before T − 2p. */
-const REENGAGEMENT = ["Weekly", "Monthly"] as const;
-const WINDOW_DAYS = ["30", "60", "90"] as const;
-
-/** Per id: active days in each 30/60/90 window, and per reengagement period whether active in the last / prior period. */
-interface ActivityTally {
-  days: number[];
-  last: boolean[];
-  prior: boolean[];
-}
-
-function tallyDay(tallies: Map<string, ActivityTally>, item: DayActivity, T: number, withDays: boolean) {
-  let t = tallies.get(item.id);
-  if (!t) {
-    t = { days: [0, 0, 0], last: [false, false], prior: [false, false] };
-    tallies.set(item.id, t);
-  }
-  if (withDays)
-    WINDOW_DAYS.forEach((n, i) => {
-      if (dayHasActivityWithin(item, T - intervalMs(n), T)) (t.days[i] as number)++;
-    });
-  REENGAGEMENT.forEach((p, i) => {
-    const n = intervalMs(p);
-    if (dayHasActivityWithin(item, T - n, T)) t.last[i] = true;
-    if (dayHasActivityWithin(item, T - 2 * n, T - n)) t.prior[i] = true;
-  });
-}
-
 const USER_ROW_ATTRIBUTES = [
   "user_id",
   "username",
@@ -369,36 +342,85 @@ async function writeRanked<S>(
   await w.flush(true);
 }
 
+/** Users (ids with their packed tallies, activityTally.ts) active in the look-back at T. */
+async function tallies(
+  ctx: PartContext,
+  metric: "active_users" | "active_orgs",
+  lookbackMs: number,
+  withDays: boolean,
+) {
+  const byId = new Map<string, number>();
+  await forEachDayItem(ctx, metric, lookbackDays(ctx.time, lookbackMs), (item) =>
+    byId.set(item.id, tallyDay(byId.get(item.id) ?? 0, item, ctx.time, withDays)),
+  );
+  return byId;
+}
+
+/** Users whose rows a step of the streamed writing builds: 5 BatchGets of 100. */
+const USERS_PER_STEP = 500;
+
+/**
+ * Writes the rows of users ranked by id (best first) without holding them: a step of users' items is read, their
+ * rows added, the next step read. A user not existing at T has no row; the others keep their relative order.
+ */
+async function writeUserRows(
+  ctx: PartContext,
+  orgs: OrgDirectory,
+  w: RankListWriter,
+  ranked: { id: string; extra?: Record<string, number> }[],
+): Promise<void> {
+  for (let i = 0; i < ranked.length; i += USERS_PER_STEP) {
+    const step = ranked.slice(i, i + USERS_PER_STEP);
+    const users = await userItems(
+      ctx,
+      step.map((r) => r.id),
+    );
+    await orgs.load(orgIdsOf(users.values(), ctx.time));
+    for (const r of step) {
+      const u = users.get(r.id);
+      if (u) w.add(userRow(u, orgs, ctx.time, r.extra));
+    }
+    await w.flush();
+  }
+  await w.flush(true);
+}
+
+const byScoreThenId = (a: { id: string; score: number }, b: { id: string; score: number }) =>
+  b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * Champions and reengaged users (reengagement over period p: active in [T − p, T), not in [T − 2p, T − p), first
+ * active before T − 2p). Holds the look-back's active users as ids with a packed tally (≈ 100 B each) and the
+ * reengagement candidates' two instants; rows are built while written (writeUserRows), a step at a time.
+ */
 async function userActivity(ctx: PartContext): Promise<PartResult> {
   const T = ctx.time;
-  const tallies = new Map<string, ActivityTally>();
-  await forEachDayItem(ctx, "active_users", lookbackDays(T, LOOKBACK_MS), (item) => tallyDay(tallies, item, T, true));
-  const users = await userItems(ctx, [...tallies.keys()]);
+  const active = await tallies(ctx, "active_users", LOOKBACK_MS, true);
   const orgs = new OrgDirectory(ctx);
-  await orgs.load(orgIdsOf(users.values(), T));
-  const row = (u: UserItem, extra?: Record<string, number>) => userRow(u, orgs, T, extra);
   const writers: RankListWriter[] = [];
   for (const [i, n] of WINDOW_DAYS.entries()) {
-    const entries: Ranked<UserItem>[] = [];
-    for (const [id, t] of tallies) {
-      const u = users.get(id);
-      const num = t.days[i] as number;
-      if (u && num > 0) entries.push({ subject: u, score: [num], extra: { num_active_days: num } });
+    const ranked: { id: string; score: number; extra: Record<string, number> }[] = [];
+    for (const [id, tally] of active) {
+      const days = activeDays(tally, i);
+      if (days > 0) ranked.push({ id, score: days, extra: { num_active_days: days } });
     }
     const w = writer(ctx, "user_report/champion", n);
-    await writeRanked(w, entries, (u) => u.user_id, row);
+    await writeUserRows(ctx, orgs, w, ranked.sort(byScoreThenId));
     writers.push(w);
   }
+  // Reengagement candidates (returned in a period) are few; their first and last activity decide and rank them.
+  const candidates = [...active].filter(([, t]) => REENGAGEMENT.some((_, i) => returnedIn(t, i))).map(([id]) => id);
+  const instants = new Map<string, { first: number; last: number }>();
+  for (let i = 0; i < candidates.length; i += USERS_PER_STEP)
+    for (const u of (await userItems(ctx, candidates.slice(i, i + USERS_PER_STEP))).values())
+      instants.set(u.user_id, { first: u.first_active_at, last: u.last_active_at });
   for (const [i, p] of REENGAGEMENT.entries()) {
     const n = intervalMs(p);
-    const entries: Ranked<UserItem>[] = [];
-    for (const [id, t] of tallies) {
-      const u = users.get(id);
-      if (u && t.last[i] && !t.prior[i] && u.first_active_at < T - 2 * n)
-        entries.push({ subject: u, score: [u.last_active_at] });
-    }
+    const ranked: { id: string; score: number }[] = [];
+    for (const [id, at] of instants)
+      if (returnedIn(active.get(id) as number, i) && at.first < T - 2 * n) ranked.push({ id, score: at.last });
     const w = writer(ctx, "user_report/reengagement", p);
-    await writeRanked(w, entries, (u) => u.user_id, row);
+    await writeUserRows(ctx, orgs, w, ranked.sort(byScoreThenId));
     writers.push(w);
   }
   return finish(writers);
@@ -444,11 +466,8 @@ async function userInvites(ctx: PartContext): Promise<PartResult> {
 
 async function orgActivity(ctx: PartContext): Promise<PartResult> {
   const T = ctx.time;
-  const tallies = new Map<string, ActivityTally>();
-  await forEachDayItem(ctx, "active_orgs", lookbackDays(T, 2 * intervalMs("Monthly")), (item) =>
-    tallyDay(tallies, item, T, false),
-  );
-  const candidates = [...tallies].filter(([, t]) => t.last.some((l, i) => l && !t.prior[i])).map(([id]) => id);
+  const active = await tallies(ctx, "active_orgs", 2 * intervalMs("Monthly"), false);
+  const candidates = [...active].filter(([, t]) => REENGAGEMENT.some((_, i) => returnedIn(t, i))).map(([id]) => id);
   const orgs = await orgItems(ctx, candidates);
   const members = await memberCounts(ctx, orgs.keys());
   const writers: RankListWriter[] = [];
@@ -457,8 +476,7 @@ async function orgActivity(ctx: PartContext): Promise<PartResult> {
     const entries: Ranked<OrgItem>[] = [];
     for (const id of candidates) {
       const o = orgs.get(id);
-      const t = tallies.get(id) as ActivityTally;
-      if (o && t.last[i] && !t.prior[i] && o.first_active_at < T - 2 * n)
+      if (o && returnedIn(active.get(id) as number, i) && o.first_active_at < T - 2 * n)
         entries.push({ subject: o, score: [o.last_active_at] });
     }
     const w = writer(ctx, "org_report/reengagement", p);
