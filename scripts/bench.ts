@@ -13,7 +13,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { createEnvironment, createUserToken } from "../lib/auth/credentials.js";
-import { planRun } from "../lib/reports/refreshRun.js";
+import { CHURN_SHARD_ROWS } from "../lib/reports/churnShards.js";
+import { type PartJob, planRun } from "../lib/reports/refreshRun.js";
 import { storeFromEnv } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
 import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
@@ -47,11 +48,23 @@ interface SizeResult {
   seeded: boolean;
   ingest: { seconds: number; eventsPerSecond: number; writeUnitsPerEvent: number; itemsWrittenPerEvent: number };
   refresh: {
+    /** Per part: its workers (a churn part: one per shard) summed, and the slowest / largest of them. */
     parts: Record<
       string,
       {
+        workers: number;
+        /** The slowest worker's wall time. */
         seconds: number;
+        /** Every worker's, one after another. */
+        secondsTotal: number;
+        /** The largest worker's peak RSS. */
         maxRssMiB: number;
+        /** The largest worker's rows (longest list). */
+        maxRows: number;
+        /** All workers' rows (longest list). */
+        rows: number;
+        /** Workers one after another in the longest chain of rests (1 when no shard handed on). */
+        chain: number;
         itemsRead: number;
         itemsWritten: number;
         readUnits: number;
@@ -76,7 +89,15 @@ async function get(url: string, headers: Record<string, string>) {
   return body;
 }
 
-async function runPart(job: object): Promise<{ ms: number; maxRssMiB: number; capacity: Capacity }> {
+interface WorkerRun {
+  ms: number;
+  maxRssMiB: number;
+  capacity: Capacity;
+  rows: number;
+  next: PartJob[];
+}
+
+async function runPart(job: PartJob): Promise<WorkerRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -149,21 +170,45 @@ async function benchSize(users: number, capacity: Capacity): Promise<SizeResult>
     const ingested = diff(capacity, before);
     console.log(`${users} users: ${all.length} events ingested in ${ingestSeconds.toFixed(0)} s`);
 
-    // 2. Refresh: planned here, each part in its own process (one worker each), one after the other.
-    const jobs = await planRun(store, environment_id, Date.now());
+    // 2. Refresh: planned here, each part in its own process (one worker each), one after the other; a churn
+    //    shard's rest is queued as the worker would queue it.
+    const queue: { job: PartJob; link: number }[] = (await planRun(store, environment_id, Date.now())).map((job) => ({
+      job,
+      link: 1,
+    }));
     const parts: SizeResult["refresh"]["parts"] = {};
-    for (const job of jobs) {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { job, link } = next;
       const r = await runPart(job);
-      parts[job.part] = {
-        seconds: r.ms / 1000,
-        maxRssMiB: r.maxRssMiB,
-        itemsRead: r.capacity.itemsRead,
-        itemsWritten: r.capacity.itemsWritten,
-        readUnits: r.capacity.readUnits,
-        writeUnits: r.capacity.writeUnits,
+      const p = parts[job.part] ?? {
+        workers: 0,
+        seconds: 0,
+        secondsTotal: 0,
+        maxRssMiB: 0,
+        maxRows: 0,
+        rows: 0,
+        chain: 0,
+        itemsRead: 0,
+        itemsWritten: 0,
+        readUnits: 0,
+        writeUnits: 0,
       };
+      parts[job.part] = p;
+      p.workers++;
+      p.seconds = Math.max(p.seconds, r.ms / 1000);
+      p.secondsTotal += r.ms / 1000;
+      p.maxRssMiB = Math.max(p.maxRssMiB, r.maxRssMiB);
+      p.maxRows = Math.max(p.maxRows, r.rows);
+      p.rows += r.rows;
+      p.chain = Math.max(p.chain, link);
+      p.itemsRead += r.capacity.itemsRead;
+      p.itemsWritten += r.capacity.itemsWritten;
+      p.readUnits += r.capacity.readUnits;
+      p.writeUnits += r.capacity.writeUnits;
+      queue.push(...r.next.map((job) => ({ job, link: link + 1 })));
+      const shard = job.shard ? ` [${job.shard.from ?? "…"}, ${job.shard.to})` : "";
       console.log(
-        `  part ${job.part}: ${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMiB.toFixed(0)} MiB, read ${r.capacity.itemsRead}, wrote ${r.capacity.itemsWritten}`,
+        `  part ${job.part}${shard}: ${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMiB.toFixed(0)} MiB, ${r.rows} rows, read ${r.capacity.itemsRead}, wrote ${r.capacity.itemsWritten}${r.next.length > 0 ? ", handed a rest on" : ""}`,
       );
     }
     const partList = Object.values(parts);
@@ -262,8 +307,9 @@ async function benchSize(users: number, capacity: Capacity): Promise<SizeResult>
       },
       refresh: {
         parts,
-        wallSecondsParallel: Math.max(...partList.map((p) => p.seconds)),
-        wallSecondsSerial: partList.reduce((n, p) => n + p.seconds, 0),
+        // Parallel: every planned part at once; a chain of rests runs one after another.
+        wallSecondsParallel: Math.max(...partList.map((p) => (p.chain > 1 ? p.secondsTotal : p.seconds))),
+        wallSecondsSerial: partList.reduce((n, p) => n + p.secondsTotal, 0),
         itemsRead: partList.reduce((n, p) => n + p.itemsRead, 0),
         itemsWritten: partList.reduce((n, p) => n + p.itemsWritten, 0),
         maxRssMiB: Math.max(...partList.map((p) => p.maxRssMiB)),
@@ -310,8 +356,12 @@ function printTable(results: SizeResult[]) {
     ["refresh: peak RSS MiB of the largest worker", (r) => r.refresh.maxRssMiB],
   ];
   for (const part of Object.keys(results[0]?.refresh.parts ?? {})) {
-    rows.push([`refresh part ${part}: s`, (r) => r.refresh.parts[part]?.seconds ?? Number.NaN]);
-    rows.push([`refresh part ${part}: peak RSS MiB`, (r) => r.refresh.parts[part]?.maxRssMiB ?? Number.NaN]);
+    rows.push([`refresh part ${part}: workers`, (r) => r.refresh.parts[part]?.workers ?? Number.NaN]);
+    rows.push([`refresh part ${part}: slowest worker s`, (r) => r.refresh.parts[part]?.seconds ?? Number.NaN]);
+    rows.push([
+      `refresh part ${part}: largest worker peak RSS MiB`,
+      (r) => r.refresh.parts[part]?.maxRssMiB ?? Number.NaN,
+    ]);
   }
   for (const route of Object.keys(results[0]?.routes ?? {})) {
     rows.push([`${route}: items`, (r) => r.routes[route]?.itemsRead ?? Number.NaN]);
@@ -333,20 +383,47 @@ function printTable(results: SizeResult[]) {
     const ratio = positive.length > 1 ? Math.max(...positive) / Math.min(...positive) : Number.NaN;
     console.log(`| ${label} | ${values.map(fmt).join(" | ")} | ${Number.isNaN(ratio) ? "–" : ratio.toFixed(2)} |`);
   }
-  // 1M users: time, items scale linearly from the largest size; memory along the slope of the two largest sizes.
+  console.log(extrapolation(results));
+}
+
+/**
+ * 1M users from the two largest sizes. A part computed whole: time and items × (1M / largest), memory along the
+ * slope between the two sizes. A sharded part (churn): each worker computes at most its budget of rows, so its
+ * worker's time and memory grow with its rows up to the budget and stop there; the number of workers grows instead
+ * (run in parallel when planned, one after another in a chain of rests).
+ */
+function extrapolation(results: SizeResult[]): string {
   const largest = results[results.length - 1] as SizeResult;
   const previous = results[results.length - 2];
   const scale = 1_000_000 / largest.users;
   const lines: string[] = [];
+  let wall = 0;
   for (const [part, p] of Object.entries(largest.refresh.parts)) {
     const q = previous?.refresh.parts[part];
-    const slope = q ? (p.maxRssMiB - q.maxRssMiB) / (largest.users - (previous as SizeResult).users) : 0;
-    const rss = p.maxRssMiB + Math.max(0, slope) * (1_000_000 - largest.users);
-    lines.push(`  ${part}: ${(p.seconds * scale).toFixed(0)} s, ${rss.toFixed(0)} MiB peak RSS`);
+    const budget = part === "user_churn" ? CHURN_SHARD_ROWS.U : part === "org_churn" ? CHURN_SHARD_ROWS.O : undefined;
+    if (budget === undefined || p.maxRows === 0) {
+      const slope = q ? (p.maxRssMiB - q.maxRssMiB) / (largest.users - (previous as SizeResult).users) : 0;
+      const rss = p.maxRssMiB + Math.max(0, slope) * (1_000_000 - largest.users);
+      wall = Math.max(wall, p.seconds * scale);
+      lines.push(`  ${part}: 1 worker, ${(p.seconds * scale).toFixed(0)} s, ${rss.toFixed(0)} MiB peak RSS`);
+      continue;
+    }
+    const workerRows = Math.min(budget, p.maxRows * scale);
+    const slope = q && p.maxRows !== q.maxRows ? (p.maxRssMiB - q.maxRssMiB) / (p.maxRows - q.maxRows) : 0;
+    const rss = p.maxRssMiB + Math.max(0, slope) * (workerRows - p.maxRows);
+    const seconds = p.seconds * Math.max(1, workerRows / p.maxRows);
+    const workers = Math.ceil((p.rows * scale) / budget);
+    // User churn shards are planned from the hour counters (parallel); org churn starts whole and chains its rests.
+    const chained = part === "org_churn";
+    wall = Math.max(wall, chained ? seconds * workers : seconds);
+    lines.push(
+      `  ${part}: ${workers} workers of ≤ ${budget} rows${chained ? " (a chain)" : " (parallel)"}, ${seconds.toFixed(0)} s and ${rss.toFixed(0)} MiB peak RSS each`,
+    );
   }
-  console.log(
-    `\nExtrapolated to 1M users (time and items × ${scale} from ${largest.users / 1000}k, memory along the last slope):\n${lines.join("\n")}\n` +
-      `  per hourly refresh: items read ${Math.round(largest.refresh.itemsRead * scale)}, written ${Math.round(largest.refresh.itemsWritten * scale)}`,
+  return (
+    `\nExtrapolated to 1M users (from ${largest.users / 1000}k${previous ? ` and ${previous.users / 1000}k` : ""}):\n${lines.join("\n")}\n` +
+    `  refresh wall time, parts in parallel: ${wall.toFixed(0)} s\n` +
+    `  per hourly refresh: items read ${Math.round(largest.refresh.itemsRead * scale)}, written ${Math.round(largest.refresh.itemsWritten * scale)}`
   );
 }
 

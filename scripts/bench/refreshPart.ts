@@ -1,8 +1,9 @@
 /**
  * One refresh part in a process of its own, as one Lambda worker runs it: `tsx scripts/bench/refreshPart.ts JOB`
- * prints `{ms, maxRssMiB, capacity}` so the bench reports each worker's wall time, peak memory and items.
+ * prints `{ms, maxRssMiB, capacity, rows, next}` so the bench reports each worker's wall time, peak memory, items
+ * and rows, and queues the parts it handed on (a churn shard's rest).
  */
-import { type PartJob, runPartJob } from "../../lib/reports/refreshRun.js";
+import { type PartJob, type PartOutcome, runPartJob } from "../../lib/reports/refreshRun.js";
 import { SupersededSnapshotError } from "../../lib/reports/snapshot.js";
 import { storeFromEnv } from "../../lib/storage/client.js";
 import { meter } from "./capacity.js";
@@ -11,11 +12,15 @@ const job = JSON.parse(process.argv[2] as string) as PartJob;
 const store = storeFromEnv();
 const capacity = meter(store.doc);
 const started = performance.now();
+let outcome: PartOutcome | undefined;
 try {
-  await runPartJob(store, job);
+  outcome = await runPartJob(store, job);
 } catch (error) {
   if (!(error instanceof SupersededSnapshotError)) throw error;
 }
 const ms = performance.now() - started;
+// The part's longest list (a churn part: its 7-day list, the others' lists are tails of it).
+const rows = Math.max(0, ...Object.values(outcome?.result?.counts ?? {}));
 // resourceUsage().maxRSS is in KiB: the process's peak resident set, what a Lambda's memory limit bounds.
-console.log(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, capacity }));
+const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify({ ms, maxRssMiB, capacity, rows, next: outcome?.next ?? [] }));

@@ -3,13 +3,14 @@ import { batchPutAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
 import type { OrgItem, UserItem, UserMembershipItem } from "../../lib/storage/items.js";
 import { keys } from "../../lib/storage/tableDesign.js";
-import { DAY_MS, dayOf } from "../../lib/time.js";
+import { DAY_MS, dayOf, hourOf } from "../../lib/time.js";
 import type { BenchEvent } from "./mix.js";
 
 /**
  * For tenants too large to ingest through DynamoDB Local within the bench's time here (≈ 60–100 events/s on a
  * loaded 2-core machine): writes what the refresh reads — users and orgs with their index keys, `MEMBER#` items,
- * the day sets of the last 91 days, invite and membership-change logs — straight from the same events, in the
+ * the day sets of the last 91 days, invite and membership-change logs, the per-hour last-activity counters that
+ * plan the churn shards — straight from the same events, in the
  * shapes ingestion stores (lib/storage/items.ts). Dashboard and chart counters are not written: their routes are
  * measured on the ingested sizes only.
  */
@@ -92,7 +93,10 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
     }
   }
   const items: Record<string, unknown>[] = [];
+  const lastActiveHours = new Map<string, number>();
   for (const u of users.values()) {
+    const hour = hourOf(u.last_active_at);
+    lastActiveHours.set(hour, (lastActiveHours.get(hour) ?? 0) + 1);
     items.push({
       ...keys.user(e, u.user_id),
       ...u,
@@ -105,6 +109,7 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
   for (const o of orgs.values())
     items.push({ ...keys.org(e, o.org_id), ...o, ...keys.lastActiveIndex(e, "O", o.last_active_at, o.org_id) });
   await batchPutAll(store, store.tables.entities, items);
-  await batchPutAll(store, store.tables.activity, [...daySets.values(), ...logs]);
-  return items.length + daySets.size + logs.length;
+  const hours = [...lastActiveHours].map(([hour, count]) => ({ ...keys.lastActiveHour(e, hour), count }));
+  await batchPutAll(store, store.tables.activity, [...daySets.values(), ...logs, ...hours]);
+  return items.length + daySets.size + logs.length + hours.length;
 }
