@@ -10,9 +10,9 @@ import type { BenchEvent } from "./mix.js";
  * For tenants too large to ingest through DynamoDB Local within the bench's time here (≈ 60–100 events/s on a
  * loaded 2-core machine): writes what the refresh reads — users and orgs with their index keys, `MEMBER#` items,
  * the day sets of the last 91 days, invite and membership-change logs, the per-hour last-activity counters that
- * plan the churn shards — straight from the same events, in the
- * shapes ingestion stores (lib/storage/items.ts). Dashboard and chart counters are not written: their routes are
- * measured on the ingested sizes only.
+ * plan the churn shards and answer `days=N`, the active-users day counters — straight from the same events, in the
+ * shapes ingestion stores (lib/storage/items.ts). The other chart counters are not written: charts are measured
+ * on the ingested sizes only.
  */
 export async function seedTenant(store: Store, e: string, events: readonly BenchEvent[], now: number): Promise<number> {
   const users = new Map<string, UserItem>();
@@ -110,6 +110,18 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
     items.push({ ...keys.org(e, o.org_id), ...o, ...keys.lastActiveIndex(e, "O", o.last_active_at, o.org_id) });
   await batchPutAll(store, store.tables.entities, items);
   const hours = [...lastActiveHours].map(([hour, count]) => ({ ...keys.lastActiveHour(e, hour), count }));
-  await batchPutAll(store, store.tables.activity, [...daySets.values(), ...logs, ...hours]);
-  return items.length + daySets.size + logs.length + hours.length;
+  // The dashboard's active-users finds its days through the day counters: the distinct users of each day set.
+  const setPrefix = keys.activitySetPk(e, "active_users", "day", "");
+  const activeUsersPerDay = new Map<string, number>();
+  for (const { pk } of daySets.values())
+    if (pk.startsWith(setPrefix)) {
+      const day = pk.slice(setPrefix.length);
+      activeUsersPerDay.set(day, (activeUsersPerDay.get(day) ?? 0) + 1);
+    }
+  const dayCounters = [...activeUsersPerDay].map(([day, count]) => ({
+    ...keys.bucketCounter(e, "active_users", "day", day),
+    count,
+  }));
+  await batchPutAll(store, store.tables.activity, [...daySets.values(), ...logs, ...hours, ...dayCounters]);
+  return items.length + daySets.size + logs.length + hours.length + dayCounters.length;
 }
