@@ -40,6 +40,12 @@ const DYNAMODB_PORT = Number(process.env.DYNAMODB_PORT ?? 8104);
 /** Batches in flight (1: more time out on a loaded 2-core machine); users go grouped by org, so concurrent batches rarely share an org. */
 const INGEST_CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 1);
 const BATCH_EVENTS = 200;
+/**
+ * A worker's JavaScript heap, as V8 sizes it in a 512 MB Lambda (a quarter to a half of the memory it sees): an
+ * unbounded heap here would let garbage pile up and report the machine's slack, not what the worker needs. A
+ * worker needing more fails the bench.
+ */
+const WORKER_HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 256);
 
 interface SizeResult {
   users: number;
@@ -101,7 +107,13 @@ async function runPart(job: PartJob): Promise<WorkerRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(ROOT, "scripts/bench/refreshPart.ts"), JSON.stringify(job)],
+      [
+        `--max-old-space-size=${WORKER_HEAP_MB}`,
+        "--import",
+        "tsx",
+        join(ROOT, "scripts/bench/refreshPart.ts"),
+        JSON.stringify(job),
+      ],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },

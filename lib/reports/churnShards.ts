@@ -11,7 +11,8 @@ import { intervalMs } from "./definitions.js";
  *
  * | step                       | reads                                                       | result                                |
  * |----------------------------|-------------------------------------------------------------|---------------------------------------|
- * | plan the user churn shards | activity `E#{E}#LAH` hours before T − 7 d, newest first     | ranges of ≈ `rows` users each         |
+ * | plan the user churn shards | activity `E#{E}#LAH` hours up to T − 7 d, newest first      | ranges of ≤ `rows` users each (a      |
+ * |                            |                                                             |   single hour over it: that hour)     |
  * |                            |   (one small counter item per hour with users: ≤ 8,760/yr)  |                                       |
  * | plan the org churn shards  | nothing: one range, split as it is computed                  | `[start, T − 7 d)`                    |
  * | a shard over its budget    | nothing more: it stops after the tie group that reaches it  | the rest `[from, split)` as a new part|
@@ -46,7 +47,7 @@ export function churnUpperBound(time: number): string {
   return instantKey(time - intervalMs("7"));
 }
 
-/** The user churn shards at T: whole hours of last activity, newest first, ≈ `rows` users each. */
+/** The user churn shards at T: whole hours of last activity, newest first, as many as fit in `rows` users each. */
 export async function planUserChurnShards(
   store: Store,
   environmentId: string,
@@ -54,9 +55,10 @@ export async function planUserChurnShards(
   rows: number,
 ): Promise<ChurnShard[]> {
   const upper = churnUpperBound(time);
+  // Hours up to the one holding T − 7 d (its users after T − 7 d are counted too: a shard errs on the small side).
   const hours = queryPages<{ sk: string; count?: number }>(store, {
     TableName: store.tables.activity,
-    KeyConditionExpression: "pk = :pk AND sk < :hour",
+    KeyConditionExpression: "pk = :pk AND sk <= :hour",
     ExpressionAttributeNames: { "#count": "count" },
     ExpressionAttributeValues: { ":pk": keys.lastActiveHoursPk(environmentId), ":hour": hourOf(Date.parse(upper)) },
     ProjectionExpression: "sk, #count",
@@ -65,20 +67,23 @@ export async function planUserChurnShards(
   const shards: ChurnShard[] = [];
   let to = upper;
   let users = 0;
+  let oldestHour: string | undefined;
   for await (const page of hours) {
     for (const { sk, count } of page) {
-      users += Number(count ?? 0);
-      if (users < rows) continue;
-      const from = `${sk}:00:00.000Z`;
-      shards.push({ from, to });
-      to = from;
-      users = 0;
+      const n = Number(count ?? 0);
+      if (n <= 0) continue;
+      // This hour would take the shard over its budget: the shard ends with the hour before (newer).
+      if (oldestHour !== undefined && users > 0 && users + n > rows) {
+        shards.push({ from: oldestHour, to });
+        to = oldestHour;
+        users = 0;
+      }
+      users += n;
+      oldestHour = `${sk}:00:00.000Z`;
     }
   }
-  // The oldest shard runs from the start (a last shard of no users is not planned).
-  const last = shards.at(-1);
-  if (users === 0 && last) delete last.from;
-  else shards.push({ to });
+  // The oldest range runs from the start of the index.
+  shards.push({ to });
   return shards;
 }
 
