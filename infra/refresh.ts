@@ -22,12 +22,14 @@ export interface RefreshProps {
 /** A job that fails this many times goes to the dead-letter queue (and raises its alarm). */
 export const MAX_RECEIVE_COUNT = 3;
 /**
- * A part's budget (lib/reports/refreshParts.ts), from `npm run bench -- --users 1000,10000,100000` (bench/results.json):
- * peak RSS of the largest part 104 / 131 / 170 MiB at 1k / 10k / 100k users, so 512 MB holds 100k-user tenants
- * (along the 10k→100k slope, user churn and user activity would reach ≈ 560 and ≈ 655 MiB at 1M); the slowest
- * part (user churn) took 238 s at 100k on DynamoDB Local, so 5 minutes. 1M needs those parts sharded.
+ * A part's budget (lib/reports/refreshParts.ts), from `npm run bench -- --users 1000,10000,100000 --seed-above 5000`
+ * (bench/results.json, each worker a process with a 512 MB Lambda's 256 MB heap): the largest worker's peak RSS was
+ * 105 / 128 / 145 MiB at 1k / 10k / 100k users; along the 10k→100k slope the unsharded parts reach ≈ 330–450 MiB
+ * at 1M users, and churn shards stay ≈ 140–170 MiB whatever the size (a shard computes ≤ 25,000 user or 10,000 org
+ * rows). The slowest worker took 12 s at 100k on DynamoDB Local, and user activity extrapolates to ≈ 92 s at 1M:
+ * 3 minutes leaves twice that.
  */
-export const WORKER_TIMEOUT = Duration.minutes(5);
+export const WORKER_TIMEOUT = Duration.minutes(3);
 export const WORKER_MEMORY_MB = 512;
 /** Longer than a whole worker run, so a job still running is never handed to a second worker. */
 export const JOB_VISIBILITY_TIMEOUT = Duration.minutes(30);

@@ -334,7 +334,7 @@ describe("report refresh", () => {
     const [dlqId] = queues.find(([id]) => id !== jobsId) as [string, CfnResource];
     expect(jobs.Properties?.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(dlqId), maxReceiveCount: 3 });
     const worker = dev.template.toJSON().Resources[fnIds["refresh-worker"] as string].Properties;
-    expect(worker.Timeout).toBe(300);
+    expect(worker.Timeout).toBe(180);
     expect(jobs.Properties?.VisibilityTimeout).toBeGreaterThan(worker.Timeout);
     for (const [, queue] of queues) expect(queue.Properties?.SqsManagedSseEnabled).toBe(true);
 
