@@ -88,6 +88,15 @@ export function listSegments(pointer: CurrentReportItem, listKey: string): ListS
   return [{ rows: pointer.counts?.[listKey] ?? 0 }];
 }
 
+/** Where one list of one snapshot is stored: its keys' parts and its segments. */
+export interface StoredList {
+  environmentId: string;
+  reportId: string;
+  report: string;
+  interval: string;
+  segments: ListSegment[];
+}
+
 interface ChunkRange {
   key: { pk: string; sk: number };
   /** The rank of the chunk's first row in the whole list. */
@@ -95,18 +104,11 @@ interface ChunkRange {
 }
 
 /** The chunks of one list holding ranks `first..last` (inclusive), across its segments. */
-function chunksHolding(
-  environmentId: string,
-  reportId: string,
-  report: string,
-  interval: string,
-  segments: ListSegment[],
-  first: number,
-  last: number,
-): ChunkRange[] {
+function chunksHolding(list: StoredList, first: number, last: number): ChunkRange[] {
+  const { environmentId, reportId, report, interval } = list;
   const chunks: ChunkRange[] = [];
   let start = 0;
-  for (const { shard, rows } of segments) {
+  for (const { shard, rows } of list.segments) {
     const end = start + rows - 1;
     if (rows > 0 && end >= first && start <= last) {
       const from = Math.floor((Math.max(first, start) - start) / RANK_CHUNK_ROWS);
@@ -123,33 +125,18 @@ function chunksHolding(
 }
 
 /** Every chunk key of one list (erasure rewrites a person's rows wherever they are). */
-export function allChunkKeys(
-  environmentId: string,
-  reportId: string,
-  report: string,
-  interval: string,
-  segments: ListSegment[],
-): { pk: string; sk: number }[] {
-  const total = segments.reduce((n, s) => n + s.rows, 0);
+export function allChunkKeys(list: StoredList): { pk: string; sk: number }[] {
+  const total = list.segments.reduce((n, s) => n + s.rows, 0);
   if (total === 0) return [];
-  return chunksHolding(environmentId, reportId, report, interval, segments, 0, total - 1).map((c) => c.key);
+  return chunksHolding(list, 0, total - 1).map((c) => c.key);
 }
 
 /**
  * Rank rows `first..last` (inclusive) of one list: one BatchGet of the chunks holding them, strongly consistent
  * (⌈s/20⌉ + 1 items, one more where the range spans two shards).
  */
-export async function readRankRows(
-  store: Store,
-  environmentId: string,
-  reportId: string,
-  report: string,
-  interval: string,
-  segments: ListSegment[],
-  first: number,
-  last: number,
-): Promise<RankRow[]> {
-  const chunks = chunksHolding(environmentId, reportId, report, interval, segments, first, last);
+export async function readRankRows(store: Store, list: StoredList, first: number, last: number): Promise<RankRow[]> {
+  const chunks = chunksHolding(list, first, last);
   // Chunks are written before the pointer switch: a strongly consistent read never misses one.
   const items = await batchGetAll<{ pk: string; rows: string }>(
     store,

@@ -45,7 +45,8 @@ export async function readReportPage(
   if (first >= total) return { rows: [], total, reportTime: pointer.report_time };
   const last = Math.min(first + pageSize, total) - 1;
   const segments = listSegments(pointer, countKey(report, interval));
-  const stored = await readRankRows(store, environmentId, pointer.report_id, report, interval, segments, first, last);
+  const list = { environmentId, reportId: pointer.report_id, report, interval, segments };
+  const stored = await readRankRows(store, list, first, last);
   const rows = stored.map(
     (row, i) =>
       ({

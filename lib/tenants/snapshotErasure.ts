@@ -33,13 +33,13 @@ export async function eraseFromCurrentSnapshot(store: Store, environmentId: stri
     if (subject !== "user") continue;
     for (const interval of intervals)
       chunkKeys.push(
-        ...allChunkKeys(
+        ...allChunkKeys({
           environmentId,
-          pointer.report_id,
-          name,
+          reportId: pointer.report_id,
+          report: name,
           interval,
-          listSegments(pointer, countKey(name, interval)),
-        ),
+          segments: listSegments(pointer, countKey(name, interval)),
+        }),
       );
   }
   const chunks = await batchGetAll<Record<string, unknown>>(store, store.tables.reports, chunkKeys, {

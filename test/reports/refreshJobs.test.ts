@@ -132,31 +132,25 @@ describe("refresh worker", () => {
       u8: 15,
       u9: 10,
     };
-    await ingestEvents(
-      store,
-      env.environment_id,
-      Object.entries(lastActiveDaysAgo).map(([user_id, days]) => ({
-        type: "user.created",
-        occurred_at: new Date(now - days * DAY).toISOString(),
-        user_id,
-      })),
-    );
+    // Users created (and last active) so many days ago.
+    const createDormant = (daysAgo: Record<string, number>) =>
+      ingestEvents(
+        store,
+        env.environment_id,
+        Object.entries(daysAgo).map(([user_id, days]) => ({
+          type: "user.created",
+          occurred_at: new Date(now - days * DAY).toISOString(),
+          user_id,
+        })),
+      );
+    await createDormant(lastActiveDaysAgo);
     const whole = await planRun(store, env.environment_id, now);
     expect(whole.filter((j) => j.part === "user_churn")).toHaveLength(1);
     // Shards of ≤ 2 rows, planned from the hour counters (an hour is never split): u9 u8 | u7 u6 | u5 | u4 u3 | u2 u1.
     const small = await planRun(store, env.environment_id, now + 1000, { shardRows: 2 });
     expect(small.filter((j) => j.part === "user_churn")).toHaveLength(5);
     // Data moves between the plan and the parts: 3 more dormant users land in the oldest shard, over its budget.
-    const late: Record<string, number> = { u10: 36, u11: 37, u12: 38 };
-    await ingestEvents(
-      store,
-      env.environment_id,
-      Object.entries(late).map(([user_id, days]) => ({
-        type: "user.created",
-        occurred_at: new Date(now - days * DAY).toISOString(),
-        user_id,
-      })),
-    );
+    await createDormant({ u10: 36, u11: 37, u12: 38 });
     let queue = small.map((job, i) => record(`s${i}`, JSON.stringify(job)));
     const rounds: string[][] = [];
     while (queue.length > 0) {
