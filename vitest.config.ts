@@ -10,6 +10,8 @@ export default defineConfig({
     // The SDK tests run against the real local server on the same DynamoDB Local.
     include: ["test/**/*.test.ts", "sdk/test/**/*.test.ts"],
     globalSetup: ["test/helpers/globalSetup.ts"],
+    // Lambda's `awslambda` global, which the dashboard's streaming handler module uses when it is loaded.
+    setupFiles: ["scripts/lib/lambdaRuntime.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each test file gets its own tables, so files can run in parallel against the one DynamoDB Local.
