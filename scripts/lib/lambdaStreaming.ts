@@ -161,10 +161,17 @@ export const awslambdaGlobal = {
   },
 };
 
-/** Installs `globalThis.awslambda` unless a runtime already did: before any streaming handler module is loaded. */
+/**
+ * Installs what `globalThis.awslambda` lacks of the runtime's (Lambda's own, on AWS, has it all): before any
+ * streaming handler module is loaded. Others also use the object (the AWS SDK's invoke store puts `InvokeStore` on
+ * it, creating it if absent), so the members are added to it rather than the object replaced.
+ */
 export function installLambdaGlobals(): void {
-  const scope = globalThis as { awslambda?: unknown };
-  scope.awslambda ??= awslambdaGlobal;
+  const scope = globalThis as unknown as { awslambda?: Partial<typeof awslambdaGlobal> };
+  scope.awslambda ??= {};
+  const { awslambda } = scope;
+  awslambda.streamifyResponse ??= awslambdaGlobal.streamifyResponse;
+  awslambda.HttpResponseStream ??= awslambdaGlobal.HttpResponseStream;
 }
 
 export function isStreamingHandler(handler: unknown): boolean {
