@@ -17,6 +17,12 @@ import type { DayCount } from "./responses.js";
  * the largest day, not by the period, while a run of small days still hides the read latency.
  */
 
+/**
+ * The most user-days an active-users answer may hold (from the day counters, before any set is read): 4M UUID ids
+ * are ~156 MB of JSON, under the 200 MB a streamed Lambda response may carry; a longer period is refused (400).
+ */
+export const MAX_ACTIVE_USER_DAYS = 4_000_000;
+
 /** Ids per piece of a day's `usersList`: keeps each chunk of the stream near 40 KB for UUID ids. */
 const IDS_PER_PIECE = 1000;
 

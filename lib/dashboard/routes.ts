@@ -1,7 +1,7 @@
 import { familyErrors } from "../http/familyErrors.js";
 import { HttpError, type HttpRequest, type HttpResponse, json, type RouteResponse } from "../http/types.js";
 import { storeFromEnv } from "../storage/client.js";
-import { activeUsersJson } from "./activeUsersJson.js";
+import { activeUsersJson, MAX_ACTIVE_USER_DAYS } from "./activeUsersJson.js";
 import { authorizeDashboard, parsePeriodQuery } from "./request.js";
 import { activeUsersBody, newUsersBody, newUsersReadRange } from "./responses.js";
 import { activeUserIdsOfDay, dayCounters } from "./storage.js";
@@ -16,12 +16,6 @@ const SET_READ_CONCURRENCY = 16;
  * function streams any period, while typical days (well under it) are still read 16 at a time.
  */
 const MAX_IDS_READ_AHEAD = 200_000;
-
-/**
- * The most user-days an active-users answer may hold (from the day counters, before any set is read): 4M UUID ids
- * are ~156 MB of JSON, under the 200 MB a streamed Lambda response may carry; a longer period is refused (400).
- */
-export const MAX_ACTIVE_USER_DAYS = 4_000_000;
 
 /**
  * The answer streams: the body is written day by day (newest first) while later days are read, so its size is bound

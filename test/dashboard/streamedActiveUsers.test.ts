@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment, createUserToken } from "../../lib/auth/credentials.js";
-import { MAX_ACTIVE_USER_DAYS } from "../../lib/dashboard/routes.js";
+import { MAX_ACTIVE_USER_DAYS } from "../../lib/dashboard/activeUsersJson.js";
 import { LAMBDA_RESPONSE_LIMIT_BYTES } from "../../lib/http/compression.js";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { batchPutAll } from "../../lib/storage/batch.js";
