@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // Test workers inherit these: quiet logs, and no Node-version notice from the AWS SDK on every worker (only that
 // notice: other warnings still show).
@@ -9,7 +9,11 @@ export default defineConfig({
   test: {
     // The SDK tests run against the real local server on the same DynamoDB Local.
     include: ["test/**/*.test.ts", "sdk/test/**/*.test.ts"],
+    // Minutes each: `npm run test:big` (vitest.big.config.ts).
+    exclude: [...configDefaults.exclude, "test/big/**"],
     globalSetup: ["test/helpers/globalSetup.ts"],
+    // Lambda's `awslambda` global, which the dashboard's streaming handler module uses when it is loaded.
+    setupFiles: ["scripts/lib/lambdaRuntime.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each test file gets its own tables, so files can run in parallel against the one DynamoDB Local.

@@ -10,6 +10,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestAuthorizer,
+  ResponseTransferMode,
   ResponseType,
   RestApi,
   type UsagePlan,
@@ -21,6 +22,7 @@ import { familyErrors, gatewayBodies } from "../lib/http/familyErrors.js";
 import { anonymousUsageKey } from "../lib/limits/authorizer.js";
 import { type RateLimits, tierName } from "../lib/limits/limits.js";
 import { type Family, familyPrefixes, PROXY_SUFFIX, routes } from "../lib/routes.js";
+import { STREAMING_FAMILIES, STREAMING_HTTP_TIMEOUT } from "./functions.js";
 
 export interface ApiProps {
   stage: string;
@@ -127,10 +129,19 @@ export class Api extends Construct {
       },
     });
 
+    // A streaming family (the dashboard) is invoked with response streaming (InvokeWithResponseStream): its answers
+    // pass API Gateway as they are written, with no 6 MB (Lambda) or 10 MB (API Gateway) limit and no 29 s timeout.
+    // API Gateway does no content encoding then: the function compresses itself.
     const integrations = Object.fromEntries(
       Object.entries(props.functions).map(([family, fn]) => [
         family,
-        new LambdaIntegration(fn, { proxy: true, scopePermissionToMethod: false }),
+        new LambdaIntegration(fn, {
+          proxy: true,
+          scopePermissionToMethod: false,
+          ...(STREAMING_FAMILIES.includes(family as Family)
+            ? { responseTransferMode: ResponseTransferMode.STREAM, timeout: STREAMING_HTTP_TIMEOUT }
+            : {}),
+        }),
       ]),
     ) as Record<Family, LambdaIntegration>;
 

@@ -16,6 +16,19 @@ export const SERVICE_NAME = "engagement-insights";
 /** API Gateway gives up after 29 s; a handler that is still running then only wastes money. */
 const HTTP_TIMEOUT = Duration.seconds(25);
 
+/**
+ * Families whose Lambda streams its answer (functions/shared/streamingHttpHandler.ts): API Gateway invokes them with
+ * response streaming (`STREAM`, infra/api.ts), where its 29 s limit does not apply.
+ */
+export const STREAMING_FAMILIES: readonly Family[] = ["dashboard"];
+
+/**
+ * A streaming family's function timeout, and its integration's: the largest answer the dashboard allows (4M UUID
+ * user-days, ~156 MB of JSON uncompressed) leaves Lambda at 2 MB/s after its first 6 MB, ≈ 75 s, after reads of
+ * ≈ 20 s; 3 minutes covers both with room, well under the 15 minutes API Gateway streams for.
+ */
+export const STREAMING_HTTP_TIMEOUT = Duration.minutes(3);
+
 export interface ServiceFunctionProps {
   name: LambdaName;
   runtime: Runtime;
@@ -118,7 +131,7 @@ export class HttpFunctions extends Construct {
         runtime: props.runtime,
         memorySize,
         description,
-        timeout: HTTP_TIMEOUT,
+        timeout: STREAMING_FAMILIES.includes(name) ? STREAMING_HTTP_TIMEOUT : HTTP_TIMEOUT,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
       });

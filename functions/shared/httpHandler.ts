@@ -2,15 +2,22 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { isRetryable } from "../../lib/http/retryable.js";
-import { HttpError, type HttpRequest, type HttpResponse, json } from "../../lib/http/types.js";
+import {
+  HttpError,
+  type HttpRequest,
+  type HttpResponse,
+  isStreamed,
+  json,
+  type RouteResponse,
+} from "../../lib/http/types.js";
 import { type Family, methodsOf } from "../../lib/routes.js";
 import { encodeResult } from "./compressResponse.js";
 import { logger } from "./logger.js";
 
 /** A family's route implementations, keyed `METHOD resource` (e.g. `GET /api/v2/users/{userId}`). */
-export type RouteHandlers = Record<string, (request: HttpRequest) => Promise<HttpResponse>>;
+export type RouteHandlers = Record<string, (request: HttpRequest) => Promise<RouteResponse>>;
 
-function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"] | null): Record<string, string | undefined> {
+export function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"] | null): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value ?? undefined;
   return out;
@@ -38,34 +45,76 @@ async function dispatch(family: Family, handlers: RouteHandlers, request: HttpRe
   return json(404, errors.notFound);
 }
 
+/** Fields every log line of a request carries. */
+export interface RequestLog {
+  request_id: string;
+}
+
 /**
- * The one Lambda handler shape of every HTTP family: API Gateway proxy event in, the family's route out.
- * Errors become the family's format: HttpError as given, retryable DynamoDB faults 503, anything else a 500 whose
- * body says nothing internal (the details go to the log with the request id).
+ * A failure as the family's answer: HttpError as given, retryable DynamoDB faults 503, anything else a 500 whose body
+ * says nothing internal (the details go to the log with the request id).
+ */
+export function errorResponse(family: Family, error: unknown, log: RequestLog): HttpResponse {
+  const errors = familyErrors[family];
+  if (error instanceof HttpError) return json(error.statusCode, error.body);
+  if (isRetryable(error)) {
+    logger.warn("retryable storage fault", { ...log, error: error as Error });
+    return json(503, errors.unavailable);
+  }
+  logger.error("unhandled error", { ...log, error: error as Error });
+  return json(500, errors.internal);
+}
+
+/** The request id of an event: the client's `x-request-id`, else API Gateway's, else Lambda's. */
+function requestIdOf(event: APIGatewayProxyEvent, context: Context): string {
+  return (
+    event.headers?.["x-request-id"] ??
+    event.headers?.["X-Request-Id"] ??
+    event.requestContext?.requestId ??
+    context.awsRequestId
+  );
+}
+
+/** The route's answer to an event (a streamed body is not read yet), or the family's error answer. */
+export async function routeAnswer(
+  family: Family,
+  handlers: RouteHandlers,
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<{ response: RouteResponse; log: RequestLog }> {
+  const requestId = requestIdOf(event, context);
+  // The request id goes into each log call, not into the shared logger: the local server runs requests concurrently.
+  const log = { request_id: requestId };
+  try {
+    return { response: await dispatch(family, handlers, toHttpRequest(event, requestId), event.resource), log };
+  } catch (error) {
+    return { response: errorResponse(family, error, log), log };
+  }
+}
+
+/** A streamed body read whole (a buffered family's answer), or the family's error answer if reading it fails. */
+async function whole(family: Family, response: RouteResponse, log: RequestLog): Promise<HttpResponse> {
+  if (!isStreamed(response)) return response;
+  try {
+    let body = "";
+    for await (const chunk of response.body) body += chunk;
+    return { ...response, body };
+  } catch (error) {
+    return errorResponse(family, error, log);
+  }
+}
+
+/**
+ * The buffered Lambda handler shape (every family but the dashboard's, which streams: streamingHttpHandler.ts): API
+ * Gateway proxy event in, the family's route out as one proxy result, errors in the family's format.
  */
 export function httpHandler(family: Family, handlers: RouteHandlers) {
   return middy(async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const requestId =
-      event.headers?.["x-request-id"] ??
-      event.headers?.["X-Request-Id"] ??
-      event.requestContext?.requestId ??
-      context.awsRequestId;
-    // The request id goes into each log call, not into the shared logger: the local server runs requests concurrently.
-    const log = { request_id: requestId };
+    const answered = await routeAnswer(family, handlers, event, context);
+    const { log } = answered;
+    const requestId = log.request_id;
     const errors = familyErrors[family];
-    let response: HttpResponse;
-    try {
-      response = await dispatch(family, handlers, toHttpRequest(event, requestId), event.resource);
-    } catch (error) {
-      if (error instanceof HttpError) response = json(error.statusCode, error.body);
-      else if (isRetryable(error)) {
-        logger.warn("retryable storage fault", { ...log, error: error as Error });
-        response = json(503, errors.unavailable);
-      } else {
-        logger.error("unhandled error", { ...log, error: error as Error });
-        response = json(500, errors.internal);
-      }
-    }
+    const response = await whole(family, answered.response, log);
     // Once for every family: big answers compressed (br or gzip) for clients that accept it, or refused if still over 6 MB.
     const result = await encodeResult(
       { ...response, headers: { ...response.headers, "x-request-id": requestId } },

@@ -5,6 +5,8 @@
  * |---------------------------|---------------------------------------------------------------------------------|
  * | compress the body         | over the threshold, and the client accepts br (preferred) or gzip, q > 0        |
  * | answer `responseTooLarge` | the serialized proxy result would still pass Lambda's 6 MB buffered limit        |
+ * |                           | (buffered families only: the dashboard's function streams, see                  |
+ * |                           | functions/shared/streamingHttpHandler.ts, and has no 6 MB limit)                |
  *
  * Why a 1 MiB default threshold: below it gzip buys little time on the wire but costs CPU and makes the answer
  * unreadable in logs and plain curl; above it a list of user ids shrinks ~5–10×. It also sits far below 6 MB: an
@@ -14,6 +16,12 @@
 
 /** Lambda's limit on a buffered (non-streamed) response: the whole serialized proxy result, headers included. */
 export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/**
+ * What a streamed Lambda response may carry (API Gateway REST `STREAM` mode passes it on): 200 MB. The first 6 MB
+ * leave Lambda (and the first 10 MB API Gateway) at full speed, the rest at 2 MB/s.
+ */
+export const LAMBDA_STREAMED_RESPONSE_LIMIT_BYTES = 200 * 1024 * 1024;
 
 export const DEFAULT_GZIP_THRESHOLD_BYTES = 1024 * 1024;
 

@@ -15,7 +15,10 @@ export interface FamilyErrors {
   headersTooLarge: unknown;
   /** 429: the environment is over its request limits (sent with `Retry-After`). */
   tooManyRequests: unknown;
-  /** 400: the answer would pass Lambda's 6 MB response limit even gzipped (lib/http/compression.ts). */
+  /**
+   * 400: the answer would pass Lambda's 6 MB response limit even gzipped (lib/http/compression.ts); for the
+   * dashboard, which streams, an active-users period over its user-day cap (lib/dashboard/routes.ts).
+   */
   responseTooLarge: unknown;
 }
 
@@ -49,7 +52,7 @@ export const familyErrors: Record<Family, FamilyErrors> = {
     tooManyRequests: { success: false, error: "Too many requests, retry later [too-many-requests]" },
     responseTooLarge: {
       success: false,
-      error: "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]",
+      error: "Response too large: ask for a shorter period [response-too-large]",
     },
   },
   users: {

@@ -20,6 +20,23 @@ export interface HttpResponse {
   body: string;
 }
 
+/**
+ * An answer whose body is produced while it is sent (a big dashboard answer: lib/dashboard/activeUsersJson.ts). A
+ * streaming family handler sends it as it comes (functions/shared/streamingHttpHandler.ts); a buffered one joins it.
+ */
+export interface StreamedHttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: AsyncIterable<string>;
+}
+
+/** What a route answers: whole, or streamed. */
+export type RouteResponse = HttpResponse | StreamedHttpResponse;
+
+export function isStreamed(response: RouteResponse): response is StreamedHttpResponse {
+  return typeof response.body !== "string";
+}
+
 export function json(statusCode: number, body: unknown): HttpResponse {
   return {
     statusCode,

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { createDocument, type ZodOpenApiOperationObject } from "zod-openapi";
 import { chartBodySchema, chartPathSchema, chartQuerySchema } from "../charts/schemas.js";
+import { MAX_ACTIVE_USER_DAYS } from "../dashboard/activeUsersJson.js";
 import {
   activeUsersBodySchema,
   invalidFieldSchema,
@@ -61,23 +62,36 @@ const TAGS: Record<Family, string> = {
   docs: "Discovery",
 };
 
-/** Over Lambda's 6 MB even gzipped (functions/shared/compressResponse.ts). */
+/**
+ * An active-users period of more user-days than a streamed answer carries (lib/dashboard/routes.ts): the dashboard's
+ * function streams, so Lambda's 6 MB buffered limit no longer applies, nor to new-users (a few bytes a day).
+ */
 const responseTooLargeSchema = exactBody(
   familyErrors.dashboard.responseTooLarge as Record<string, string | boolean>,
 ).meta({ id: "DashboardResponseTooLarge" });
 
-const dashboard = (operationId: string, summary: string, body: z.ZodType): Operation => ({
+const INVALID_PERIOD = "`start` (checked first) or `end` missing or not an ISO 8601 instant";
+
+const dashboard = (operationId: string, summary: string, body: z.ZodType, mayBeTooLarge = false): Operation => ({
   operationId,
   summary,
   security: security.userToken,
   requestParams: { query: periodQuerySchema },
   responses: {
-    200: jsonResponse(summary, body),
-    400: jsonResponse(
-      "`start` (checked first) or `end` missing or not an ISO 8601 instant; or the answer would pass Lambda's 6 MB " +
-        "response limit even gzipped (ask for a shorter period).",
-      z.union([invalidFieldSchema, responseTooLargeSchema]),
+    200: jsonResponse(
+      mayBeTooLarge
+        ? `${summary}. Streamed: a long answer is sent as it is read (chunked), brotli or gzip for clients that ` +
+            "accept it."
+        : summary,
+      body,
     ),
+    400: mayBeTooLarge
+      ? jsonResponse(
+          `${INVALID_PERIOD}; or the period holds more than ${MAX_ACTIVE_USER_DAYS.toLocaleString("en-US")} ` +
+            "active user-days, more than a streamed answer carries (ask for a shorter period).",
+          z.union([invalidFieldSchema, responseTooLargeSchema]),
+        )
+      : jsonResponse(`${INVALID_PERIOD}.`, invalidFieldSchema),
     401: jsonResponse("Headers missing, unknown user, wrong or revoked token.", notLoggedInSchema),
     403: jsonResponse("The token lacks view-engagement-dashboard.", lacksPermissionSchema),
     ...serverErrors("dashboard"),
@@ -147,6 +161,7 @@ function operations(): Record<string, Operation> {
       "dashboardActiveUsers",
       "Active users per day of the period",
       activeUsersBodySchema,
+      true,
     ),
     "GET /api/v1/engagement-dashboard/users/new-users": dashboard(
       "dashboardNewUsers",

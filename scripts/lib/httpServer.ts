@@ -1,6 +1,9 @@
+// First: the dashboard's handler module needs Lambda's `awslambda` global when it is loaded.
+import "./lambdaRuntime.js";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { Writable } from "node:stream";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { handler as dashboard } from "../../functions/dashboard.js";
 import { handler as docs } from "../../functions/docs.js";
@@ -16,6 +19,7 @@ import { type Family, matchPath, methodsOf } from "../../lib/routes.js";
 import { storeFromEnv } from "../../lib/storage/client.js";
 import { splitTarget, toApiGatewayEvent } from "./apiGatewayEvent.js";
 import { edgeAnswer, rawJsonResponse } from "./clientError.js";
+import { isStreamingHandler, LocalResponseStream } from "./lambdaStreaming.js";
 import { serveWebFile, type WebRoot } from "./webFiles.js";
 
 /**
@@ -24,8 +28,10 @@ import { serveWebFile, type WebRoot } from "./webFiles.js";
  */
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type StreamingLambdaHandler = (event: APIGatewayProxyEvent, stream: Writable, context: Context) => Promise<void>;
 
-const handlers: Record<Family, LambdaHandler> = { ingest, dashboard, users, insights, docs };
+/** Each family's handler as deployed: buffered (proxy result) or streaming (infra/api.ts gives it `STREAM`). */
+const handlers: Record<Family, LambdaHandler | StreamingLambdaHandler> = { ingest, dashboard, users, insights, docs };
 
 // The local server stops reading past the contract's 1 MiB only to guard its memory: the ingest handler enforces the
 // limit itself, as it must behind API Gateway, which lets 10 MB through.
@@ -131,8 +137,14 @@ async function handle(
     gate && methodsOf(match.resource).includes(event.httpMethod)
       ? await gate.check(match.family, lowerCaseHeaders(event.headers))
       : undefined;
-  const result: APIGatewayProxyResult =
-    limited ?? (await handlers[match.family](event, lambdaContext(match.family, requestId)));
+  if (limited) return sendResult(res, limited, requestId);
+  const handler = handlers[match.family];
+  const context = lambdaContext(match.family, requestId);
+  if (isStreamingHandler(handler)) return stream(res, handler as StreamingLambdaHandler, event, context);
+  return sendResult(res, await (handler as LambdaHandler)(event, context), requestId);
+}
+
+function sendResult(res: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
   const headers: Record<string, string | number | boolean | (string | number | boolean)[]> = {
     ...(result.multiValueHeaders ?? {}),
     ...(result.headers ?? {}),
@@ -142,6 +154,41 @@ async function handle(
   // As API Gateway with every media type binary: a base64 result goes out as its bytes, its headers (Content-Encoding:
   // gzip, Vary) as the handler set them.
   res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
+}
+
+/**
+ * As API Gateway's `STREAM` integration: the handler's prelude becomes the status and headers, the bytes after it
+ * the body, sent as they come (chunked). A handler failing before its prelude is a 500 (the caller's catch); after
+ * it, the connection is cut, as on AWS.
+ */
+async function stream(
+  res: ServerResponse,
+  handler: StreamingLambdaHandler,
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<void> {
+  const responseStream = new LocalResponseStream({
+    head: ({ statusCode, headers, multiValueHeaders }) => {
+      res.writeHead(statusCode, { ...(multiValueHeaders ?? {}), ...headers });
+    },
+    write: (chunk, done) => {
+      if (res.write(chunk)) done();
+      else res.once("drain", done);
+    },
+    end: () => res.end(),
+    fail: (error) => res.destroy(error),
+  });
+  // The client going away stops the handler's stream (its reads stop at the next chunk).
+  res.once("close", () => {
+    if (!res.writableFinished) responseStream.destroy();
+  });
+  try {
+    await handler(event, responseStream, context);
+  } catch (error) {
+    if (!responseStream.committed) throw error;
+    logger.error("streamed response cut short", { request_id: context.awsRequestId, error: error as Error });
+    res.destroy();
+  }
 }
 
 /**

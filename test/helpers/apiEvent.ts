@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { Writable } from "node:stream";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { matchPath } from "../../lib/routes.js";
+import { collectStreamingResponse, isStreamingHandler } from "../../scripts/lib/lambdaStreaming.js";
 import { assertConformsToOpenApi } from "./openapiConformance.js";
 
 /**
@@ -60,6 +62,27 @@ export function lambdaContext(): Context {
 }
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type StreamingLambdaHandler = (event: APIGatewayProxyEvent, stream: Writable, context: Context) => Promise<void>;
+
+/**
+ * A handler's answer as a proxy result, whichever its shape: a streaming handler (the dashboard's) is called with a
+ * response stream read as API Gateway's STREAM integration reads it (scripts/lib/lambdaStreaming.ts).
+ */
+export async function callHandler(
+  handler: LambdaHandler | StreamingLambdaHandler,
+  event: APIGatewayProxyEvent,
+  context: Context = lambdaContext(),
+): Promise<APIGatewayProxyResult> {
+  if (!isStreamingHandler(handler)) return (handler as LambdaHandler)(event, context);
+  const collected = await collectStreamingResponse(handler as StreamingLambdaHandler, event, context);
+  const encoded = collected.headers["content-encoding"] !== undefined;
+  return {
+    statusCode: collected.statusCode,
+    headers: collected.headers,
+    body: collected.body.toString(encoded ? "base64" : "utf8"),
+    ...(encoded ? { isBase64Encoded: true } : {}),
+  };
+}
 
 export interface ApiResponse {
   status: number;
@@ -73,9 +96,12 @@ export interface ApiResponse {
  * Calls the handler with the event and parses the JSON body, which must conform to the OpenAPI document: a status
  * or field the document lacks fails the calling test.
  */
-export async function invoke(handler: LambdaHandler, input: ApiEventInput): Promise<ApiResponse> {
+export async function invoke(
+  handler: LambdaHandler | StreamingLambdaHandler,
+  input: ApiEventInput,
+): Promise<ApiResponse> {
   const event = apiEvent(input);
-  const raw = await handler(event, lambdaContext());
+  const raw = await callHandler(handler, event);
   const response = {
     status: raw.statusCode,
     headers: Object.fromEntries(Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),

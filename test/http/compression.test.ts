@@ -87,7 +87,8 @@ describe("shouldGzip", () => {
 });
 
 describe("encodeResult", () => {
-  const dashboardTooLarge = familyErrors.dashboard.responseTooLarge;
+  // Only the buffered families go through encodeResult (the dashboard streams: test/http/streamingHttpHandler.test.ts).
+  const tooLarge = familyErrors.users.responseTooLarge;
   const withId = (result: ReturnType<typeof json>) => ({
     ...result,
     headers: { ...result.headers, "x-request-id": "r1" },
@@ -97,12 +98,12 @@ describe("encodeResult", () => {
 
   it("leaves small answers as they are, with no Vary", async () => {
     const result = withId(json(200, { success: true }));
-    expect(await encodeResult(result, "gzip", dashboardTooLarge)).toEqual(result);
+    expect(await encodeResult(result, "gzip", tooLarge)).toEqual(result);
   });
 
   it("gzips a big answer for a gzip client: base64 body that inflates to the same JSON, Content-Encoding and Vary", async () => {
     const result = withId(json(200, { usersList: ids }));
-    const encoded = await encodeResult(result, "gzip, deflate", dashboardTooLarge);
+    const encoded = await encodeResult(result, "gzip, deflate", tooLarge);
     expect(encoded.statusCode).toBe(200);
     expect(encoded.isBase64Encoded).toBe(true);
     expect(encoded.headers).toMatchObject({
@@ -122,17 +123,17 @@ describe("encodeResult", () => {
       usersList: [...users.slice(d * 300), ...users.slice(0, d * 300)],
     }));
     const result = withId(json(200, { month: days }));
-    const br = await encodeResult(result, "gzip, deflate, br", dashboardTooLarge);
+    const br = await encodeResult(result, "gzip, deflate, br", tooLarge);
     expect(br.headers).toMatchObject({ "content-encoding": "br", vary: "Accept-Encoding" });
     expect(brotliDecompressSync(Buffer.from(br.body, "base64")).toString("utf8")).toBe(result.body);
     expect(br.body.length).toBeLessThan(LAMBDA_RESPONSE_LIMIT_BYTES / 4);
     // gzip alone can't fit the same answer: the family's refusal.
-    expect((await encodeResult(result, "gzip", dashboardTooLarge)).statusCode).toBe(400);
+    expect((await encodeResult(result, "gzip", tooLarge)).statusCode).toBe(400);
   });
 
   it("sends a big answer uncompressed (with Vary) to a client that doesn't accept gzip, while it fits", async () => {
     const result = withId(json(200, { usersList: ids }));
-    const encoded = await encodeResult(result, undefined, dashboardTooLarge);
+    const encoded = await encodeResult(result, undefined, tooLarge);
     expect(encoded.isBase64Encoded).toBeUndefined();
     expect(encoded.body).toBe(result.body);
     expect(encoded.headers).toMatchObject({ vary: "Accept-Encoding" });
@@ -142,9 +143,9 @@ describe("encodeResult", () => {
   it("refuses with the family's 400 when even gzipped the result would pass 6 MB", async () => {
     // Random bytes don't compress: ~7 MB of base64 text stays over the limit gzipped.
     const result = withId(json(200, { blob: randomBytes(5_300_000).toString("base64") }));
-    const encoded = await encodeResult(result, "gzip", dashboardTooLarge);
+    const encoded = await encodeResult(result, "gzip", tooLarge);
     expect(encoded.statusCode).toBe(400);
-    expect(JSON.parse(encoded.body)).toEqual(dashboardTooLarge);
+    expect(JSON.parse(encoded.body)).toEqual(tooLarge);
     expect(encoded.headers).toMatchObject({ "x-request-id": "r1", "content-type": "application/json; charset=utf-8" });
     expect(encoded.isBase64Encoded).toBeUndefined();
   });

@@ -16,6 +16,7 @@ import { type Family, familyPrefixes } from "../../lib/routes.js";
 const run = promisify(execFile);
 const outDir = mkdtempSync(join(tmpdir(), "lambda-bundles-"));
 const bundlePath = (name: LambdaName) => join(outDir, name, BUNDLE_FILE);
+const streamingShimPath = join(outDir, "lambda-streaming.mjs");
 
 /**
  * Loads a bundle in a fresh Node process, as Lambda does (ESM, no tsx, no node_modules next to it), and optionally
@@ -28,10 +29,20 @@ interface ProxyResult {
 }
 
 async function load(name: LambdaName, event?: unknown): Promise<{ exportsHandler: boolean; response: ProxyResult }> {
+  // Lambda's runtime gives a handler the awslambda globals before loading it, and calls a streaming one (the
+  // dashboard's) with a response stream: the local shim stands in for both, as in the local server.
   const script = `
+    const lambda = await import(${JSON.stringify(pathToFileURL(streamingShimPath).href)});
+    lambda.installLambdaGlobals();
     const mod = await import(${JSON.stringify(pathToFileURL(bundlePath(name)).href)});
     const event = ${JSON.stringify(event ?? null)};
-    const response = event ? await mod.handler(event, { awsRequestId: "lambda-request" }) : undefined;
+    const context = { awsRequestId: "lambda-request" };
+    const invoke = async () => {
+      if (!lambda.isStreamingHandler(mod.handler)) return mod.handler(event, context);
+      const { body, ...head } = await lambda.collectStreamingResponse(mod.handler, event, context);
+      return { ...head, body: body.toString("utf8") };
+    };
+    const response = event ? await invoke() : undefined;
     process.stdout.write("\\n" + JSON.stringify({ exportsHandler: typeof mod.handler === "function", response }));
   `;
   const { stdout } = await run(process.execPath, ["--enable-source-maps", "--input-type=module", "-e", script], {
@@ -63,11 +74,14 @@ function proxyEvent(resource: string, path: string, httpMethod = "GET") {
 }
 
 beforeAll(async () => {
-  await Promise.all(
-    (Object.keys(lambdaEntries) as LambdaName[]).map((name) =>
+  await Promise.all([
+    ...(Object.keys(lambdaEntries) as LambdaName[]).map((name) =>
       build(esbuildOptions(join(PROJECT_ROOT, lambdaEntries[name]), bundlePath(name), DEFAULTS.lambdaRuntime)),
     ),
-  );
+    build(
+      esbuildOptions(join(PROJECT_ROOT, "scripts/lib/lambdaStreaming.ts"), streamingShimPath, DEFAULTS.lambdaRuntime),
+    ),
+  ]);
 }, 120_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));

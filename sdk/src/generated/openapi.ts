@@ -570,14 +570,14 @@ export interface components {
         /**
          * @example {
          *       "success": false,
-         *       "error": "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]"
+         *       "error": "Response too large: ask for a shorter period [response-too-large]"
          *     }
          */
         DashboardResponseTooLarge: {
             /** @constant */
             success: false;
             /** @constant */
-            error: "Response too large: ask for a shorter period, with Accept-Encoding: br or gzip [response-too-large]";
+            error: "Response too large: ask for a shorter period [response-too-large]";
         };
         DashboardUnauthorized: {
             /** @constant */
@@ -884,7 +884,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Active users per day of the period */
+            /** @description Active users per day of the period. Streamed: a long answer is sent as it is read (chunked), brotli or gzip for clients that accept it. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -905,7 +905,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the answer would pass Lambda's 6 MB response limit even gzipped (ask for a shorter period). */
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the period holds more than 4,000,000 active user-days, more than a streamed answer carries (ask for a shorter period). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1012,7 +1012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the answer would pass Lambda's 6 MB response limit even gzipped (ask for a shorter period). */
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant. */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1020,7 +1020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardInvalidField"] | components["schemas"]["DashboardResponseTooLarge"];
+                    "application/json": components["schemas"]["DashboardInvalidField"];
                 };
             };
             /** @description Headers missing, unknown user, wrong or revoked token. */
