@@ -1,4 +1,4 @@
-import { configDefaults, defineConfig } from "vitest/config";
+import { defineConfig } from "vitest/config";
 
 // Test workers inherit these: quiet logs, and no Node-version notice from the AWS SDK on every worker (only that
 // notice: other warnings still show).
@@ -9,8 +9,6 @@ export default defineConfig({
   test: {
     // The SDK tests run against the real local server on the same DynamoDB Local.
     include: ["test/**/*.test.ts", "sdk/test/**/*.test.ts"],
-    // Minutes each: `npm run test:big` (vitest.big.config.ts).
-    exclude: [...configDefaults.exclude, "test/big/**"],
     globalSetup: ["test/helpers/globalSetup.ts"],
     // Lambda's `awslambda` global, which the dashboard's streaming handler module uses when it is loaded.
     setupFiles: ["scripts/lib/lambdaRuntime.ts"],

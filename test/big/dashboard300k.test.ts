@@ -9,9 +9,9 @@ import { testStore } from "../helpers/store.js";
 
 /**
  * The issue's case (issue 10): a dashboard active-users period of 300,000 active user-days, all distinct users (UUIDs),
- * through the local server on DynamoDB Local, at the default threshold. Its seeding alone takes over a minute here,
- * so it is not in `npm test` but in `npm run test:big` (vitest.big.config.ts); test/dashboard/streamedActiveUsers.
- * test.ts covers the same path in the suite with fewer items. Prints the figures.
+ * through the local server on DynamoDB Local, at the default threshold. Its seeding alone takes about a minute, the
+ * suite's slowest file (it runs beside the others; `npm run test:big` runs it alone). test/dashboard/
+ * streamedActiveUsers.test.ts covers the same path with fewer items and every encoding. Prints the figures.
  */
 
 const DAYS = 30;
