@@ -169,11 +169,9 @@ export const keys = {
   }),
   activitySetPk: (e: string, metric: ActiveMetric, cadence: Cadence, bucket: string) =>
     `${env(e)}#SET#${metric}#${cadence}#${bucket}`,
-  bucketCounter: (e: string, metric: ActivityMetric, cadence: Cadence, bucket: string) => ({
-    pk: keys.bucketCounterPk(e, metric, cadence),
-    sk: bucket,
-  }),
-  bucketCounterPk: (e: string, metric: ActivityMetric, cadence: Cadence) => `${env(e)}#CNT#${metric}#${cadence}`,
+  /** Every metric's day / week / month counts of one UTC month, one attribute each (monthCounters.ts). */
+  monthCounters: (e: string, month: string) => ({ pk: keys.monthCountersPk(e), sk: month }),
+  monthCountersPk: (e: string) => `${env(e)}#CNT`,
 
   /** Current (listed) users whose latest activity falls in a UTC hour: moved with the user's write (writeEntities). */
   lastActiveHoursPk: (e: string) => `${env(e)}#LAH`,

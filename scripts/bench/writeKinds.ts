@@ -31,7 +31,7 @@ export function kindOfKey(pk: string, sk: unknown): string {
     case "SET":
       return `set member: ${parts[0]} ${parts[1]}`;
     case "CNT":
-      return `counter: ${parts[0]} ${parts[1]}`;
+      return parts.length === 0 ? "counters of a month (every metric, day/week/month)" : `counter: ${parts.join(" ")}`;
     case "LAH":
       return "counter: last-active hour";
     case "INV":
