@@ -42,11 +42,14 @@ function throttleNth(
   };
 }
 
-/** Throttles the `nth` single Put (1-based) into the table whose name ends with `suffix`: the day-set members. */
-function throttleNthPut(nth: number, suffix: string): Fault {
+/** Throttles the `nth` single Put (1-based) into the table whose name ends with `suffix` (and of sort key `sk`). */
+function throttleNthPut(nth: number, suffix: string, sk?: string): Fault {
   let seen = 0;
   return (command) =>
-    command instanceof PutCommand && command.input.TableName?.endsWith(suffix) && ++seen === nth
+    command instanceof PutCommand &&
+    command.input.TableName?.endsWith(suffix) &&
+    (sk === undefined || command.input.Item?.sk === sk) &&
+    ++seen === nth
       ? throttle()
       : undefined;
 }
@@ -102,7 +105,8 @@ describe("a write that fails midway", () => {
   it.each([
     ["in the activity-set writes", throttleNthPut(2, "activity")],
     ["between two transactions of user writes", throttleNth(2, putsInto("entities", "USER"))],
-    ["while claiming the event ids", throttleNth(1, putsInto("entities", "EV"))],
+    // Claims are single conditional Puts: the 50th fails after others landed.
+    ["while claiming the event ids", throttleNthPut(50, "entities", "EV")],
   ])(
     "answers 503 retry when throttled %s, and a retry of the same batch counts everything once",
     async (label, fault) => {
