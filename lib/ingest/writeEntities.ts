@@ -1,10 +1,11 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
 import { hourOf } from "../time.js";
+import { mapLimit } from "../util/mapLimit.js";
 import { type ActiveDays, enteredBuckets, withDays } from "./activeDays.js";
 import { type BatchEffects, type UserState, withoutPersonalFields } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdds } from "./counters.js";
@@ -26,6 +27,8 @@ import type { LoadedState, PreImage } from "./loadState.js";
  * | org created / created_at moved           | orgs_created day, week, month                                       |
  *
  * Transactions hold ≤ 100 items and several entities: a counter touched by several of them is one item (summed).
+ * A write that moves no counter (a profile change, a membership, a repeat activity in the same hour) is a plain
+ * conditional write: 1 write unit where a transaction item costs 2.
  */
 
 export class VersionConflict extends Error {
@@ -306,8 +309,15 @@ export async function writeEntities(
       writes.push(orgWrite(store, e, batchId, loaded.orgs.get(orgId), org, instants.org.get(orgId) ?? []));
     }
   }
+  const changed = writes.filter((w): w is EntityWrite => w !== undefined);
+  // A write that moves no counter needs no transaction: its own condition on the version is enough (1 unit, not 2).
+  await mapLimit(
+    changed.filter((w) => w.counters.length === 0),
+    ALONE_CONCURRENCY,
+    (w) => writeAlone(store, w.item),
+  );
   // Sequential: the transactions share counter items, and concurrent transactions on one item conflict.
-  for (const TransactItems of packEntityWrites(writes.filter((w): w is EntityWrite => w !== undefined))) {
+  for (const TransactItems of packEntityWrites(changed.filter((w) => w.counters.length > 0))) {
     try {
       await store.doc.send(new TransactWriteCommand({ TransactItems }));
     } catch (error) {
@@ -318,5 +328,18 @@ export async function writeEntities(
       }
       throw error;
     }
+  }
+}
+
+const ALONE_CONCURRENCY = 8;
+
+/** One versioned Put or Update of an entity, as a plain conditional write. */
+async function writeAlone(store: Store, item: TransactItem): Promise<void> {
+  try {
+    if (item.Put) await store.doc.send(new PutCommand(item.Put));
+    else if (item.Update) await store.doc.send(new UpdateCommand(item.Update));
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new VersionConflict();
+    throw error;
   }
 }
