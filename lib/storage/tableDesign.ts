@@ -34,8 +34,8 @@
  * | ingestion batch pending or completed             | entities                | pk `E#{E}#BATCH#{batch}` sk `BATCH`                         | BatchGet, conditional Update      |
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
- * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#{cadence}#{bucket}` sk `{id}`        | Query ∝ ids returned              |
- * | buckets with data, with their distinct counts    | activity                | pk `E#{E}#CNT#{metric}#{cadence}` sk `{bucket}`             | Query ∝ buckets that have data    |
+ * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
+ * | every metric's day/week/month counts of a month  | activity                | pk `E#{E}#CNT` sk `{YYYY-MM}` (monthCounters.ts)            | Query ∝ months that have data     |
  * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
@@ -43,23 +43,28 @@
  * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  *
  * Why the keys are shaped so:
- *  - *Days as partitions.* A period of 12 years with data on three days must cost three days: the counter
- *    partition `CNT#{metric}#day` holds one item per day *that has data*, so a range Query over 4,000 possible
- *    days returns three items; the per-day set partitions are read only for those days.
- *  - *Distinct counts without reading members.* A set item is written with `attribute_not_exists` in the same
- *    transaction that increments its bucket counter, so the counter equals the number of distinct members and a
- *    retried or concurrent write cannot count twice. Weekly and monthly sets exist because a distinct weekly count
- *    is not the sum of daily ones.
+ *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
+ *    the counter partition `CNT` holds one item per month *that has data*, each with the counts of its days, weeks
+ *    and month for every metric (≈ 150 numbers: < 1 KB), so a range Query over 4,000 possible days returns ≤ three
+ *    items; the per-day set partitions are read only for the days whose count is not zero.
+ *  - *Distinct counts without reading members, and without set transactions.* Each user and org item keeps its
+ *    calendar of active days (a bitmap per year, lib/ingest/activeDays.ts); the active-set counts move by the
+ *    difference between the calendar before and after a batch, in the transaction of the entity's versioned write,
+ *    so they are exact under retries and concurrency like the existing-user count (a retry starts from the same
+ *    state before, a concurrent change fails the version check). Day set items are plain idempotent writes (put if
+ *    absent, bounds widened outward); weekly and monthly distinct counts come from the calendar, so they need no
+ *    set items (a distinct weekly count is not the sum of daily ones, but "active on some day of the week" is).
  *  - *`days=N` without reading every active user.* Each current user counts in the hour of its latest activity: the
  *    counter moves (−1 old hour, +1 new hour, ±1 on creation and deletion) in the same transaction as the user's
  *    write, so it is exact under retries like the existing-user count. A count for the last N days is the hour
  *    counters of the whole hours since the boundary plus an exact index count of the one partial hour.
- *  - *Hot partitions.* Per-bucket sets spread a tenant's writes over one partition per day/week/month instead of one
- *    per tenant; counters are written only when a member is new to its bucket (once per user per day), far below
- *    the 1,000 writes/s an item allows. The sign-up and last-activity GSIs hold one partition per tenant: their
+ *  - *Hot partitions.* Per-day sets spread a tenant's writes over one partition per day instead of one per tenant;
+ *    the month's counter item is written only when a user or org enters a day (once per user per day, plus sign-ups),
+ *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs hold one partition per tenant: their
  *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
  *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 20 rows,
- *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB).
+ *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB). A user's
+ *    or org's calendar grows ≈ 70 bytes per year of its history (twice with its pre-image).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Credentials per environment.* Credentials are keyed by their id alone (`KEY#` / `TOKEN#`, one GetItem per
