@@ -23,7 +23,7 @@ import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
 import { seedTenant } from "./bench/seed.js";
-import { printKindCosts, printTypeCosts, writeCostByType } from "./bench/writeCost.js";
+import { printItemSizes, printKindCosts, printTypeCosts, writeCostByType } from "./bench/writeCost.js";
 import { diffKinds, type KindCosts, meterKinds, snapshot } from "./bench/writeKinds.js";
 import { startLocalServer } from "./lib/httpServer.js";
 
@@ -153,8 +153,10 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
     const ingestSeconds = (performance.now() - started) / 1000;
     const ingested = diff(capacity, before);
     console.log(`${users} users: ${all.length} events ingested in ${ingestSeconds.toFixed(0)} s`);
-    if (!seeded)
+    if (!seeded) {
       printKindCosts(`${users} users, the mix: write units by item kind`, diffKinds(kinds, kindsBefore), all.length);
+      await printItemSizes(store, environment_id);
+    }
 
     // 2. Refresh: planned here, each part in its own process (one worker each), one after the other.
     const jobs = INGEST_ONLY ? [] : await planRun(store, environment_id, Date.now());

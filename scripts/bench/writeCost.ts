@@ -1,8 +1,9 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { createDocumentClient, type Store } from "../../lib/storage/client.js";
 import { DAY_MS, HOUR_MS } from "../../lib/time.js";
-import { diffKinds, type KindCosts, meterKinds, snapshot, totalOf } from "./writeKinds.js";
+import { diffKinds, itemSize, type KindCosts, kindOfKey, meterKinds, snapshot, totalOf } from "./writeKinds.js";
 
 /**
  * Write units per event type: each event sent alone (one request, one event, with an `event_id`) to a tenant that
@@ -100,6 +101,8 @@ export async function writeCostByType(endpoint: string, tables: Store["tables"])
       { type: "user.created", user_id: "member", occurred_at: at(setupAt), event_id: "s2" },
       { type: "org.created", org_id: "o1", name: "One", occurred_at: at(setupAt), event_id: "s3" },
       { type: "org.member_added", org_id: "o1", user_id: "member", occurred_at: at(setupAt + 1000), event_id: "s4" },
+      { type: "user.created", user_id: "one", occurred_at: at(setupAt), event_id: "s5" },
+      { type: "user.created", user_id: "ten", occurred_at: at(setupAt), event_id: "s6" },
     ],
     now,
   );
@@ -114,6 +117,27 @@ export async function writeCostByType(endpoint: string, tables: Store["tables"])
     const total = totalOf(d);
     rows.push({ label, ...total, byKind: Object.fromEntries([...d].map(([k, c]) => [k, c.units])) });
   }
+  // Repeats inside one request: one user active ten times in an hour, against the same user state active once.
+  const day = Math.floor((now - 2 * DAY_MS) / DAY_MS) * DAY_MS + 9 * HOUR_MS;
+  const request = async (userId: string, n: number) => {
+    const before = snapshot(costs);
+    const events = Array.from({ length: n }, (_, k) => ({
+      type: "user.active",
+      user_id: userId,
+      occurred_at: at(day + k * 60_000),
+      event_id: `${userId}-r${k}`,
+    }));
+    await ingestEvents(store, e, events, now);
+    return totalOf(diffKinds(costs, before));
+  };
+  const one = await request("one", 1);
+  const ten = await request("ten", 10);
+  rows.push({
+    label: "user.active, each repeat within one request (same user, same day: 10 events minus 1, ÷ 9)",
+    items: (ten.items - one.items) / 9,
+    units: (ten.units - one.units) / 9,
+    byKind: {},
+  });
   return rows;
 }
 
@@ -124,7 +148,8 @@ export function printTypeCosts(rows: TypeCost[]): void {
     const kinds = Object.entries(r.byKind)
       .map(([k, u]) => `${k} ${u}`)
       .join(", ");
-    console.log(`| ${r.label} | ${r.items} | ${r.units} | ${kinds} |`);
+    const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+    console.log(`| ${r.label} | ${fmt(r.items)} | ${fmt(r.units)} | ${kinds} |`);
   }
 }
 
@@ -136,4 +161,27 @@ export function printKindCosts(title: string, costs: KindCosts, events: number):
     console.log(`| ${kind} | ${(c.items / events).toFixed(3)} | ${(c.units / events).toFixed(3)} |`);
   const t = totalOf(costs);
   console.log(`| total | ${(t.items / events).toFixed(3)} | ${(t.units / events).toFixed(3)} |`);
+}
+
+/** The largest and mean size (bytes) of each kind of item the environment holds (a bench-only Scan). */
+export async function printItemSizes(store: Store, environmentId: string): Promise<void> {
+  const sizes = new Map<string, number[]>();
+  for (const TableName of [store.tables.entities, store.tables.activity]) {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await store.doc.send(new ScanCommand({ TableName, ExclusiveStartKey }));
+      for (const item of page.Items ?? []) {
+        if (!String(item.pk).startsWith(`E#${environmentId}`)) continue;
+        const kind = kindOfKey(String(item.pk), item.sk);
+        sizes.set(kind, [...(sizes.get(kind) ?? []), itemSize(item)]);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+  console.log("\nitem sizes after ingestion (bytes; a write costs one unit per KB started):");
+  console.log("| item kind | items | mean | largest |\n|---|---|---|---|");
+  for (const [kind, list] of [...sizes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const mean = list.reduce((n, x) => n + x, 0) / list.length;
+    console.log(`| ${kind} | ${list.length} | ${mean.toFixed(0)} | ${Math.max(...list)} |`);
+  }
 }
