@@ -42,6 +42,29 @@
  * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
  * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  *
+ * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
+ * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
+ * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event):
+ *
+ * | event                                   | units | what                                                                |
+ * |-----------------------------------------|-------|---------------------------------------------------------------------|
+ * | any event with an `event_id`            | 1     | its claim (conditional Put, lib/ingest/claims.ts)                   |
+ * | user.created (new user)                 | 12    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
+ * |                                         |       | existing users, last-active hour (4 × 2)                            |
+ * | user.active, first of its day           | 12    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
+ * |                                         |       | last-active hour −1/+1 (4 × 2)                                      |
+ * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves)     |
+ * | user.active, repeat in a later hour     | 10    | batch 2, claim 1, day set 1; transaction: user, two hour counters   |
+ * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once      |
+ * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
+ * | user.invited                            | 4     | batch 2, claim 1, invite log 1                                      |
+ * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters       |
+ * | user.deleted                            | 9     | batch 2, claim 1; transaction: user, existing users, hour counter   |
+ * | a duplicate                             | 0     | reads only                                                          |
+ *
+ * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
+ * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25.
+ *
  * Why the keys are shaped so:
  *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
  *    the counter partition `CNT` holds one item per month *that has data*, each with the counts of its days, weeks
