@@ -56,3 +56,10 @@ export function daysBetween(fromDay: string, toDay: string): string[] {
 export function toUnixSeconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
+
+/** ISO week number (1–53) of the week holding `ms`: that of its Thursday in the Thursday's year. */
+export function isoWeekNumber(ms: number): number {
+  const thursday = startOfIsoWeek(ms) + 3 * DAY_MS;
+  const year = new Date(thursday).getUTCFullYear();
+  return Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * DAY_MS)) + 1;
+}

@@ -24,6 +24,8 @@ import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
 import { seedTenant } from "./bench/seed.js";
+import { printItemSizes, printKindCosts, printTypeCosts, writeCostByType } from "./bench/writeCost.js";
+import { diffKinds, type KindCosts, meterKinds, snapshot } from "./bench/writeKinds.js";
 import { startLocalServer } from "./lib/httpServer.js";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -34,6 +36,8 @@ const flag = (name: string) => {
 };
 const SIZES = (flag("--users") ?? "1000,10000").split(",").map(Number);
 const WITH_POSTGRES = !argv.includes("--no-postgres");
+/** Ingestion figures only (write units per event by type and on the mix): no refresh, routes or PostgreSQL. */
+const INGEST_ONLY = argv.includes("--ingest-only");
 /** Sizes above this are seeded (scripts/bench/seed.ts), not ingested: ingestion here runs ≈ 60–100 events/s. */
 const SEED_ABOVE = Number(flag("--seed-above") ?? 20_000);
 const DYNAMODB_PORT = Number(process.env.DYNAMODB_PORT ?? 8104);
@@ -130,7 +134,7 @@ async function runPart(job: PartJob): Promise<WorkerRun> {
   });
 }
 
-async function benchSize(users: number, capacity: Capacity): Promise<SizeResult> {
+async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): Promise<SizeResult> {
   {
     const store = storeFromEnv();
     // Fresh tables for each size, in the one DynamoDB Local of the run (the handlers' cached client points at it).
@@ -161,6 +165,7 @@ async function benchSize(users: number, capacity: Capacity): Promise<SizeResult>
     // 1. Ingestion: whole users per batch (their events in order), a few batches in flight.
     const seeded = users > SEED_ABOVE;
     const before = { ...capacity };
+    const kindsBefore = snapshot(kinds);
     const started = performance.now();
     let done = 0;
     if (seeded) console.log(`${users} users: seeded ${await seedTenant(store, environment_id, all, now)} items`);
@@ -181,13 +186,15 @@ async function benchSize(users: number, capacity: Capacity): Promise<SizeResult>
     const ingestSeconds = (performance.now() - started) / 1000;
     const ingested = diff(capacity, before);
     console.log(`${users} users: ${all.length} events ingested in ${ingestSeconds.toFixed(0)} s`);
+    if (!seeded) {
+      printKindCosts(`${users} users, the mix: write units by item kind`, diffKinds(kinds, kindsBefore), all.length);
+      await printItemSizes(store, environment_id);
+    }
 
     // 2. Refresh: planned here, each part in its own process (one worker each), one after the other; a churn
     //    shard's rest is queued as the worker would queue it.
-    const queue: { job: PartJob; link: number }[] = (await planRun(store, environment_id, Date.now())).map((job) => ({
-      job,
-      link: 1,
-    }));
+    const planned = INGEST_ONLY ? [] : await planRun(store, environment_id, Date.now());
+    const queue: { job: PartJob; link: number }[] = planned.map((job) => ({ job, link: 1 }));
     const parts: SizeResult["refresh"]["parts"] = {};
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { job, link } = next;
@@ -260,7 +267,7 @@ async function benchSize(users: number, capacity: Capacity): Promise<SizeResult>
       ["org_report/growth", "90"],
       ["org_report/attrition", "90"],
     ];
-    for (const [report, interval] of reports) {
+    for (const [report, interval] of INGEST_ONLY ? [] : reports) {
       const url = `/api/backend/v1/${report}?report_interval=${interval}&page_size=10`;
       const total = (
         JSON.parse(await measure(`${report} ${interval} page 0`, `${url}&page_number=0`, bearer)) as {
@@ -273,16 +280,18 @@ async function benchSize(users: number, capacity: Capacity): Promise<SizeResult>
         bearer,
       );
     }
-    await measure("v2 users, page of 25 mid-list", `/api/v2/users?limit=25&after=u${Math.floor(users / 2)}`, v2);
-    await measure("v2 user by id", `/api/v2/users/u${Math.floor(users / 2)}`, v2);
-    // Seeded tenants have the hour counters and the active-users day sets and counters these read.
-    await measure("v2 usage-statistics active-users?days=7", "/api/v2/usage-statistics/active-users?days=7", v2);
-    await measure(
-      "dashboard active-users, last 7 days",
-      `/api/v1/engagement-dashboard/users/active-users?start=${iso(now - 7 * DAY_MS)}&end=${iso(now)}`,
-      dash,
-    );
-    if (!seeded) await measureLive();
+    if (!INGEST_ONLY) {
+      await measure("v2 users, page of 25 mid-list", `/api/v2/users?limit=25&after=u${Math.floor(users / 2)}`, v2);
+      await measure("v2 user by id", `/api/v2/users/u${Math.floor(users / 2)}`, v2);
+      // Seeded tenants have the hour counters and the active-users day sets and counters these read.
+      await measure("v2 usage-statistics active-users?days=7", "/api/v2/usage-statistics/active-users?days=7", v2);
+      await measure(
+        "dashboard active-users, last 7 days",
+        `/api/v1/engagement-dashboard/users/active-users?start=${iso(now - 7 * DAY_MS)}&end=${iso(now)}`,
+        dash,
+      );
+    }
+    if (!seeded && !INGEST_ONLY) await measureLive();
     async function measureLive() {
       await measure(
         "dashboard new-users, last year",
@@ -320,17 +329,19 @@ async function benchSize(users: number, capacity: Capacity): Promise<SizeResult>
       refresh: {
         parts,
         // Parallel: every planned part at once; a chain of rests runs one after another.
-        wallSecondsParallel: Math.max(...partList.map((p) => (p.chain > 1 ? p.secondsTotal : p.seconds))),
+        wallSecondsParallel: partList.length
+          ? Math.max(...partList.map((p) => (p.chain > 1 ? p.secondsTotal : p.seconds)))
+          : Number.NaN,
         wallSecondsSerial: partList.reduce((n, p) => n + p.secondsTotal, 0),
         itemsRead: partList.reduce((n, p) => n + p.itemsRead, 0),
         itemsWritten: partList.reduce((n, p) => n + p.itemsWritten, 0),
-        maxRssMiB: Math.max(...partList.map((p) => p.maxRssMiB)),
+        maxRssMiB: partList.length ? Math.max(...partList.map((p) => p.maxRssMiB)) : Number.NaN,
       },
       routes,
     };
 
     // 4. The baseline: the same events in one PostgreSQL table, the same questions.
-    if (WITH_POSTGRES) {
+    if (WITH_POSTGRES && !INGEST_ONLY) {
       const pg = await startPostgres(DYNAMODB_PORT + 1000);
       try {
         await pg.load(all);
@@ -454,6 +465,7 @@ async function main() {
   }
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
   const capacity = meter(storeFromEnv().doc);
+  const kinds = meterKinds(storeFromEnv().doc);
   // Without tenant rate limits: the figures are the service's, not the limiter's.
   const server = await startLocalServer(0, { tenantGate: null });
   baseUrl = server.url;
@@ -465,8 +477,19 @@ async function main() {
       `${JSON.stringify({ command: `npm run bench -- ${argv.join(" ")}`, at: new Date().toISOString(), results }, null, 2)}\n`,
     );
   // Saved after each size: a long run stopped midway keeps what it measured.
+  {
+    // Per event type, on tables of their own before the sizes (each size deletes and recreates the bench tables).
+    const store = storeFromEnv();
+    const tables = {
+      entities: "bench-types-entities",
+      activity: "bench-types-activity",
+      reports: "bench-types-reports",
+    };
+    await createTables({ doc: store.doc, tables });
+    printTypeCosts(await writeCostByType(local.endpoint, tables));
+  }
   for (const users of SIZES) {
-    results.push(await benchSize(users, capacity));
+    results.push(await benchSize(users, capacity, kinds));
     save();
     if (results.length < SIZES.length) printTable(results);
   }

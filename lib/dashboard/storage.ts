@@ -1,12 +1,13 @@
 import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
-import type { BucketCounterItem } from "../storage/items.js";
+import { readBucketCounts } from "../storage/monthCounters.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import type { DayCount } from "./responses.js";
 
 /**
- * The dashboard's reads. Both cost in proportion to what exists: the counter partition holds one item per day that
- * has data, so a 12-year range with data on three days returns three items; a day's set is read only for those days.
+ * The dashboard's reads. Both cost in proportion to what exists: the counter partition holds one item per month
+ * that has data, so a 12-year range with data on three days returns ≤ three items; a day's set is read only for
+ * those days.
  */
 
 /** Day counters of `metric` from `fromDay` through `toDay` (inclusive), only the days that have data. */
@@ -18,18 +19,8 @@ export async function dayCounters(
   toDay: string,
 ): Promise<DayCount[]> {
   if (fromDay > toDay) return [];
-  const items = await queryAll(store, {
-    TableName: store.tables.activity,
-    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-    ExpressionAttributeValues: {
-      ":pk": keys.bucketCounterPk(environmentId, metric, "day"),
-      ":from": fromDay,
-      ":to": toDay,
-    },
-    ProjectionExpression: "sk, #count",
-    ExpressionAttributeNames: { "#count": "count" },
-  });
-  return items.map((item) => ({ day: item.sk as string, count: Number((item as unknown as BucketCounterItem).count) }));
+  const counts = await readBucketCounts(store, environmentId, metric, "day", fromDay, toDay);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, count]) => ({ day, count }));
 }
 
 /** Ids of the users active on `day`. */

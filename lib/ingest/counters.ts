@@ -1,9 +1,15 @@
 import type { Store } from "../storage/client.js";
+import { counterAttribute } from "../storage/monthCounters.js";
 import { type ActivityMetric, type Cadence, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
 import { dayOf, monthOf, weekOf } from "../time.js";
 
-/** The bucket counters ingestion moves: one item per (metric, cadence, bucket), or the existing-user count. */
+/**
+ * The counters ingestion moves: one attribute of an item. The bucket counts of every metric and cadence live in one
+ * item per UTC month (tableDesign.ts, `CNT`): a new user active on its sign-up day moves six counts (sign-ups and
+ * active users, day / week / month) with one item written, where one item per bucket took six. A week's count is
+ * kept in the month of the day whose event moved it, so a week across two months has a part in each (summed on read).
+ */
 
 export const cadences: { cadence: Cadence; bucketOf: (ms: number) => string }[] = [
   { cadence: "day", bucketOf: dayOf },
@@ -14,27 +20,38 @@ export const cadences: { cadence: Cadence; bucketOf: (ms: number) => string }[] 
 export interface CounterKey {
   table: string;
   key: Record<string, string>;
+  attribute: string;
 }
 
-export function counterAdd({ table, key }: CounterKey, delta: number): TransactItem {
+/** One Update adding each delta to its attribute of the item (all counters of one item). */
+export function counterAdds(table: string, key: Record<string, string>, deltas: Map<string, number>): TransactItem {
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const adds = [...deltas].map(([attribute, delta], i) => {
+    names[`#c${i}`] = attribute;
+    values[`:d${i}`] = delta;
+    return `#c${i} :d${i}`;
+  });
   return {
     Update: {
       TableName: table,
       Key: key,
-      UpdateExpression: "ADD #count :delta",
-      ExpressionAttributeNames: { "#count": "count" },
-      ExpressionAttributeValues: { ":delta": delta },
+      UpdateExpression: `ADD ${adds.join(", ")}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
   };
 }
 
+/** The count of `metric` in the `cadence` bucket holding `at` (a week's part in the month of `at`). */
 export const bucketCounter = (
   store: Store,
   e: string,
   metric: ActivityMetric,
   cadence: Cadence,
-  bucket: string,
+  at: number,
 ): CounterKey => ({
   table: store.tables.activity,
-  key: keys.bucketCounter(e, metric, cadence, bucket),
+  key: keys.monthCounters(e, monthOf(at)),
+  attribute: counterAttribute(metric, cadence, at),
 });

@@ -3,7 +3,16 @@ import { HttpError } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { backoff } from "../util/backoff.js";
 import { applyEvents, type KeyedEvent } from "./applyEvents.js";
-import { type Claim, claimEvents, completeBatch, readBatches, readClaims } from "./claims.js";
+import {
+  type BatchStatus,
+  batchIdOf,
+  type Claim,
+  claimEvents,
+  completeBatch,
+  createBatch,
+  readBatches,
+  readClaims,
+} from "./claims.js";
 import { loadBatchState } from "./loadState.js";
 import type { IngestEvent } from "./schema.js";
 import { validateEvents } from "./validate.js";
@@ -12,8 +21,9 @@ import { VersionConflict, writeEffects } from "./writeEffects.js";
 /**
  * Ingestion, exactly once whatever fails:
  *
- *  1. Claim: every `event_id` of the request not claimed yet is claimed under this delivery's batch, with the
- *     instant it resolves to, before anything else is written (claims.ts). An event already claimed by a batch that
+ *  1. Claim: the `event_id`s of the request not claimed yet form a batch, created with the instant each resolves to
+ *     (its id drawn from those ids, so a retry finds it), then each is claimed for it by a conditional Put, before
+ *     anything else is written (claims.ts). An event already claimed by a batch that
  *     is completed is a duplicate; one claimed by a batch still pending (an earlier attempt that failed, or a
  *     concurrent delivery) is written again with the claimed instant, as part of that batch.
  *  2. Effects: the batch's users and orgs are read as they were before the batch (an entity that an earlier attempt
@@ -45,31 +55,57 @@ interface Plan {
   batchOf: Map<string, string>;
   /** The batch this delivery's own writes are stamped with. */
   batchId: string;
+  /** The claim of every event id of the request (final: claims never change). */
+  claims: Map<string, Claim>;
+  /** Every batch those claims name. */
+  statuses: Map<string, BatchStatus>;
 }
 
-/** Step 1: dedupe against earlier deliveries and claim what is new. */
+/** Step 1: dedupe against earlier deliveries, create the batch of what is new, claim it. */
 async function planDelivery(store: Store, e: string, events: IngestEvent[]): Promise<Plan> {
   const eventIds = [...new Set(events.flatMap((event) => (event.eventId === undefined ? [] : [event.eventId])))];
   const claims = await readClaims(store, e, eventIds);
-  const statuses = await readBatches(store, e, [...new Set([...claims.values()].map((c) => c.batchId))]);
-  const pending = (claim: Claim) => statuses.get(claim.batchId)?.completed !== true;
-  const pendingBatches = new Set([...claims.values()].filter(pending).map((c) => c.batchId));
-  // Resuming one earlier attempt: its new events join its batch, so a later retry sees one batch again.
-  const batchId = pendingBatches.size === 1 ? ([...pendingBatches][0] as string) : randomUUID();
-
   const unclaimed = eventIds.filter((id) => !claims.has(id));
+  // An earlier attempt of this very delivery may have created the batch of these events and claimed none yet.
+  const candidate = unclaimed.length > 0 ? [batchIdOf(unclaimed)] : [];
+  const statuses = await readBatches(store, e, [...new Set([...claims.values()].map((c) => c.batchId)), ...candidate]);
+  const pending = (batchId: string) => statuses.get(batchId)?.completed !== true;
+
+  // An unclaimed event that a pending batch names is claimed for it, at the instant it recorded (a retry resuming
+  // an attempt that failed between creating its batch and claiming all of it); the others form a new batch.
+  const pendingBatches = [...statuses].filter(([, status]) => !status.completed).sort(([a], [b]) => (a < b ? -1 : 1));
   const atOf = new Map(events.map((event) => [event.eventId, event.at]));
-  const toClaim = unclaimed.map((eventId) => ({ eventId, at: atOf.get(eventId) as number }));
-  const claimed = await claimEvents(store, e, batchId, toClaim);
+  const toClaim: { eventId: string; at: number; batchId: string }[] = [];
+  const fresh: { eventId: string; at: number }[] = [];
+  for (const eventId of unclaimed) {
+    const owner = pendingBatches.find(([, status]) => status.events.has(eventId));
+    if (owner) toClaim.push({ eventId, at: owner[1].events.get(eventId) as number, batchId: owner[0] });
+    else fresh.push({ eventId, at: atOf.get(eventId) as number });
+  }
+  let batchId: string;
+  if (fresh.length > 0) {
+    const created = await createBatch(store, e, fresh);
+    batchId = created.batchId;
+    statuses.set(batchId, created.status);
+    for (const { eventId, at } of fresh)
+      toClaim.push({ eventId, at: created.status.events.get(eventId) ?? at, batchId });
+  } else {
+    // Resuming one earlier attempt: stamped as it was, so its own writes are recognised (loadState.ts).
+    const resumed = new Set([...[...claims.values()].map((c) => c.batchId), ...toClaim.map((c) => c.batchId)]);
+    const open = [...resumed].filter(pending);
+    batchId = open.length === 1 ? (open[0] as string) : randomUUID();
+  }
+
+  const claimed = await claimEvents(store, e, toClaim);
   toClaim.forEach((c, i) => {
-    if (claimed[i]) claims.set(c.eventId, { batchId, at: c.at });
+    if (claimed[i]) claims.set(c.eventId, { batchId: c.batchId, at: c.at });
   });
   const lost = toClaim.filter((_, i) => !claimed[i]).map((c) => c.eventId);
   if (lost.length > 0) {
     // Claimed meanwhile by a concurrent delivery: claims are never removed, so one read sees them.
     const theirs = await readClaims(store, e, lost);
-    const theirStatuses = await readBatches(store, e, [...new Set([...theirs.values()].map((c) => c.batchId))]);
-    for (const [id, status] of theirStatuses) statuses.set(id, status);
+    const unseen = [...new Set([...theirs.values()].map((c) => c.batchId))].filter((id) => !statuses.has(id));
+    for (const [id, status] of await readBatches(store, e, unseen)) statuses.set(id, status);
     for (const [eventId, claim] of theirs) claims.set(eventId, claim);
   }
 
@@ -81,11 +117,11 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
       continue;
     }
     const claim = claims.get(event.eventId) as Claim;
-    if (batchOf.has(event.eventId) || !pending(claim)) continue; // a repeat, or counted before
+    if (batchOf.has(event.eventId) || !pending(claim.batchId)) continue; // a repeat, or counted before
     batchOf.set(event.eventId, claim.batchId);
     toApply.push({ ...event, at: claim.at, eventKey: event.eventId });
   }
-  return { toApply, batchOf, batchId };
+  return { toApply, batchOf, batchId, claims, statuses };
 }
 
 /** Step 2: effects from the state before the batch, retried whole on a concurrent change of the same entities. */
@@ -105,20 +141,25 @@ async function writeBatchEffects(store: Store, e: string, { toApply, batchOf, ba
 }
 
 /**
- * Step 3: completes each batch whose every claimed event this delivery wrote. Returns how many of the request's
- * events count as accepted by this delivery (events without id, and those of the batches it completed).
+ * Step 3: completes each batch whose every event is claimed (by it or another batch) and whose claimed events this
+ * delivery all wrote. Returns how many of the request's events count as accepted by this delivery (events without
+ * id, and those of the batches it completed).
  */
 async function completeBatches(store: Store, e: string, plan: Plan, now: number): Promise<number> {
   let accepted = plan.toApply.filter((event) => event.eventId === undefined).length;
-  const eventsPerBatch = new Map<string, number>();
-  for (const batch of plan.batchOf.values()) eventsPerBatch.set(batch, (eventsPerBatch.get(batch) ?? 0) + 1);
-  // Read after the effects: `claimed` now includes any claim a concurrent delivery added to a resumed batch.
-  const statuses = await readBatches(store, e, [...eventsPerBatch.keys()]);
-  for (const [batch, count] of eventsPerBatch) {
-    const status = statuses.get(batch);
-    // A batch with events this delivery didn't carry is left to a delivery that carries them all.
-    if (status?.claimed !== count) continue;
-    if (await completeBatch(store, e, batch, now)) accepted += count;
+  const carried = new Map<string, Set<string>>();
+  for (const [eventId, batch] of plan.batchOf) carried.set(batch, (carried.get(batch) ?? new Set()).add(eventId));
+  for (const [batch, eventIds] of carried) {
+    const named = [...(plan.statuses.get(batch)?.events.keys() ?? [])];
+    // Events of the batch this request didn't carry (another request sharing some of them): their claims now.
+    const others = named.filter((id) => !plan.claims.has(id));
+    const claims = others.length > 0 ? await readClaims(store, e, others) : new Map<string, Claim>();
+    const whole = named.every((id) => {
+      const claim = plan.claims.get(id) ?? claims.get(id);
+      // Unclaimed: its delivery is under way (or will be retried), and it belongs here if it claims it.
+      return claim !== undefined && (claim.batchId !== batch || eventIds.has(id));
+    });
+    if (named.length > 0 && whole && (await completeBatch(store, e, batch, now))) accepted += eventIds.size;
   }
   return accepted;
 }

@@ -1,126 +1,117 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll, batchWriteAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
-import { type ActiveMetric, type Cadence, keys } from "../storage/tableDesign.js";
-import { type TransactItem, transactConditionalWrites } from "../storage/transactions.js";
+import type { ActivitySetItem } from "../storage/items.js";
+import { type ActiveMetric, keys } from "../storage/tableDesign.js";
 import { dayOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import type { ActivityPoint, BatchEffects } from "./applyEvents.js";
-import { bucketCounter, cadences, counterAdd } from "./counters.js";
 
 /**
- * Step 1 of writeEffects: activity sets and logs. New set members are added in transactions of up to 99 with one
- * `ADD n` to their bucket counter, conditional on being absent, so a counter is the number of distinct members
- * however often a batch is retried; existing day members have their first/last instant widened.
+ * Step 1 of writeEffects: the day sets of active users and orgs, and the logs. A day set member holds the first and
+ * last instant of that day's activity (windows that start or end inside a day are decided exactly); it is written
+ * without a transaction and converges whatever the order or repetition of writes: a member new to its day is put only
+ * if absent, an existing one is widened by conditional updates that only ever lower `min_at` / raise `max_at`. The
+ * distinct counts of days, weeks and months are not moved here: they move with the entity's write (writeEntities.ts,
+ * activeDays.ts), so no set item needs a transaction, and weeks and months need no set items at all.
+ *
+ * | write                                 | when                                  | cost (write units, items < 1 KB) |
+ * |---------------------------------------|---------------------------------------|----------------------------------|
+ * | day member: conditional Put           | first activity of the id that day     | 1                                |
+ * | day member: `SET max_at` if greater   | activity after the day's last so far  | 1                                |
+ * | day member: `SET min_at` if smaller   | activity before the day's first       | 1                                |
+ * | invite / membership-change log: Put   | per event, keyed by the event         | 1 (BatchWrite)                   |
  */
 
-const GROUP_CONCURRENCY = 8;
+const CONCURRENCY = 8;
 
-interface SetMember {
+interface DayMember {
   metric: ActiveMetric;
-  cadence: Cadence;
-  bucket: string;
+  day: string;
   id: string;
   min: number;
   max: number;
 }
 
-function activitySetMembers(activity: ActivityPoint[]): SetMember[] {
-  const members = new Map<string, SetMember>();
+function dayMembers(activity: ActivityPoint[]): DayMember[] {
+  const members = new Map<string, DayMember>();
   for (const { kind, id, at } of activity) {
     const metric: ActiveMetric = kind === "user" ? "active_users" : "active_orgs";
-    for (const { cadence, bucketOf } of cadences) {
-      const bucket = bucketOf(at);
-      const key = JSON.stringify([metric, cadence, bucket, id]);
-      const member = members.get(key);
-      if (member) {
-        member.min = Math.min(member.min, at);
-        member.max = Math.max(member.max, at);
-      } else members.set(key, { metric, cadence, bucket, id, min: at, max: at });
-    }
+    const day = dayOf(at);
+    const key = JSON.stringify([metric, day, id]);
+    const member = members.get(key);
+    if (member) {
+      member.min = Math.min(member.min, at);
+      member.max = Math.max(member.max, at);
+    } else members.set(key, { metric, day, id, min: at, max: at });
   }
   return [...members.values()];
 }
 
-/** Conditional widening of an existing day member's first/last instant. */
-function widenDayMember(
-  store: Store,
-  e: string,
-  m: SetMember,
-  stored: { min_at: number; max_at: number },
-): TransactItem[] {
-  const Key = keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id);
-  const updates: TransactItem[] = [];
-  if (m.min < stored.min_at || m.max > stored.max_at) {
-    updates.push({
-      Update: {
+/** Runs a conditional write; false when its condition failed. */
+async function conditional(store: Store, command: PutCommand | UpdateCommand): Promise<boolean> {
+  try {
+    if (command instanceof PutCommand) await store.doc.send(command);
+    else await store.doc.send(command);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Widens a stored member to `m`'s instants: each bound moves only outward, so concurrent widenings commute. */
+async function widen(store: Store, e: string, m: DayMember, stored: ActivitySetItem): Promise<void> {
+  const Key = keys.activitySet(e, m.metric, "day", m.day, m.id);
+  const bound = async (field: "min_at" | "max_at", value: number) => {
+    await conditional(
+      store,
+      new UpdateCommand({
         TableName: store.tables.activity,
         Key,
-        UpdateExpression: "SET min_at = :min, max_at = :max",
-        // Unchanged since read: otherwise a concurrent batch widened it, and this batch retries the read.
-        ConditionExpression: "min_at = :oldMin AND max_at = :oldMax",
-        ExpressionAttributeValues: {
-          ":min": Math.min(m.min, stored.min_at),
-          ":max": Math.max(m.max, stored.max_at),
-          ":oldMin": stored.min_at,
-          ":oldMax": stored.max_at,
-        },
-      },
-    });
-  }
-  return updates;
+        UpdateExpression: `SET ${field} = :v`,
+        // Failed: a concurrent batch already moved it at least as far.
+        ConditionExpression: `${field} ${field === "min_at" ? ">" : "<"} :v`,
+        ExpressionAttributeValues: { ":v": value },
+      }),
+    );
+  };
+  if (m.min < stored.min_at) await bound("min_at", m.min);
+  if (m.max > stored.max_at) await bound("max_at", m.max);
 }
 
 export async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<void> {
-  let members = activitySetMembers(activity);
-  for (let attempt = 0; members.length > 0 && attempt < 5; attempt++) {
+  let members = dayMembers(activity);
+  for (let attempt = 0; members.length > 0; attempt++) {
+    if (attempt >= 5) throw new Error("day set members still contended after retries");
     const stored = new Map(
       (
         await batchGetAll<Record<string, unknown>>(
           store,
           store.tables.activity,
-          members.map((m) => keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id)),
+          members.map((m) => keys.activitySet(e, m.metric, "day", m.day, m.id)),
           { consistent: true },
         )
-      ).map((item) => [`${item.pk}\u0000${item.sk}`, item as { min_at: number; max_at: number }]),
+      ).map((item) => [`${item.pk}\u0000${item.sk}`, item as unknown as ActivitySetItem]),
     );
-    const storedOf = (m: SetMember) => {
-      const { pk, sk } = keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id);
+    const storedOf = (m: DayMember) => {
+      const { pk, sk } = keys.activitySet(e, m.metric, "day", m.day, m.id);
       return stored.get(`${pk}\u0000${sk}`);
     };
-    // New members, one group per bucket counter.
-    const groups = new Map<string, SetMember[]>();
-    for (const m of members) {
-      if (storedOf(m)) continue;
-      const group = `${m.metric}\u0000${m.cadence}\u0000${m.bucket}`;
-      groups.set(group, [...(groups.get(group) ?? []), m]);
-    }
-    const lost: SetMember[] = [];
-    await mapLimit([...groups.values()], GROUP_CONCURRENCY, async (group) => {
-      const first = group[0] as SetMember;
-      const counter = bucketCounter(store, e, first.metric, first.cadence, first.bucket);
-      const puts: TransactItem[] = group.map((m) => ({
-        Put: {
-          TableName: store.tables.activity,
-          Item: { ...keys.activitySet(e, m.metric, m.cadence, m.bucket, m.id), min_at: m.min, max_at: m.max },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      }));
-      const written = await transactConditionalWrites(store, puts, (n) => [counterAdd(counter, n)], 1);
-      // Added meanwhile by a concurrent batch: read again and widen it instead.
-      group.forEach((m, i) => {
-        if (!written[i] && m.cadence === "day") lost.push(m);
+    const lost: DayMember[] = [];
+    await mapLimit(members, CONCURRENCY, async (m) => {
+      const existing = storedOf(m);
+      if (existing) return widen(store, e, m, existing);
+      const put = new PutCommand({
+        TableName: store.tables.activity,
+        Item: { ...keys.activitySet(e, m.metric, "day", m.day, m.id), min_at: m.min, max_at: m.max },
+        ConditionExpression: "attribute_not_exists(pk)",
       });
+      // Put meanwhile by a concurrent batch: read again and widen it instead.
+      if (!(await conditional(store, put))) lost.push(m);
     });
-    const widenings = members.filter((m) => m.cadence === "day" && storedOf(m));
-    const updates = widenings.flatMap((m) =>
-      widenDayMember(store, e, m, storedOf(m) as { min_at: number; max_at: number }),
-    );
-    const widened = await transactConditionalWrites(store, updates);
-    const stale = widenings.filter((m) => {
-      const s = storedOf(m) as { min_at: number; max_at: number };
-      return m.min < s.min_at || m.max > s.max_at;
-    });
-    members = [...lost, ...stale.filter((_, i) => !widened[i])];
+    members = lost;
   }
 }
 

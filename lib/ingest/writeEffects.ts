@@ -10,13 +10,13 @@ export { VersionConflict } from "./writeEntities.js";
 /**
  * Writes what a batch recorded, in an order that makes a retry after a failure at any point count nothing twice:
  *
- *  1. activity sets — new members added in transactions of up to 99, each with one `ADD n` to its bucket counter,
- *     conditional on the member being absent (so the counter is the number of distinct members, however often a
- *     batch is retried); the first/last instant of existing day members widened; invite and membership-change
- *     logs put under the event's key. All idempotent.
+ *  1. day sets of active users / orgs — each member put if absent, else its first/last instant widened outward
+ *     (writeActivity.ts); invite and membership-change logs put under the event's key. All idempotent, no
+ *     transaction: the distinct counts of days, weeks and months move in step 3, from the entities' calendars.
  *  2. the org side of memberships (puts and deletes: idempotent);
  *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
- *     existing users), each conditional on the version read. This is the state that gates later events
+ *     existing users, last-active hours, and the active sets' distinct counts through each entity's calendar of
+ *     active days), each conditional on the version read. This is the state that gates later events
  *     (deletion, memberships), written last: a retry re-reads it and recomputes exactly what 1 and 2 wrote.
  *
  * A version conflict in step 3 (a concurrent batch changed the same user or org) throws VersionConflict: the

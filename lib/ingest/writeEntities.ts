@@ -1,17 +1,34 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
 import { hourOf } from "../time.js";
+import { mapLimit } from "../util/mapLimit.js";
+import { type ActiveDays, enteredBuckets, withDays } from "./activeDays.js";
 import { type BatchEffects, type UserState, withoutPersonalFields } from "./applyEvents.js";
-import { bucketCounter, type CounterKey, cadences, counterAdd } from "./counters.js";
+import { bucketCounter, type CounterKey, cadences, counterAdds } from "./counters.js";
 import type { LoadedState, PreImage } from "./loadState.js";
 
 /**
  * Step 3 of writeEffects: users and orgs, grouped in transactions with the counters their changes move, each
  * conditional on the version read. A failed condition means a concurrent batch changed one of them.
+ *
+ * The counters an entity's write moves, all derived from its state before and after the batch (so a retry, which
+ * starts again from the state before, moves exactly what one clean delivery would):
+ *
+ * | change                                   | counters (each one item, ADD ±n)                                    |
+ * |------------------------------------------|---------------------------------------------------------------------|
+ * | user created / created_at moved          | signups day, week, month (−1 old buckets, +1 new)                   |
+ * | user listed ↔ not (created, deleted)     | existing users                                                      |
+ * | listed user's last activity changes hour | last-active hour: −1 old hour, +1 new (LAH, tableDesign.ts)         |
+ * | user / org active on a day it wasn't     | active_users / active_orgs: that day, and its week / month if new   |
+ * | org created / created_at moved           | orgs_created day, week, month                                       |
+ *
+ * Transactions hold ≤ 100 items and several entities: a counter touched by several of them is one item (summed).
+ * A write that moves no counter (a profile change, a membership, a repeat activity in the same hour) is a plain
+ * conditional write: 1 write unit where a transaction item costs 2.
  */
 
 export class VersionConflict extends Error {
@@ -32,8 +49,8 @@ function bucketMoves(store: Store, e: string, metric: ActivityMetric, before: nu
     const from = before === undefined ? undefined : bucketOf(before);
     const to = bucketOf(after);
     if (from === to) continue;
-    if (from !== undefined) moves.push({ counter: bucketCounter(store, e, metric, cadence, from), delta: -1 });
-    moves.push({ counter: bucketCounter(store, e, metric, cadence, to), delta: 1 });
+    if (before !== undefined) moves.push({ counter: bucketCounter(store, e, metric, cadence, before), delta: -1 });
+    moves.push({ counter: bucketCounter(store, e, metric, cadence, after), delta: 1 });
   }
   return moves;
 }
@@ -113,10 +130,29 @@ function lastActiveHourMoves(store: Store, e: string, before: UserItem | undefin
   const to = hourOfListed(after);
   const moves: EntityWrite["counters"] = [];
   if (from === to) return moves;
-  const counter = (hour: string) => ({ table: store.tables.activity, key: keys.lastActiveHour(e, hour) });
+  const counter = (hour: string) => ({
+    table: store.tables.activity,
+    key: keys.lastActiveHour(e, hour),
+    attribute: "count",
+  });
   if (from !== undefined) moves.push({ counter: counter(from), delta: -1 });
   if (to !== undefined) moves.push({ counter: counter(to), delta: 1 });
   return moves;
+}
+
+/** The entity's calendar after the batch, and the active-set counters it enters (see activeDays.ts). */
+function activeDaysMoves(
+  store: Store,
+  e: string,
+  metric: "active_users" | "active_orgs",
+  before: ActiveDays | undefined,
+  instants: number[],
+) {
+  const counters: EntityWrite["counters"] = enteredBuckets(before, instants).map(({ cadence, at }) => ({
+    counter: bucketCounter(store, e, metric, cadence, at),
+    delta: 1,
+  }));
+  return { days: instants.length > 0 ? withDays(before, instants) : before, counters };
 }
 
 function userWrite(
@@ -124,16 +160,22 @@ function userWrite(
   e: string,
   batchId: string,
   loaded: UserState | undefined,
-  after: UserState,
+  afterState: UserState,
+  instants: number[],
 ): EntityWrite | undefined {
   const before = loaded?.user;
+  const active = activeDaysMoves(store, e, "active_users", before?.active_days, instants);
+  const after: UserState = { ...afterState, user: { ...(afterState.user as UserItem), active_days: active.days } };
   const user = after.user as UserItem;
   const listed = (u: UserItem | undefined) => !!u && u.deleted_at === undefined;
   const counters = bucketMoves(store, e, "signups", before?.created_at, user.created_at);
   if (listed(before) !== listed(user)) {
-    counters.push({ counter: { table: store.tables.entities, key: keys.userCount(e) }, delta: listed(user) ? 1 : -1 });
+    counters.push({
+      counter: { table: store.tables.entities, key: keys.userCount(e), attribute: "count" },
+      delta: listed(user) ? 1 : -1,
+    });
   }
-  counters.push(...lastActiveHourMoves(store, e, before, user));
+  counters.push(...lastActiveHourMoves(store, e, before, user), ...active.counters);
   const attributes = userAttributes(e, after);
   if (!before) {
     return {
@@ -171,9 +213,13 @@ function orgWrite(
   e: string,
   batchId: string,
   before: OrgItem | undefined,
-  after: OrgItem,
+  afterState: OrgItem,
+  instants: number[],
 ): EntityWrite | undefined {
+  const active = activeDaysMoves(store, e, "active_orgs", before?.active_days, instants);
+  const after: OrgItem = { ...afterState, active_days: active.days };
   const counters = bucketMoves(store, e, "orgs_created", before?.created_at, after.created_at);
+  counters.push(...active.counters);
   if (!before) {
     return {
       item: {
@@ -205,26 +251,33 @@ function orgWrite(
   };
 }
 
-/** Entity writes packed into transactions of ≤ 100 items, each with the sum of its entities' counter moves. */
+/**
+ * Entity writes packed into transactions of ≤ 100 items, each with one Update per counter item its entities move
+ * (the sum of their moves of each attribute; several counts of one month item are one item of the transaction).
+ */
 function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
   const transactions: TransactItem[][] = [];
   let entities: TransactItem[] = [];
-  let counters = new Map<string, { counter: CounterKey; delta: number }>();
+  let items = new Map<string, { table: string; key: Record<string, string>; deltas: Map<string, number> }>();
+  const itemId = (c: CounterKey) => `${c.table}\u0000${c.key.pk}\u0000${c.key.sk}`;
   const flush = () => {
-    const sums = [...counters.values()].filter((c) => c.delta !== 0).map((c) => counterAdd(c.counter, c.delta));
-    if (entities.length > 0) transactions.push([...entities, ...sums]);
+    const adds = [...items.values()].flatMap(({ table, key, deltas }) => {
+      const moved = new Map([...deltas].filter(([, delta]) => delta !== 0));
+      return moved.size > 0 ? [counterAdds(table, key, moved)] : [];
+    });
+    if (entities.length > 0) transactions.push([...entities, ...adds]);
     entities = [];
-    counters = new Map();
+    items = new Map();
   };
   for (const write of writes) {
-    const newCounters = write.counters.filter((c) => !counters.has(JSON.stringify(c.counter))).length;
-    if (entities.length + 1 + counters.size + newCounters > 100) flush();
+    const newItems = new Set(write.counters.map((c) => itemId(c.counter)).filter((id) => !items.has(id))).size;
+    if (entities.length + 1 + items.size + newItems > 100) flush();
     entities.push(write.item);
     for (const { counter, delta } of write.counters) {
-      const id = JSON.stringify(counter);
-      const sum = counters.get(id) ?? { counter, delta: 0 };
-      sum.delta += delta;
-      counters.set(id, sum);
+      const id = itemId(counter);
+      const item = items.get(id) ?? { table: counter.table, key: counter.key, deltas: new Map<string, number>() };
+      item.deltas.set(counter.attribute, (item.deltas.get(counter.attribute) ?? 0) + delta);
+      items.set(id, item);
     }
   }
   flush();
@@ -243,17 +296,28 @@ export async function writeEntities(
   { state: loaded, writtenUsers, writtenOrgs }: LoadedState,
   effects: BatchEffects,
 ): Promise<void> {
+  const instants = { user: new Map<string, number[]>(), org: new Map<string, number[]>() };
+  for (const { kind, id, at } of effects.activity) instants[kind].set(id, [...(instants[kind].get(id) ?? []), at]);
   const writes: (EntityWrite | undefined)[] = [];
   for (const [userId, state] of effects.state.users) {
     if (state.user && !writtenUsers.has(userId)) {
-      writes.push(userWrite(store, e, batchId, loaded.users.get(userId), state));
+      writes.push(userWrite(store, e, batchId, loaded.users.get(userId), state, instants.user.get(userId) ?? []));
     }
   }
   for (const [orgId, org] of effects.state.orgs) {
-    if (org && !writtenOrgs.has(orgId)) writes.push(orgWrite(store, e, batchId, loaded.orgs.get(orgId), org));
+    if (org && !writtenOrgs.has(orgId)) {
+      writes.push(orgWrite(store, e, batchId, loaded.orgs.get(orgId), org, instants.org.get(orgId) ?? []));
+    }
   }
+  const changed = writes.filter((w): w is EntityWrite => w !== undefined);
+  // A write that moves no counter needs no transaction: its own condition on the version is enough (1 unit, not 2).
+  await mapLimit(
+    changed.filter((w) => w.counters.length === 0),
+    ALONE_CONCURRENCY,
+    (w) => writeAlone(store, w.item),
+  );
   // Sequential: the transactions share counter items, and concurrent transactions on one item conflict.
-  for (const TransactItems of packEntityWrites(writes.filter((w): w is EntityWrite => w !== undefined))) {
+  for (const TransactItems of packEntityWrites(changed.filter((w) => w.counters.length > 0))) {
     try {
       await store.doc.send(new TransactWriteCommand({ TransactItems }));
     } catch (error) {
@@ -264,5 +328,18 @@ export async function writeEntities(
       }
       throw error;
     }
+  }
+}
+
+const ALONE_CONCURRENCY = 8;
+
+/** One versioned Put or Update of an entity, as a plain conditional write. */
+async function writeAlone(store: Store, item: TransactItem): Promise<void> {
+  try {
+    if (item.Put) await store.doc.send(new PutCommand(item.Put));
+    else if (item.Update) await store.doc.send(new UpdateCommand(item.Update));
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new VersionConflict();
+    throw error;
   }
 }

@@ -30,6 +30,8 @@ export interface UserItem {
    * (`constructor`, `__proto__`), which a map key can't carry through the SDK's marshalling.
    */
   orgs?: UserMembershipItem[];
+  /** The days it was active: one bitmap per year (lib/ingest/activeDays.ts), what its set counters move by. */
+  active_days?: Record<string, string>;
   /** Optimistic-lock counter of the ingestion's versioned writes. */
   version: number;
 }
@@ -47,6 +49,8 @@ export interface OrgItem {
   created_at: number;
   first_active_at: number;
   last_active_at: number;
+  /** The days it was active (as on UserItem). */
+  active_days?: Record<string, string>;
   version: number;
 }
 
@@ -65,11 +69,6 @@ export interface OrgMemberItem {
 export interface ActivitySetItem {
   min_at: number;
   max_at: number;
-}
-
-/** Number of distinct members (active metrics) or of events (signups, orgs_created) in one bucket. */
-export interface BucketCounterItem {
-  count: number;
 }
 
 export interface InviteItem {

@@ -34,8 +34,8 @@
  * | ingestion batch pending or completed             | entities                | pk `E#{E}#BATCH#{batch}` sk `BATCH`                         | BatchGet, conditional Update      |
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
- * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#{cadence}#{bucket}` sk `{id}`        | Query ∝ ids returned              |
- * | buckets with data, with their distinct counts    | activity                | pk `E#{E}#CNT#{metric}#{cadence}` sk `{bucket}`             | Query ∝ buckets that have data    |
+ * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
+ * | every metric's day/week/month counts of a month  | activity                | pk `E#{E}#CNT` sk `{YYYY-MM}` (monthCounters.ts)            | Query ∝ months that have data     |
  * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
@@ -43,24 +43,52 @@
  * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items           |
  * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  *
+ * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
+ * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
+ * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event):
+ *
+ * | event                                   | units | what                                                                |
+ * |-----------------------------------------|-------|---------------------------------------------------------------------|
+ * | any event with an `event_id`            | 1     | its claim (conditional Put, lib/ingest/claims.ts)                   |
+ * | user.created (new user)                 | 12    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
+ * |                                         |       | existing users, last-active hour (4 × 2)                            |
+ * | user.active, first of its day           | 12    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
+ * |                                         |       | last-active hour −1/+1 (4 × 2)                                      |
+ * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves)     |
+ * | user.active, repeat in a later hour     | 10    | batch 2, claim 1, day set 1; transaction: user, two hour counters   |
+ * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once      |
+ * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
+ * | user.invited                            | 4     | batch 2, claim 1, invite log 1                                      |
+ * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters       |
+ * | user.deleted                            | 9     | batch 2, claim 1; transaction: user, existing users, hour counter   |
+ * | a duplicate                             | 0     | reads only                                                          |
+ *
+ * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
+ * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25.
+ *
  * Why the keys are shaped so:
- *  - *Days as partitions.* A period of 12 years with data on three days must cost three days: the counter
- *    partition `CNT#{metric}#day` holds one item per day *that has data*, so a range Query over 4,000 possible
- *    days returns three items; the per-day set partitions are read only for those days.
- *  - *Distinct counts without reading members.* A set item is written with `attribute_not_exists` in the same
- *    transaction that increments its bucket counter, so the counter equals the number of distinct members and a
- *    retried or concurrent write cannot count twice. Weekly and monthly sets exist because a distinct weekly count
- *    is not the sum of daily ones.
+ *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
+ *    the counter partition `CNT` holds one item per month *that has data*, each with the counts of its days, weeks
+ *    and month for every metric (≈ 150 numbers: < 1 KB), so a range Query over 4,000 possible days returns ≤ three
+ *    items; the per-day set partitions are read only for the days whose count is not zero.
+ *  - *Distinct counts without reading members, and without set transactions.* Each user and org item keeps its
+ *    calendar of active days (a bitmap per year, lib/ingest/activeDays.ts); the active-set counts move by the
+ *    difference between the calendar before and after a batch, in the transaction of the entity's versioned write,
+ *    so they are exact under retries and concurrency like the existing-user count (a retry starts from the same
+ *    state before, a concurrent change fails the version check). Day set items are plain idempotent writes (put if
+ *    absent, bounds widened outward); weekly and monthly distinct counts come from the calendar, so they need no
+ *    set items (a distinct weekly count is not the sum of daily ones, but "active on some day of the week" is).
  *  - *`days=N` without reading every active user.* Each current user counts in the hour of its latest activity: the
  *    counter moves (−1 old hour, +1 new hour, ±1 on creation and deletion) in the same transaction as the user's
  *    write, so it is exact under retries like the existing-user count. A count for the last N days is the hour
  *    counters of the whole hours since the boundary plus an exact index count of the one partial hour.
- *  - *Hot partitions.* Per-bucket sets spread a tenant's writes over one partition per day/week/month instead of one
- *    per tenant; counters are written only when a member is new to its bucket (once per user per day), far below
- *    the 1,000 writes/s an item allows. The sign-up and last-activity GSIs hold one partition per tenant: their
+ *  - *Hot partitions.* Per-day sets spread a tenant's writes over one partition per day instead of one per tenant;
+ *    the month's counter item is written only when a user or org enters a day (once per user per day, plus sign-ups),
+ *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs hold one partition per tenant: their
  *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
  *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 20 rows,
- *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB).
+ *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB). A user's
+ *    or org's calendar grows ≈ 70 bytes per year of its history (twice with its pre-image).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Credentials per environment.* Credentials are keyed by their id alone (`KEY#` / `TOKEN#`, one GetItem per
@@ -173,11 +201,9 @@ export const keys = {
   }),
   activitySetPk: (e: string, metric: ActiveMetric, cadence: Cadence, bucket: string) =>
     `${env(e)}#SET#${metric}#${cadence}#${bucket}`,
-  bucketCounter: (e: string, metric: ActivityMetric, cadence: Cadence, bucket: string) => ({
-    pk: keys.bucketCounterPk(e, metric, cadence),
-    sk: bucket,
-  }),
-  bucketCounterPk: (e: string, metric: ActivityMetric, cadence: Cadence) => `${env(e)}#CNT#${metric}#${cadence}`,
+  /** Every metric's day / week / month counts of one UTC month, one attribute each (monthCounters.ts). */
+  monthCounters: (e: string, month: string) => ({ pk: keys.monthCountersPk(e), sk: month }),
+  monthCountersPk: (e: string) => `${env(e)}#CNT`,
 
   /** Current (listed) users whose latest activity falls in a UTC hour: moved with the user's write (writeEntities). */
   lastActiveHoursPk: (e: string) => `${env(e)}#LAH`,

@@ -2,6 +2,7 @@ import { newUser } from "../../lib/ingest/applyEvents.js";
 import { batchPutAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
 import type { OrgItem, UserItem, UserMembershipItem } from "../../lib/storage/items.js";
+import { dayCountItems } from "../../lib/storage/monthCounters.js";
 import { keys } from "../../lib/storage/tableDesign.js";
 import { DAY_MS, dayOf, hourOf } from "../../lib/time.js";
 import type { BenchEvent } from "./mix.js";
@@ -118,10 +119,7 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
       const day = pk.slice(setPrefix.length);
       activeUsersPerDay.set(day, (activeUsersPerDay.get(day) ?? 0) + 1);
     }
-  const dayCounters = [...activeUsersPerDay].map(([day, count]) => ({
-    ...keys.bucketCounter(e, "active_users", "day", day),
-    count,
-  }));
+  const dayCounters = dayCountItems(e, "active_users", activeUsersPerDay);
   await batchPutAll(store, store.tables.activity, [...daySets.values(), ...logs, ...hours, ...dayCounters]);
   return items.length + daySets.size + logs.length + hours.length + dayCounters.length;
 }

@@ -7,7 +7,7 @@ import { LAMBDA_RESPONSE_LIMIT_BYTES } from "../../lib/http/compression.js";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { batchPutAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
-import { keys } from "../../lib/storage/tableDesign.js";
+import { dayCountItems } from "../../lib/storage/monthCounters.js";
 import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
 import { fetchRaw, seedActiveDays } from "../helpers/activeDays.js";
 import { testStore } from "../helpers/store.js";
@@ -111,10 +111,14 @@ describe("a dashboard active-users answer over the streaming threshold", () => {
   it("refuses a period of more user-days than a streamed response can carry with the dashboard's 400", async () => {
     const { environmentId, auth } = await tenant([]);
     // Only the counters: the refusal is decided from them, before any set is read.
-    await batchPutAll(store, store.tables.activity, [
-      { ...keys.bucketCounter(environmentId, "active_users", "day", "2024-05-01"), count: MAX_ACTIVE_USER_DAYS - 1 },
-      { ...keys.bucketCounter(environmentId, "active_users", "day", "2024-05-02"), count: 2 },
-    ]);
+    await batchPutAll(
+      store,
+      store.tables.activity,
+      dayCountItems(environmentId, "active_users", [
+        ["2024-05-01", MAX_ACTIVE_USER_DAYS - 1],
+        ["2024-05-02", 2],
+      ]),
+    );
     const over = await fetchRaw(url("2024-05-01", "2024-05-02"), auth);
     expect(over.status).toBe(400);
     expect(JSON.parse(over.body.toString("utf8"))).toEqual(familyErrors.dashboard.responseTooLarge);

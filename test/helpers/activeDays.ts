@@ -1,12 +1,13 @@
 import { request } from "node:http";
 import { batchPutAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
-import type { ActivitySetItem, BucketCounterItem } from "../../lib/storage/items.js";
+import type { ActivitySetItem } from "../../lib/storage/items.js";
+import { dayCountItems } from "../../lib/storage/monthCounters.js";
 import { keys } from "../../lib/storage/tableDesign.js";
 
 /**
  * Day sets of active users written straight into the activity table, in the shapes ingestion stores (a set item per
- * user and day, the day's counter: lib/storage/items.ts), for tenants too big to ingest within a test (DynamoDB Local
+ * user and day, the day's count in its month counter item: lib/storage/items.ts, monthCounters.ts), for tenants too big to ingest within a test (DynamoDB Local
  * takes ~60–100 events/s here, BatchWrite ~5,000 items/s). As scripts/bench/seed.ts does for the refresh.
  */
 export async function seedActiveDays(
@@ -15,10 +16,12 @@ export async function seedActiveDays(
   days: { day: string; userIds: readonly string[] }[],
 ): Promise<void> {
   const at = (day: string) => Date.parse(`${day}T12:00:00.000Z`);
-  const items: Record<string, unknown>[] = [];
+  const items = dayCountItems(
+    environmentId,
+    "active_users",
+    days.map(({ day, userIds }) => [day, userIds.length]),
+  );
   for (const { day, userIds } of days) {
-    const counter: BucketCounterItem = { count: userIds.length };
-    items.push({ ...keys.bucketCounter(environmentId, "active_users", "day", day), ...counter });
     for (const id of userIds) {
       const member: ActivitySetItem = { min_at: at(day), max_at: at(day) };
       items.push({ ...keys.activitySet(environmentId, "active_users", "day", day, id), ...member });

@@ -4,6 +4,7 @@ import { handler } from "../../functions/ingest.js";
 import { createApiKey, createEnvironment, revokeApiKey } from "../../lib/auth/credentials.js";
 import { queryAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
+import { readBucketCounts } from "../../lib/storage/monthCounters.js";
 import { type ActivityMetric, type Cadence, keys } from "../../lib/storage/tableDesign.js";
 import { invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
@@ -21,10 +22,7 @@ const post = (body: unknown, key = apiKey) =>
   });
 
 async function counter(e: string, metric: ActivityMetric, cadence: Cadence, bucket: string): Promise<number> {
-  const got = await store.doc.send(
-    new GetCommand({ TableName: store.tables.activity, Key: keys.bucketCounter(e, metric, cadence, bucket) }),
-  );
-  return (got.Item?.count as number | undefined) ?? 0;
+  return (await readBucketCounts(store, e, metric, cadence, bucket, bucket)).get(bucket) ?? 0;
 }
 
 /** Every item of one activity-table partition. */
