@@ -71,7 +71,10 @@ export async function planUserChurnShards(
   for await (const page of hours) {
     for (const { sk, count } of page) {
       const n = Number(count ?? 0);
-      if (n <= 0) continue;
+      const start = `${sk}:00:00.000Z`;
+      // T − 7 d on the hour: that hour is wholly after the range. Each shard is non-empty as a range, and its upper
+      // bound (its id in the run) is distinct from every other shard's.
+      if (n <= 0 || start >= upper) continue;
       // This hour would take the shard over its budget: the shard ends with the hour before (newer).
       if (oldestHour !== undefined && users > 0 && users + n > rows) {
         shards.push({ from: oldestHour, to });
@@ -79,7 +82,7 @@ export async function planUserChurnShards(
         users = 0;
       }
       users += n;
-      oldestHour = `${sk}:00:00.000Z`;
+      oldestHour = start;
     }
   }
   // The oldest range runs from the start of the index.

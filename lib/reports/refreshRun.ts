@@ -117,11 +117,14 @@ export async function planRun(
 }
 
 function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[]): PartJob[] {
-  return PART_NAMES.flatMap((part): PartJob[] => {
+  const jobs = PART_NAMES.flatMap((part): PartJob[] => {
     if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
     if (part === "org_churn") return [{ ...base, part, shard: { to: churnUpperBound(base.time) } }];
     return [{ ...base, part }];
   });
+  // Two parts of one id would count once and the run would never complete: refuse the plan instead.
+  if (new Set(jobs.map(partId)).size !== jobs.length) throw new Error("refresh plan with two parts of one id");
+  return jobs;
 }
 
 async function getRun(store: Store, job: Pick<PartJob, "environment_id" | "report_id">): Promise<RunItem> {

@@ -3,6 +3,7 @@ import { handler as ingest } from "../../functions/ingest.js";
 import { handler as insights } from "../../functions/insights.js";
 import { handler as users } from "../../functions/users.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
+import { MAX_EVENTS_PER_BATCH } from "../../lib/ingest/schema.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import type { Store } from "../../lib/storage/client.js";
 import { invoke } from "../helpers/apiEvent.js";
@@ -34,6 +35,25 @@ const get = (handler: typeof users, path: string, query: Record<string, string> 
     query,
     headers: { authorization: `Bearer ${apiKey}`, "environment-id": environmentId },
   });
+
+describe("the largest request validation accepts", () => {
+  it("1,000 events with 256-byte event ids and user ids (its batch item names them all) is stored and counted once", async () => {
+    const id = (prefix: string, i: number) => `${prefix}${String(i).padStart(4, "0")}`.padEnd(256, "x");
+    const events = Array.from({ length: MAX_EVENTS_PER_BATCH }, (_, i) => ({
+      type: "user.created",
+      user_id: id("big-user-", i),
+      event_id: id("big-event-", i),
+    }));
+    const body = JSON.stringify({ events });
+    const answers = [await post(body), await post(body)];
+    expect(answers.map((a) => [a.status, a.body])).toEqual([
+      [200, { accepted: MAX_EVENTS_PER_BATCH, duplicates: 0 }],
+      [200, { accepted: 0, duplicates: MAX_EVENTS_PER_BATCH }],
+    ]);
+    const last = await get(users, `/api/v2/users/${id("big-user-", MAX_EVENTS_PER_BATCH - 1)}`);
+    expect(last.status).toBe(200);
+  });
+});
 
 describe("the batch that answered 500 three times and counted three times", () => {
   it("is accepted once, stores its special keys as sent, and counts its invite and membership once", async () => {

@@ -7,6 +7,7 @@ import { handler as dispatcher, dispatchRefreshJobs } from "../../functions/refr
 import { handler as worker } from "../../functions/refreshWorker.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
+import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import { PART_NAMES } from "../../lib/reports/refreshParts.js";
 import { planRun } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
@@ -201,6 +202,33 @@ describe("refresh worker", () => {
       total_count: number;
     };
     expect(after.total_count).toBe(ranked.length);
+  });
+});
+
+describe("churn shards planned from the hour counters", () => {
+  it("T − 7 days on the hour: no empty shard of that hour, every shard its own id, the run completes", async () => {
+    // fast-check's counterexample: the last activity exactly at T − 7 d sits in an hour wholly after the range.
+    const T = Date.parse("2024-03-15T00:00:00.000Z");
+    const env = await createEnvironment(store, "on-the-hour", T - 400 * DAY);
+    await ingestEvents(
+      store,
+      env.environment_id,
+      [
+        { type: "org.member_added", occurred_at: "2024-03-08T00:00:00.000Z", org_id: "o0", user_id: "u0" },
+        { type: "user.active", occurred_at: "2023-12-06T00:00:00.000Z", user_id: "u3" },
+      ],
+      T,
+    );
+    const jobs = await planRun(store, env.environment_id, T, { shardRows: 1 });
+    const shards = jobs.filter((j) => j.part === "user_churn").map((j) => j.shard);
+    for (const shard of shards) if (shard?.from !== undefined) expect(shard.from < shard.to).toBe(true);
+    expect(new Set(shards.map((s) => s?.to)).size).toBe(shards.length);
+    const { report_time } = await refreshEnvironment(store, env.environment_id, T, { shardRows: 1 });
+    expect(report_time).toBe(T / 1000);
+    const churn = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
+      user_reports: { user_id: string }[];
+    };
+    expect(churn.user_reports.map((r) => r.user_id)).toEqual(["u3"]);
   });
 });
 
