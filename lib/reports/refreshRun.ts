@@ -27,9 +27,10 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  * delivered; `parts_done` as a string set lets any redelivery see whether the run is complete and (re)try the
  * switch, so a switch that failed is retried with its part alone. A churn shard that hands the rest of its range on
  * raises `parts_total` in the very write that counts it, so the run can never look complete while a rest is
- * pending, and a redelivery finds the recorded rest (not one recomputed from newer data) to queue again. A failing part fails only its own message, which
- * SQS retries and finally dead-letters; the previous snapshot stays current meanwhile. The run item lives in the
- * reports table beside the rows and expires with them (TTL).
+ * pending, and a redelivery finds the recorded rest (not one recomputed from newer data) to queue again. A part's
+ * id is its name and, for a churn shard, its upper bound: distinct within a run (a plan repeating one is refused).
+ * A failing part fails only its own message, which SQS retries and finally dead-letters; the previous snapshot
+ * stays current meanwhile. The run item lives in the reports table beside the rows and expires with them (TTL).
  */
 
 export interface RunItem {
