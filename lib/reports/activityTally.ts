@@ -48,3 +48,10 @@ export const activeDays = (tally: number, window: number): number =>
 /** Active in the last period of `REENGAGEMENT[period]` and not in the one before (a reengagement candidate). */
 export const returnedIn = (tally: number, period: number): boolean =>
   (tally & lastBit(period)) !== 0 && (tally & priorBit(period)) === 0;
+
+/** The ids that returned in at least one reengagement period (the reengagement reports' candidates). */
+export function returnedInAPeriod(tallies: ReadonlyMap<string, number>): string[] {
+  const ids: string[] = [];
+  for (const [id, tally] of tallies) if (REENGAGEMENT.some((_, i) => returnedIn(tally, i))) ids.push(id);
+  return ids;
+}

@@ -4,7 +4,7 @@ import type { ActivitySetItem, InviteItem, MemberChangeItem, OrgItem, UserItem }
 import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
 import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
-import { activeDays, REENGAGEMENT, returnedIn, tallyDay, WINDOW_DAYS } from "./activityTally.js";
+import { activeDays, REENGAGEMENT, returnedIn, returnedInAPeriod, tallyDay, WINDOW_DAYS } from "./activityTally.js";
 import {
   CHURN_SHARD_ROWS,
   type ChurnKind,
@@ -342,7 +342,7 @@ async function writeRanked<S>(
   await w.flush(true);
 }
 
-/** Users (ids with their packed tallies, activityTally.ts) active in the look-back at T. */
+/** The users or orgs active in the look-back at T, with their packed tallies (activityTally.ts). */
 async function tallies(
   ctx: PartContext,
   metric: "active_users" | "active_orgs",
@@ -360,33 +360,31 @@ async function tallies(
 const USERS_PER_STEP = 1000;
 
 /**
- * Writes the rows of users ranked by id (best first) without holding them: a step of users' items is read, their
- * rows added, the next step read. A user not existing at T has no row; the others keep their relative order.
+ * Ranks user ids (compute.ts `rank`) and writes their rows without holding them: a step of users' items is read,
+ * their rows added, the next step read. A user not existing at T has no row; the others keep their relative order.
  */
 async function writeUserRows(
   ctx: PartContext,
   orgs: OrgDirectory,
   w: RankListWriter,
-  ranked: { id: string; extra?: Record<string, number> }[],
+  entries: Ranked<string>[],
 ): Promise<void> {
+  const ranked = rank(entries, (id) => id);
   for (let i = 0; i < ranked.length; i += USERS_PER_STEP) {
     const step = ranked.slice(i, i + USERS_PER_STEP);
     const users = await userItems(
       ctx,
-      step.map((r) => r.id),
+      step.map((r) => r.subject),
     );
     await orgs.load(orgIdsOf(users.values(), ctx.time));
     for (const r of step) {
-      const u = users.get(r.id);
+      const u = users.get(r.subject);
       if (u) w.add(userRow(u, orgs, ctx.time, r.extra));
     }
     await w.flush();
   }
   await w.flush(true);
 }
-
-const byScoreThenId = (a: { id: string; score: number }, b: { id: string; score: number }) =>
-  b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * Champions and reengaged users (reengagement over period p: active in [T − p, T), not in [T − 2p, T − p), first
@@ -396,31 +394,32 @@ const byScoreThenId = (a: { id: string; score: number }, b: { id: string; score:
 async function userActivity(ctx: PartContext): Promise<PartResult> {
   const T = ctx.time;
   const active = await tallies(ctx, "active_users", LOOKBACK_MS, true);
-  const lists: { w: RankListWriter; ranked: { id: string; score: number; extra?: Record<string, number> }[] }[] = [];
+  const lists: { w: RankListWriter; entries: Ranked<string>[] }[] = [];
   for (const [i, n] of WINDOW_DAYS.entries()) {
-    const ranked: { id: string; score: number; extra: Record<string, number> }[] = [];
+    const entries: Ranked<string>[] = [];
     for (const [id, tally] of active) {
       const days = activeDays(tally, i);
-      if (days > 0) ranked.push({ id, score: days, extra: { num_active_days: days } });
+      if (days > 0) entries.push({ subject: id, score: [days], extra: { num_active_days: days } });
     }
-    lists.push({ w: writer(ctx, "user_report/champion", n), ranked: ranked.sort(byScoreThenId) });
+    lists.push({ w: writer(ctx, "user_report/champion", n), entries });
   }
   // Reengagement candidates (returned in a period) are few; their first and last activity decide and rank them.
-  const candidates = [...active].filter(([, t]) => REENGAGEMENT.some((_, i) => returnedIn(t, i))).map(([id]) => id);
+  const candidates = returnedInAPeriod(active);
   const instants = new Map<string, { first: number; last: number }>();
   for (let i = 0; i < candidates.length; i += USERS_PER_STEP)
     for (const u of (await userItems(ctx, candidates.slice(i, i + USERS_PER_STEP))).values())
       instants.set(u.user_id, { first: u.first_active_at, last: u.last_active_at });
   for (const [i, p] of REENGAGEMENT.entries()) {
     const n = intervalMs(p);
-    const ranked: { id: string; score: number }[] = [];
+    const entries: Ranked<string>[] = [];
     for (const [id, at] of instants)
-      if (returnedIn(active.get(id) as number, i) && at.first < T - 2 * n) ranked.push({ id, score: at.last });
-    lists.push({ w: writer(ctx, "user_report/reengagement", p), ranked: ranked.sort(byScoreThenId) });
+      if (returnedIn(active.get(id) as number, i) && at.first < T - 2 * n)
+        entries.push({ subject: id, score: [at.last] });
+    lists.push({ w: writer(ctx, "user_report/reengagement", p), entries });
   }
   // The five lists are written side by side: the part's time is its reads' latency, not their sum.
   const orgs = new OrgDirectory(ctx);
-  await Promise.all(lists.map(({ w, ranked }) => writeUserRows(ctx, orgs, w, ranked)));
+  await Promise.all(lists.map(({ w, entries }) => writeUserRows(ctx, orgs, w, entries)));
   return finish(lists.map((l) => l.w));
 }
 
@@ -465,7 +464,7 @@ async function userInvites(ctx: PartContext): Promise<PartResult> {
 async function orgActivity(ctx: PartContext): Promise<PartResult> {
   const T = ctx.time;
   const active = await tallies(ctx, "active_orgs", 2 * intervalMs("Monthly"), false);
-  const candidates = [...active].filter(([, t]) => REENGAGEMENT.some((_, i) => returnedIn(t, i))).map(([id]) => id);
+  const candidates = returnedInAPeriod(active);
   const orgs = await orgItems(ctx, candidates);
   const members = await memberCounts(ctx, orgs.keys());
   const writers: RankListWriter[] = [];

@@ -66,12 +66,13 @@ export interface RunOptions extends SnapshotOptions {
   shardRows?: number;
 }
 
+/** Between a name and a shard's upper bound (an ISO instant, which never contains it). */
+const SHARD_SEPARATOR = "@";
+
 /** A part's name within its run: the part, and a churn shard's upper bound (unique among the shards of a run). */
 export function partId(job: Pick<PartJob, "part" | "shard">): string {
-  return job.shard ? `${job.part}@${job.shard.to}` : job.part;
+  return job.shard ? `${job.part}${SHARD_SEPARATOR}${job.shard.to}` : job.part;
 }
-
-const SHARD_SEPARATOR = "@";
 
 /** Creates the run of a snapshot at `nowMs` (rounded down to the second); `runKey` makes a re-planned job the same run. */
 export async function planRun(
