@@ -21,6 +21,7 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
   const daySets = new Map<string, { pk: string; sk: string; min_at: number; max_at: number }>();
   const logs: Record<string, unknown>[] = [];
   const since = now - 91 * DAY_MS;
+  const activeUsersPerDay = new Map<string, number>();
   const touch = (metric: "active_users" | "active_orgs", id: string, at: number) => {
     if (at < since) return;
     const key = keys.activitySet(e, metric, "day", dayOf(at), id);
@@ -28,7 +29,11 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
     if (item) {
       item.min_at = Math.min(item.min_at, at);
       item.max_at = Math.max(item.max_at, at);
-    } else daySets.set(`${key.pk}|${key.sk}`, { ...key, min_at: at, max_at: at });
+    } else {
+      daySets.set(`${key.pk}|${key.sk}`, { ...key, min_at: at, max_at: at });
+      // A new member of its day's set: one more distinct user that day (the dashboard finds days by these counts).
+      if (metric === "active_users") activeUsersPerDay.set(dayOf(at), (activeUsersPerDay.get(dayOf(at)) ?? 0) + 1);
+    }
   };
   const org = (id: string, at: number) => {
     let o = orgs.get(id);
@@ -112,13 +117,6 @@ export async function seedTenant(store: Store, e: string, events: readonly Bench
   await batchPutAll(store, store.tables.entities, items);
   const hours = [...lastActiveHours].map(([hour, count]) => ({ ...keys.lastActiveHour(e, hour), count }));
   // The dashboard's active-users finds its days through the day counters: the distinct users of each day set.
-  const setPrefix = keys.activitySetPk(e, "active_users", "day", "");
-  const activeUsersPerDay = new Map<string, number>();
-  for (const { pk } of daySets.values())
-    if (pk.startsWith(setPrefix)) {
-      const day = pk.slice(setPrefix.length);
-      activeUsersPerDay.set(day, (activeUsersPerDay.get(day) ?? 0) + 1);
-    }
   const dayCounters = dayCountItems(e, "active_users", activeUsersPerDay);
   await batchPutAll(store, store.tables.activity, [...daySets.values(), ...logs, ...hours, ...dayCounters]);
   return items.length + daySets.size + logs.length + hours.length + dayCounters.length;
