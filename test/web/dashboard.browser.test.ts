@@ -31,13 +31,14 @@ let browser: Browser;
 /** Console errors and uncaught exceptions of every page, by page label. */
 const problems: string[] = [];
 
-async function openPage(label: string, width = 1280): Promise<Page> {
+/** A new tab whose console errors and uncaught exceptions go to `sink` (the shared `problems` unless a test expects some). */
+async function openPage(label: string, width = 1280, sink: string[] = problems): Promise<Page> {
   const page = await browser.newPage();
   await page.setViewport({ width, height: 900 });
   page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`${label}: console error: ${message.text()}`);
+    if (message.type() === "error") sink.push(`${label}: console error: ${message.text()}`);
   });
-  page.on("pageerror", (error) => problems.push(`${label}: uncaught: ${(error as Error).message}`));
+  page.on("pageerror", (error) => sink.push(`${label}: uncaught: ${(error as Error).message}`));
   return page;
 }
 
@@ -265,12 +266,8 @@ describe.skipIf(unavailable)("dashboard in a browser", () => {
   it("shows a clear error for a wrong key and stays signed out", async () => {
     // A new tab has its own, empty sessionStorage: signed out. (No second browser context: the single-process
     // Chromium of @sparticuz/chromium does not support one.)
-    const page = await browser.newPage();
     const errors: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("pageerror", (e) => errors.push((e as Error).message));
+    const page = await openPage("signin-wrong-key", 1280, errors);
     await page.goto(`${base}/`);
     await page.waitForSelector("#api-key");
     await setInput(page, "#api-key", "eik_not-a-real-key", "input");
@@ -287,12 +284,8 @@ describe.skipIf(unavailable)("dashboard in a browser", () => {
   });
 
   it("names a wrong environment id for a good key (the SDK's ForbiddenError of usage statistics)", async () => {
-    const page = await browser.newPage();
     const errors: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("pageerror", (e) => errors.push((e as Error).message));
+    const page = await openPage("signin-wrong-environment", 1280, errors);
     await page.goto(`${base}/`);
     await page.waitForSelector("#environment-id");
     // The demo key stays filled in; only the environment id is another's.

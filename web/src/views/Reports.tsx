@@ -194,11 +194,7 @@ function UserTable({ rows, report }: { rows: UserReportRow[]; report: ReportInfo
             <th scope="col">Orgs</th>
             <th scope="col">Signed up</th>
             <th scope="col">Last active</th>
-            {report.extra.map((x) => (
-              <th key={x.key} scope="col" class="num">
-                {x.title}
-              </th>
-            ))}
+            <ExtraHeaders report={report} />
           </tr>
         </thead>
         <tbody>
@@ -218,16 +214,37 @@ function UserTable({ rows, report }: { rows: UserReportRow[]; report: ReportInfo
               </td>
               <td class="date">{formatUnixDate(row.userCreatedAt)}</td>
               <td class="date">{formatUnix(row.lastActiveAt)}</td>
-              {report.extra.map((x) => (
-                <td key={x.key} class="num">
-                  {formatNumber(row.extraProperties?.[x.key] ?? 0)}
-                </td>
-              ))}
+              <ExtraCells report={report} values={row.extraProperties} />
             </tr>
           ))}
         </tbody>
       </table>
     </TableWrap>
+  );
+}
+
+/** The report's `extra_properties` columns, the same for user and org rows. */
+function ExtraHeaders({ report }: { report: ReportInfo }) {
+  return (
+    <>
+      {report.extra.map((x) => (
+        <th key={x.key} scope="col" class="num">
+          {x.title}
+        </th>
+      ))}
+    </>
+  );
+}
+
+function ExtraCells({ report, values }: { report: ReportInfo; values: Record<string, number> | undefined }) {
+  return (
+    <>
+      {report.extra.map((x) => (
+        <td key={x.key} class="num">
+          {formatNumber(values?.[x.key] ?? 0)}
+        </td>
+      ))}
+    </>
   );
 }
 
@@ -242,11 +259,7 @@ function OrgTable({ rows, report }: { rows: OrgReportRow[]; report: ReportInfo }
               Members
             </th>
             <th scope="col">Created</th>
-            {report.extra.map((x) => (
-              <th key={x.key} scope="col" class="num">
-                {x.title}
-              </th>
-            ))}
+            <ExtraHeaders report={report} />
           </tr>
         </thead>
         <tbody>
@@ -258,11 +271,7 @@ function OrgTable({ rows, report }: { rows: OrgReportRow[]; report: ReportInfo }
               </th>
               <td class="num">{formatNumber(row.numUsers)}</td>
               <td class="date">{formatUnixDate(row.orgCreatedAt)}</td>
-              {report.extra.map((x) => (
-                <td key={x.key} class="num">
-                  {formatNumber(row.extraProperties?.[x.key] ?? 0)}
-                </td>
-              ))}
+              <ExtraCells report={report} values={row.extraProperties} />
             </tr>
           ))}
         </tbody>
