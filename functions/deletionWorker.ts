@@ -1,6 +1,6 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { storeFromEnv } from "../lib/storage/client.js";
+import { persistentStoreFromEnv } from "../lib/storage/client.js";
 import { runDeletionJob, UnknownDeletionError } from "../lib/tenants/deletion.js";
 import { logger } from "./shared/logger.js";
 
@@ -15,7 +15,7 @@ let sqs: SQSClient | undefined;
 const SAFETY_MS = 60_000;
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const store = storeFromEnv();
+  const store = persistentStoreFromEnv();
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
     let environmentId: unknown;

@@ -1,6 +1,6 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { listEnvironmentIds } from "../lib/reports/refresh.js";
-import { storeFromEnv } from "../lib/storage/client.js";
+import { persistentStoreFromEnv } from "../lib/storage/client.js";
 import { logger } from "./shared/logger.js";
 import { sendMessages } from "./shared/sendMessages.js";
 
@@ -29,7 +29,7 @@ export const handler = async (): Promise<{ queued: number }> => {
   const queueUrl = process.env.REFRESH_QUEUE_URL;
   if (!queueUrl) throw new Error("REFRESH_QUEUE_URL is not set");
   sqs ??= new SQSClient({});
-  const environmentIds = await listEnvironmentIds(storeFromEnv());
+  const environmentIds = await listEnvironmentIds(persistentStoreFromEnv());
   const queued = await dispatchRefreshJobs(sqs, queueUrl, environmentIds);
   logger.info("refresh jobs queued", { queued });
   return { queued };

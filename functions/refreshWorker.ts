@@ -4,7 +4,7 @@ import { isChurnShard } from "../lib/reports/churnShards.js";
 import { PART_NAMES, type PartName } from "../lib/reports/refreshParts.js";
 import { type PartJob, planRun, runPartJob } from "../lib/reports/refreshRun.js";
 import { SupersededSnapshotError } from "../lib/reports/snapshot.js";
-import { storeFromEnv } from "../lib/storage/client.js";
+import { persistentStoreFromEnv } from "../lib/storage/client.js";
 import { logger } from "./shared/logger.js";
 import { sendMessages } from "./shared/sendMessages.js";
 
@@ -48,7 +48,7 @@ async function handle(record: SQSRecord): Promise<void> {
   const body = JSON.parse(record.body) as Record<string, unknown>;
   const environmentId = body.environment_id;
   if (typeof environmentId !== "string" || environmentId === "") throw new Error("message without environment_id");
-  const store = storeFromEnv();
+  const store = persistentStoreFromEnv();
   const job = partJob(body);
   if (job) {
     const outcome = await runPartJob(store, job);

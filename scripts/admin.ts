@@ -6,7 +6,7 @@ import { runAdmin } from "../lib/cli/program.js";
 import { stderrProgressBar } from "../lib/cli/progressBar.js";
 import type { DeletionQueue } from "../lib/cli/tenantCommands.js";
 import { gatewayTargetFromEnv } from "../lib/limits/gatewayTiers.js";
-import { storeFromEnv } from "../lib/storage/client.js";
+import { persistentStoreFromEnv } from "../lib/storage/client.js";
 
 // `npm run admin -- <command>` (CONTRACT §1): the commands live in lib/cli; this only wires the process to them.
 
@@ -20,7 +20,7 @@ const target = gatewayTargetFromEnv();
 let gateway: Gateway | undefined;
 let deletionQueue: DeletionQueue | undefined;
 const exitCode = await runAdmin(process.argv.slice(2), {
-  store: storeFromEnv,
+  store: persistentStoreFromEnv,
   gateway: () => {
     if (target) gateway ??= { client: new APIGatewayClient({}), target };
     return gateway;
@@ -34,7 +34,7 @@ const exitCode = await runAdmin(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   progress: process.stderr.isTTY ? stderrProgressBar : undefined,
 });
-storeFromEnv().doc.destroy();
+persistentStoreFromEnv().doc.destroy();
 gateway?.client.destroy();
 deletionQueue?.client.destroy();
 process.exitCode = exitCode;

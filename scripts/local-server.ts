@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureWebBuild, WEB_DIST } from "../infra/webBuild.js";
-import { storeFromEnv } from "../lib/storage/client.js";
+import { persistentStoreFromEnv } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
 import { startDemoServer } from "./lib/demoServer.js";
@@ -60,7 +60,7 @@ process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
 
 try {
-  const store = storeFromEnv();
+  const store = persistentStoreFromEnv();
   await createTables(store);
   const credentialsPath = join(DATA_DIR, "demo-credentials.json");
   const demo = await startDemoServer({
