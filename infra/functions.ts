@@ -5,6 +5,7 @@ import { Architecture, type Runtime } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { HTTP_FUNCTION_TIMEOUT_SECONDS, STREAMING_FUNCTION_TIMEOUT_SECONDS } from "../lib/http/deadline.js";
 import { SCALAR_BUNDLE_FILE, scalarBundlePath as scalarBundleSource } from "../lib/openapi/docsRoutes.js";
 import type { Family } from "../lib/routes.js";
 import { esbuildTarget, type LambdaName, lambdaBundle, lambdaEntries } from "./bundling.js";
@@ -14,7 +15,7 @@ import { grantRead, grantReadWrite, type Tables } from "./tables.js";
 export const SERVICE_NAME = "engagement-insights";
 
 /** API Gateway gives up after 29 s; a handler that is still running then only wastes money. */
-const HTTP_TIMEOUT = Duration.seconds(25);
+const HTTP_TIMEOUT = Duration.seconds(HTTP_FUNCTION_TIMEOUT_SECONDS);
 
 /**
  * Families whose Lambda streams its answer (functions/shared/streamingHttpHandler.ts): API Gateway invokes them with
@@ -27,7 +28,7 @@ export const STREAMING_FAMILIES: readonly Family[] = ["dashboard"];
  * user-days, ~156 MB of JSON uncompressed) leaves Lambda at 2 MB/s after its first 6 MB, ≈ 75 s, after reads of
  * ≈ 20 s; 3 minutes covers both with room, well under the 15 minutes API Gateway streams for.
  */
-export const STREAMING_HTTP_TIMEOUT = Duration.minutes(3);
+export const STREAMING_HTTP_TIMEOUT = Duration.seconds(STREAMING_FUNCTION_TIMEOUT_SECONDS);
 
 export interface ServiceFunctionProps {
   name: LambdaName;

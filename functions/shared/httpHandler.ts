@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { DEADLINE_RETRY_AFTER_SECONDS, workBudgetMs } from "../../lib/http/deadline.js";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { isRetryable } from "../../lib/http/retryable.js";
 import {
@@ -59,10 +60,45 @@ export function errorResponse(family: Family, error: unknown, log: RequestLog): 
   if (error instanceof HttpError) return json(error.statusCode, error.body);
   if (isRetryable(error)) {
     logger.warn("retryable storage fault", { ...log, error: error as Error });
-    return json(503, errors.unavailable);
+    return retryLater(family);
   }
   logger.error("unhandled error", { ...log, error: error as Error });
   return json(500, errors.internal);
+}
+
+/** 503 in the family's format, with the `Retry-After` a client should honour. */
+function retryLater(family: Family): HttpResponse {
+  const response = json(503, familyErrors[family].unavailable);
+  return { ...response, headers: { ...response.headers, "retry-after": String(DEADLINE_RETRY_AFTER_SECONDS) } };
+}
+
+/**
+ * The route's answer, or a 503 once the request's work budget is spent (lib/http/deadline.ts): its signal then
+ * aborts, so it starts no more storage calls, and the answer leaves before the Lambda is stopped.
+ */
+async function withinDeadline(
+  family: Family,
+  run: (signal: AbortSignal) => Promise<RouteResponse>,
+  remainingMs: number,
+  log: RequestLog,
+): Promise<RouteResponse> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<RouteResponse>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      logger.warn("request stopped at its deadline", { ...log, remaining_ms: remainingMs });
+      resolve(retryLater(family));
+    }, workBudgetMs(remainingMs));
+  });
+  const route = run(controller.signal);
+  // A route failing after the deadline answered is already answered: its error is not unhandled.
+  route.catch(() => {});
+  try {
+    return await Promise.race([route, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The request id of an event: the client's `x-request-id`, else API Gateway's, else Lambda's. */
@@ -86,7 +122,13 @@ export async function routeAnswer(
   // The request id goes into each log call, not into the shared logger: the local server runs requests concurrently.
   const log = { request_id: requestId };
   try {
-    return { response: await dispatch(family, handlers, toHttpRequest(event, requestId), event.resource), log };
+    const response = await withinDeadline(
+      family,
+      (signal) => dispatch(family, handlers, { ...toHttpRequest(event, requestId), signal }, event.resource),
+      context.getRemainingTimeInMillis(),
+      log,
+    );
+    return { response, log };
   } catch (error) {
     return { response: errorResponse(family, error, log), log };
   }

@@ -8,6 +8,8 @@ const RETRYABLE = new Set([
   "ServiceUnavailable",
   "TimeoutError",
   "RetryableError",
+  // The request's own deadline (lib/http/deadline.ts): nothing half-counted, the retry completes it.
+  "DeadlineReached",
 ]);
 
 export function isRetryable(error: unknown): boolean {

@@ -12,6 +12,8 @@ export interface HttpRequest {
   pathParameters: Record<string, string | undefined>;
   body: string | null;
   requestId: string;
+  /** Aborts when the request reaches its deadline (lib/http/deadline.ts): work not started by then is not started. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {

@@ -11,6 +11,7 @@ import { handler as ingest } from "../../functions/ingest.js";
 import { handler as insights } from "../../functions/insights.js";
 import { logger } from "../../functions/shared/logger.js";
 import { handler as users } from "../../functions/users.js";
+import { HTTP_FUNCTION_TIMEOUT_SECONDS, STREAMING_FUNCTION_TIMEOUT_SECONDS } from "../../lib/http/deadline.js";
 import { familyErrors, unroutedErrors } from "../../lib/http/familyErrors.js";
 import { MAX_BODY_BYTES } from "../../lib/ingest/schema.js";
 import { TenantGate } from "../../lib/limits/tenantGate.js";
@@ -38,8 +39,17 @@ const handlers: Record<Family, LambdaHandler | StreamingLambdaHandler> = { inges
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
+/** The deployed functions' timeouts (infra/functions.ts), so a request meets its deadline locally as on AWS. */
+const FUNCTION_TIMEOUT_MS: Record<Family, number> = {
+  ingest: HTTP_FUNCTION_TIMEOUT_SECONDS * 1000,
+  users: HTTP_FUNCTION_TIMEOUT_SECONDS * 1000,
+  insights: HTTP_FUNCTION_TIMEOUT_SECONDS * 1000,
+  docs: HTTP_FUNCTION_TIMEOUT_SECONDS * 1000,
+  dashboard: STREAMING_FUNCTION_TIMEOUT_SECONDS * 1000,
+};
+
 function lambdaContext(family: Family, requestId: string): Context {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + FUNCTION_TIMEOUT_MS[family];
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: `local-${family}`,
