@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../storage/batch.js";
@@ -13,7 +13,7 @@ import { mapLimit } from "../util/mapLimit.js";
  * |-----------------------|-------------------------------------|---------------------------------------------|------------------|
  * | claim of an event_id  | pk `E#{E}#EV#{event_id}` sk `EV`    | `batch_id`, `at` (resolved instant)         | 1 conditional Put|
  * | ingestion batch       | pk `E#{E}#BATCH#{batch}` sk `BATCH` | `event_ids`, `ats` (its events, fixed when  | 1 conditional Put|
- * |                       |                                     | created), `completed_at`                    | + 1 Update       |
+ * |                       |                                     | created), `completed_at`, `completed_by`    | + 1 Update       |
  *
  * A batch is created once, by one conditional Put that names every event it may claim and the instant each resolved
  * to (so an event sent without `occurred_at` keeps the instant of its first attempt), and is never added to: its id
@@ -134,21 +134,33 @@ export async function claimEvents(
 
 const CLAIM_CONCURRENCY = 16;
 
-/** Marks a batch completed; false when another delivery completed it first. */
+/**
+ * Marks a batch completed; false when another delivery completed it first. The write carries a token of its own, so
+ * that when its reply is lost after it applied and the SDK sends it again, the retry's failed condition is recognised
+ * as this call's own completion (the item the failure returns bears the token), not as another delivery's.
+ */
 export async function completeBatch(store: Store, e: string, batchId: string, now: number): Promise<boolean> {
+  const token = randomUUID();
   try {
     await store.doc.send(
       new UpdateCommand({
         TableName: store.tables.entities,
         Key: keys.ingestBatch(e, batchId),
-        UpdateExpression: "SET completed_at = :now",
+        UpdateExpression: "SET completed_at = :now, completed_by = :token",
         ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(completed_at)",
-        ExpressionAttributeValues: { ":now": now },
+        ExpressionAttributeValues: { ":now": now, ":token": token },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       }),
     );
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof ConditionalCheckFailedException) return completedBy(error.Item) === token;
     throw error;
   }
+}
+
+/** The token of the completion an item returned by a failed condition holds (as DynamoDB returns it, marshalled). */
+function completedBy(item: Record<string, unknown> | undefined): string | undefined {
+  const value = item?.completed_by as { S?: string } | string | undefined;
+  return typeof value === "string" ? value : value?.S;
 }
