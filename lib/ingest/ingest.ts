@@ -82,18 +82,13 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
     if (owner) toClaim.push({ eventId, at: owner[1].events.get(eventId) as number, batchId: owner[0] });
     else fresh.push({ eventId, at: atOf.get(eventId) as number });
   }
-  let batchId: string;
+  let freshBatch: string | undefined;
   if (fresh.length > 0) {
     const created = await createBatch(store, e, fresh);
-    batchId = created.batchId;
-    statuses.set(batchId, created.status);
+    freshBatch = created.batchId;
+    statuses.set(freshBatch, created.status);
     for (const { eventId, at } of fresh)
-      toClaim.push({ eventId, at: created.status.events.get(eventId) ?? at, batchId });
-  } else {
-    // Resuming one earlier attempt: stamped as it was, so its own writes are recognised (loadState.ts).
-    const resumed = new Set([...[...claims.values()].map((c) => c.batchId), ...toClaim.map((c) => c.batchId)]);
-    const open = [...resumed].filter(pending);
-    batchId = open.length === 1 ? (open[0] as string) : randomUUID();
+      toClaim.push({ eventId, at: created.status.events.get(eventId) ?? at, batchId: freshBatch });
   }
 
   const claimed = await claimEvents(store, e, toClaim);
@@ -109,6 +104,12 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
     for (const [eventId, claim] of theirs) claims.set(eventId, claim);
   }
 
+  // A pending batch is applied only by a delivery that carries all of it: applying part of another delivery's batch
+  // would write effects that delivery's own writes (stamped as below) can't account for, and only a delivery that
+  // carries the whole batch can complete it anyway. Its events in this request are then duplicates here.
+  const carried = new Set(events.flatMap((event) => (event.eventId === undefined ? [] : [event.eventId])));
+  const carriesAll = (batchId: string) =>
+    [...(statuses.get(batchId)?.events.keys() ?? [])].every((id) => carried.has(id));
   const toApply: KeyedEvent[] = [];
   const batchOf = new Map<string, string>();
   for (const event of events) {
@@ -117,16 +118,31 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
       continue;
     }
     const claim = claims.get(event.eventId) as Claim;
-    if (batchOf.has(event.eventId) || !pending(claim.batchId)) continue; // a repeat, or counted before
+    if (batchOf.has(event.eventId) || !pending(claim.batchId) || !carriesAll(claim.batchId)) continue;
     batchOf.set(event.eventId, claim.batchId);
     toApply.push({ ...event, at: claim.at, eventKey: event.eventId });
   }
+  const batchId = writeStamp([...new Set(batchOf.values())], freshBatch);
   return { toApply, batchOf, batchId, claims, statuses };
 }
 
+/**
+ * The stamp of this delivery's user and org writes (their `prev_batch`): it names exactly the set of batches whose
+ * events the writes apply (each batch whole), so a write found with this stamp applied the same events, and was made
+ * by an earlier attempt of the same delivery, whose effects this one may take as landed (loadState.ts). The batch's
+ * own id when it applies one batch (as before), else a digest of the sorted ids; a random id when it applies none
+ * (only events without `event_id`: nothing to recognise on a retry).
+ */
+function writeStamp(applied: string[], freshBatch: string | undefined): string {
+  if (applied.length === 1) return applied[0] as string;
+  if (applied.length === 0) return freshBatch ?? randomUUID();
+  return batchIdOf(applied.map((id) => `batch:${id}`));
+}
+
 /** Step 2: effects from the state before the batch, retried whole on a concurrent change of the same entities. */
-async function writeBatchEffects(store: Store, e: string, { toApply, batchOf, batchId }: Plan): Promise<void> {
-  const ownBatches = new Set([batchId, ...batchOf.values()]);
+async function writeBatchEffects(store: Store, e: string, { toApply, batchId }: Plan): Promise<void> {
+  // Only a write stamped like this delivery's applied the same events (writeStamp): any other is a concurrent change.
+  const ownBatches = new Set([batchId]);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const loaded = await loadBatchState(store, e, toApply, ownBatches);
     try {

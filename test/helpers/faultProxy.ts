@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { seededRandom } from "../../lib/demo/random.js";
 
 /**
  * A fault layer in front of DynamoDB Local, at the HTTP level, for what DynamoDB Local never does (it serializes
@@ -166,15 +167,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan = () => un
  * order and the first that applies to the operation is used.
  */
 export function randomFaults(rate: number, kinds: Fault[], seed = 1): FaultPlan {
-  // mulberry32: consecutive draws are independent enough that the kind drawn doesn't follow from the rate draw.
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const { next } = seededRandom(seed);
   return (call) => {
     if (next() >= rate) return undefined;
     const applicable = kinds.filter((kind) => kind !== "conflict" || call.operation.startsWith("Transact"));
