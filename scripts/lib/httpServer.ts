@@ -70,8 +70,8 @@ function sendJson(req: IncomingMessage, res: ServerResponse, status: number, bod
   res.end(JSON.stringify(body));
 }
 
-/** The body as a string, or "too large" once it passes the limit (the rest is drained, not kept). */
-function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
+/** The body's bytes (not decoded), or "too large" once it passes the limit (the rest is drained, not kept). */
+function readBody(req: IncomingMessage): Promise<Buffer | null | "too large"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -82,7 +82,7 @@ function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
     });
     req.on("end", () => {
       if (size > MAX_BODY_BYTES) resolve("too large");
-      else resolve(size === 0 ? null : Buffer.concat(chunks).toString("utf8"));
+      else resolve(size === 0 ? null : Buffer.concat(chunks));
     });
     req.on("error", reject);
   });
