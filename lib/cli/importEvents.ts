@@ -4,6 +4,7 @@ import { requireEnvironment } from "../auth/credentials.js";
 import { ingestEvents } from "../ingest/ingest.js";
 import { validateEvents } from "../ingest/validate.js";
 import type { Store } from "../storage/client.js";
+import { parseJson } from "../validation/exactNumbers.js";
 import { CliError } from "./errors.js";
 import { type Line, readLines } from "./lines.js";
 
@@ -52,7 +53,7 @@ async function* batchesOf(path: string, batchSize: number, onLine: (line: Line) 
     onLine(line);
     if (line.text.trim() === "") continue;
     try {
-      batch.events.push(JSON.parse(line.text));
+      batch.events.push(parseJson(line.text));
       batch.lineNumbers.push(line.number);
     } catch {
       batch.badJson.push({ line: line.number, message: "invalid JSON" });

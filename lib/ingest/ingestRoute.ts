@@ -4,6 +4,7 @@ import { NotUtf8Body } from "../http/requestBody.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { eraseFromCurrentSnapshot } from "../tenants/snapshotErasure.js";
+import { parseJson } from "../validation/exactNumbers.js";
 import { ingestEvents } from "./ingest.js";
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH } from "./schema.js";
 
@@ -18,7 +19,8 @@ export function parseEventsBody(body: HttpRequest["body"]): unknown[] {
   if (body instanceof NotUtf8Body) throw invalidJson();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body ?? "");
+    // JSON.parse, noting the numbers a double can't hold exactly: a `profile` holding one is refused (validate.ts).
+    parsed = parseJson(body ?? "");
   } catch {
     throw invalidJson();
   }
