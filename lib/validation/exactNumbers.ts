@@ -12,10 +12,12 @@ import { randomUUID } from "node:crypto";
  * be stored as …992), nor 2^60 (`1152921504606846976` would be stored as `1152921504606847000`).
  *
  * How: JSON.parse first (unchanged semantics: `__proto__` an ordinary own key, the last of duplicate keys wins), then
- * a scan of the text for number tokens. Only if one is inexact (rare) is the text parsed again with each inexact
- * token replaced by a string no sender can write (a random nonce) and a reviver that puts the number back and notes
- * where it sat (holder object and key). Node 20's reviver has no access to the source text (`context.source` comes
- * with Node 21), and lossless-json's parser turns a `__proto__` key into the object's prototype (and throws on
+ * a scan of the text for number tokens (skipped when the text has no exponent and no 16 digits in a row). Only if
+ * one is inexact (rare) is the text parsed again with each inexact token replaced by a string no sender can write
+ * (a random nonce), and a walk of the result puts the number back and notes where it sat (holder object and key).
+ *
+ * Why not a library or a reviver: Node 20's reviver has no access to the source text (`context.source` comes with
+ * Node 21), and lossless-json's parser turns a `__proto__` key into the object's prototype (and throws on
  * duplicate keys), so neither is used; its `isSafeNumber` compares digits only, and refuses `100000000000000000000`
  * while it accepts `1e20`, the same value.
  */
@@ -23,10 +25,14 @@ import { randomUUID } from "node:crypto";
 /** Where each inexact number sat: its holder (object or array) → key → the number's text as sent. */
 const inexactIn = new WeakMap<object, Map<string, string>>();
 
-/** A number token, or a string token (skipped whole, so digits inside strings are never taken for numbers). */
-const TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/** At a number's first character: the number token (sticky). */
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** At a string's opening quote: the string token, escapes included (sticky). */
+const STRING = /"[^"\\]*(?:\\.[^"\\]*)*"/y;
 const SHORT_INTEGER = /^-?\d{1,15}$/;
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+/** What any number that might be inexact contains: an exponent, or 16 digits (a number of ≤ 15 is always exact). */
+const MAYBE_INEXACT = /\d[eE]|[\d.]{16}/;
 
 /** A decimal's value in one canonical spelling (`digits`e`exponent`, no leading or trailing zeros; zero is `0`). */
 function canonical(text: string): string | undefined {
@@ -51,12 +57,23 @@ export function isExactNumber(text: string): boolean {
   return written === text || canonical(text) === canonical(written);
 }
 
-/** The text's number tokens that are not exact, with where each starts. */
+/** The number tokens of a valid JSON text that are not exact, with where each starts (strings skipped whole). */
 function inexactTokens(text: string): { at: number; token: string }[] {
   const found: { at: number; token: string }[] = [];
-  for (const match of text.matchAll(TOKEN)) {
-    const token = match[0];
-    if (token.charCodeAt(0) !== 0x22 && !isExactNumber(token)) found.push({ at: match.index, token });
+  for (let at = 0; at < text.length; ) {
+    const char = text.charCodeAt(at);
+    const scanner = char === 0x22 ? STRING : char === 0x2d || (char >= 0x30 && char <= 0x39) ? NUMBER : undefined;
+    if (!scanner) {
+      at += 1;
+      continue;
+    }
+    scanner.lastIndex = at;
+    scanner.test(text);
+    if (scanner === NUMBER) {
+      const token = text.slice(at, NUMBER.lastIndex);
+      if (!isExactNumber(token)) found.push({ at, token });
+    }
+    at = scanner.lastIndex;
   }
   return found;
 }
@@ -67,25 +84,36 @@ function inexactTokens(text: string): { at: number; token: string }[] {
  */
 export function parseJson(text: string): unknown {
   const parsed: unknown = JSON.parse(text);
-  const inexact = inexactTokens(text);
+  const inexact = MAYBE_INEXACT.test(text) ? inexactTokens(text) : [];
   if (inexact.length === 0) return parsed;
-  const nonce = randomUUID();
-  let marked = "";
+  // Each inexact number becomes a string no sender can write; the walk below puts the number back and notes where.
+  const nonce = `${randomUUID()}:`;
+  const parts: string[] = [];
   let from = 0;
   inexact.forEach(({ at, token }, i) => {
-    marked += `${text.slice(from, at)}"${nonce}:${i}"`;
+    parts.push(text.slice(from, at), `"${nonce}${i}"`);
     from = at + token.length;
   });
-  marked += text.slice(from);
-  const prefix = `${nonce}:`;
-  return JSON.parse(marked, function (this: object, key: string, value: unknown) {
-    if (typeof value !== "string" || !value.startsWith(prefix)) return value;
-    const token = (inexact[Number(value.slice(prefix.length))] as { token: string }).token;
-    const notes = inexactIn.get(this) ?? new Map<string, string>();
-    notes.set(key, token);
-    inexactIn.set(this, notes);
-    return Number(token);
-  });
+  parts.push(text.slice(from));
+  const marked: unknown = JSON.parse(parts.join(""));
+  // Iterative: a body may nest arrays far deeper than the call stack goes.
+  const holders: unknown[] = [marked];
+  while (holders.length > 0) {
+    const holder = holders.pop();
+    if (typeof holder !== "object" || holder === null) continue;
+    for (const key of Object.keys(holder)) {
+      const value = (holder as Record<string, unknown>)[key];
+      if (typeof value === "object" && value !== null) holders.push(value);
+      if (typeof value !== "string" || !value.startsWith(nonce)) continue;
+      const token = (inexact[Number(value.slice(nonce.length))] as { token: string }).token;
+      // Assignment sets an own `__proto__` key as any other (JSON.parse made it an own data property).
+      (holder as Record<string, unknown>)[key] = Number(token);
+      const notes = inexactIn.get(holder) ?? new Map<string, string>();
+      notes.set(key, token);
+      inexactIn.set(holder, notes);
+    }
+  }
+  return marked;
 }
 
 export interface InexactNumber {

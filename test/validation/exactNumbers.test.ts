@@ -88,6 +88,22 @@ describe("parseJson", () => {
     expect(firstInexactNumber(parsed)).toBeUndefined();
   });
 
+  it("an inexact number under a `__proto__` key is an own property, the prototype untouched", () => {
+    const parsed = parseJson('{"__proto__":1e400,"a":{"__proto__":12345678901234567890}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(parsed, "__proto__")?.value).toBe(Number.POSITIVE_INFINITY);
+    expect(Object.getPrototypeOf(parsed.a)).toBe(Object.prototype);
+    expect(firstInexactNumber(parsed)).toMatchObject({ path: ["__proto__"], text: "1e400" });
+  });
+
+  it("walks a body nested deeper than the call stack without overflowing it", () => {
+    const depth = 100_000;
+    const parsed = parseJson(`${"[".repeat(depth)}1e400${"]".repeat(depth)}`);
+    let inner: unknown = parsed;
+    for (let i = 0; i < depth; i++) inner = (inner as unknown[])[0];
+    expect(inner).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it("a duplicate key whose kept value is exact has nothing to report", () => {
     expect(firstInexactNumber(parseJson('{"a":1e400,"a":1}'))).toBeUndefined();
     expect(firstInexactNumber(parseJson('{"a":1,"a":1e400}'))).toMatchObject({ path: ["a"] });
