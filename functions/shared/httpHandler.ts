@@ -2,6 +2,7 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { DEADLINE_RETRY_AFTER_SECONDS, workBudgetMs } from "../../lib/http/deadline.js";
 import { familyErrors } from "../../lib/http/familyErrors.js";
+import { eventBody } from "../../lib/http/requestBody.js";
 import { isRetryable } from "../../lib/http/retryable.js";
 import {
   HttpError,
@@ -25,7 +26,6 @@ export function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"] | null
 }
 
 export function toHttpRequest(event: APIGatewayProxyEvent, requestId: string): HttpRequest {
-  const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
   return {
     // As sent: HTTP methods are case-sensitive, so `Get` is not GET but a wrong method (405), as at the local edge.
     method: event.httpMethod,
@@ -33,7 +33,7 @@ export function toHttpRequest(event: APIGatewayProxyEvent, requestId: string): H
     headers: lowerCaseHeaders(event.headers),
     query: { ...(event.queryStringParameters ?? {}) },
     pathParameters: { ...(event.pathParameters ?? {}) },
-    body: body ?? null,
+    body: eventBody(event.body, event.isBase64Encoded),
     requestId,
   };
 }

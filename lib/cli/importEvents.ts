@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { requireEnvironment } from "../auth/credentials.js";
+import { NotUtf8Body } from "../http/requestBody.js";
 import { ingestEvents } from "../ingest/ingest.js";
 import { validateEvents } from "../ingest/validate.js";
 import type { Store } from "../storage/client.js";
+import { parseJson } from "../validation/exactNumbers.js";
 import { CliError } from "./errors.js";
 import { type Line, readLines } from "./lines.js";
 
@@ -50,9 +52,13 @@ async function* batchesOf(path: string, batchSize: number, onLine: (line: Line) 
   let batch = emptyBatch();
   for await (const line of readLines(path)) {
     onLine(line);
+    if (line.text instanceof NotUtf8Body) {
+      batch.badJson.push({ line: line.number, message: "not UTF-8" });
+      continue;
+    }
     if (line.text.trim() === "") continue;
     try {
-      batch.events.push(JSON.parse(line.text));
+      batch.events.push(parseJson(line.text));
       batch.lineNumbers.push(line.number);
     } catch {
       batch.badJson.push({ line: line.number, message: "invalid JSON" });
@@ -119,7 +125,7 @@ export async function importEvents(
   const digest = createHash("sha256");
   const validating = progress("validating");
   const readForValidation = (line: Line) => {
-    digest.update(`${line.text}\n`);
+    if (typeof line.text === "string") digest.update(`${line.text}\n`);
     validating(line);
   };
   for await (const batch of batchesOf(path, batchSize, readForValidation)) {

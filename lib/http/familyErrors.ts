@@ -27,7 +27,11 @@ const insights: FamilyErrors = {
   methodNotAllowed: { error: "method_not_allowed" },
   internal: { error: "internal_error" },
   unavailable: { error: "retry" },
-  badRequest: { error: "bad_request" },
+  // The insights family's 400 (CONTRACT §6), for a request that can't be read at all (the local server's parser).
+  badRequest: {
+    error: "invalid_request",
+    message: "The request could not be read: malformed request line, URL or header",
+  },
   requestTimeout: { error: "request_timeout" },
   // Ingestion's own 413 (CONTRACT §2); the other insights routes take no body, so they share it.
   payloadTooLarge: { error: "payload_too_large" },

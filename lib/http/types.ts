@@ -1,3 +1,5 @@
+import type { NotUtf8Body } from "./requestBody.js";
+
 /**
  * The HTTP request and response as the domain sees them: built from the API Gateway proxy event by the handler
  * wrapper in functions/, so that lib/ never depends on AWS Lambda types.
@@ -10,7 +12,8 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
   pathParameters: Record<string, string | undefined>;
-  body: string | null;
+  /** The body as text; NotUtf8Body when its bytes are not UTF-8 (requestBody.ts). */
+  body: string | NotUtf8Body | null;
   requestId: string;
   /** Aborts when the request reaches its deadline (lib/http/deadline.ts): work not started by then is not started. */
   signal?: AbortSignal;

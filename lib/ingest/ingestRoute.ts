@@ -1,21 +1,28 @@
 // The alias keeps this move to the import line; the call can take the new name with the next change here.
 import { authorizeApiKey } from "../auth/apiKey.js";
+import { NotUtf8Body } from "../http/requestBody.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { eraseFromCurrentSnapshot } from "../tenants/snapshotErasure.js";
+import { parseJson } from "../validation/exactNumbers.js";
 import { ingestEvents } from "./ingest.js";
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH } from "./schema.js";
 
 const payloadTooLarge = () => new HttpError(413, { error: "payload_too_large" });
 
 /** The events of a request body, or the contract's 400/413 (CONTRACT §2). */
-export function parseEventsBody(body: string | null): unknown[] {
-  if (body !== null && Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) throw payloadTooLarge();
+export function parseEventsBody(body: HttpRequest["body"]): unknown[] {
+  const bytes = body instanceof NotUtf8Body ? body.bytes : Buffer.byteLength(body ?? "", "utf8");
+  if (bytes > MAX_BODY_BYTES) throw payloadTooLarge();
+  const invalidJson = () => new HttpError(400, { error: "invalid_json" });
+  // Bytes that aren't UTF-8 are not JSON text (RFC 8259 §8.1): refused, never stored as U+FFFD.
+  if (body instanceof NotUtf8Body) throw invalidJson();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body ?? "");
+    // JSON.parse, noting the numbers a double can't hold exactly: a `profile` holding one is refused (validate.ts).
+    parsed = parseJson(body ?? "");
   } catch {
-    throw new HttpError(400, { error: "invalid_json" });
+    throw invalidJson();
   }
   const events = (parsed as { events?: unknown } | null)?.events;
   if (!Array.isArray(events) || events.length === 0) {

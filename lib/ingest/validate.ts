@@ -1,4 +1,5 @@
 import type { core } from "zod/mini";
+import { firstInexactNumber } from "../validation/exactNumbers.js";
 import { profileProblem, signupParametersProblem } from "./jsonFields.js";
 import { parseOccurredAt } from "./occurredAt.js";
 import { envelopeSchema, eventSchemas, type IngestEvent, MAX_EVENTS_PER_BATCH } from "./schema.js";
@@ -37,6 +38,14 @@ function jsonFieldsAsSent(parsed: object, sent: Record<string, unknown>): JsonFi
 function* jsonFieldProblems(fields: JsonFields): Generator<[string, string]> {
   const profile = fields.profile && profileProblem(fields.profile);
   if (profile) yield ["profile", profile];
+  // Stored as sent or not at all: a number a double can't hold would be stored as another (lib/validation/exactNumbers.ts).
+  const inexact = fields.profile && !profile ? firstInexactNumber(fields.profile) : undefined;
+  if (inexact) {
+    yield [
+      ["profile", ...inexact.path].join("."),
+      `is ${inexact.text}, which can't be stored exactly (it would become ${inexact.storedAs}): send it as a string`,
+    ];
+  }
   const parameters = fields.signup_query_parameters && signupParametersProblem(fields.signup_query_parameters);
   if (parameters) yield ["signup_query_parameters", parameters];
 }

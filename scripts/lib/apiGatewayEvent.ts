@@ -8,7 +8,8 @@ export interface IncomingRequest {
   url: string;
   /** Node's `rawHeaders`: names as sent (case kept, as API Gateway keeps it), name and value alternating. */
   rawHeaders: string[];
-  body: string | null;
+  /** The body's bytes as received (not decoded: bytes that aren't UTF-8 must reach the handler as they are). */
+  body: Uint8Array | null;
   sourceIp: string;
   requestId: string;
   receivedAt: number;
@@ -80,8 +81,9 @@ export function toApiGatewayEvent(request: IncomingRequest, match: RouteMatch): 
     pathParameters: Object.keys(match.pathParameters).length > 0 ? { ...match.pathParameters } : null,
     stageVariables: null,
     // The REST API declares every media type binary (infra/api.ts, for gzipped answers), so API Gateway hands the
-    // handler a request body base64-encoded with isBase64Encoded set: mirrored here so the decoding is exercised.
-    body: request.body === null ? null : Buffer.from(request.body, "utf8").toString("base64"),
+    // handler a request body base64-encoded with isBase64Encoded set, byte for byte, UTF-8 or not: mirrored here,
+    // so the handler's strict decoding (lib/http/requestBody.ts) sees exactly the bytes that were sent.
+    body: request.body === null ? null : Buffer.from(request.body).toString("base64"),
     isBase64Encoded: request.body !== null,
     requestContext: {
       accountId: "000000000000",

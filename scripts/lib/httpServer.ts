@@ -69,6 +69,15 @@ function lambdaContext(family: Family, requestId: string): Context {
 /**
  * The log line of a response the local server gives itself (the handlers log their own): its `x-request-id` must be
  * findable in the log like every other (CONTRACT §8). Same logger and fields as functions/shared/httpHandler.ts.
+ * Every answer is logged exactly once, by whoever gives it:
+ *
+ * | answer                                                        | logged by                                  |
+ * |---------------------------------------------------------------|--------------------------------------------|
+ * | a family handler's (any status, streamed or not)              | the handler (functions/shared/)            |
+ * | 413 body too large, 404 outside every family, a web file      | here (`sendJson`, `handle`)                |
+ * | 429 of the rate limiter (TenantGate)                          | here (`handle`)                            |
+ * | 400 / 404 / 405 / 408 / 431 of requests Node's parser refuses | here (`answerClientError`, clientError.ts) |
+ * | 500 of the adapter itself failing                             | here (`createLocalServer`)                 |
  */
 function logEdgeResponse(requestId: string, method: string | undefined, path: string | undefined, status: number) {
   logger.info("request", { request_id: requestId, method, path, status, answered_by: "local-server" });
@@ -80,8 +89,8 @@ function sendJson(req: IncomingMessage, res: ServerResponse, status: number, bod
   res.end(JSON.stringify(body));
 }
 
-/** The body as a string, or "too large" once it passes the limit (the rest is drained, not kept). */
-function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
+/** The body's bytes (not decoded), or "too large" once it passes the limit (the rest is drained, not kept). */
+function readBody(req: IncomingMessage): Promise<Buffer | null | "too large"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -92,7 +101,7 @@ function readBody(req: IncomingMessage): Promise<string | null | "too large"> {
     });
     req.on("end", () => {
       if (size > MAX_BODY_BYTES) resolve("too large");
-      else resolve(size === 0 ? null : Buffer.concat(chunks).toString("utf8"));
+      else resolve(size === 0 ? null : Buffer.concat(chunks));
     });
     req.on("error", reject);
   });
@@ -127,7 +136,7 @@ async function handle(
     options.web &&
     (await serveWebFile(options.web, req.method ?? "GET", splitTarget(url).path, res, requestId))
   ) {
-    return;
+    return logEdgeResponse(requestId, req.method, url, res.statusCode);
   }
   if (!match) return sendJson(req, res, 404, errors.notFound, requestId);
   const event = toApiGatewayEvent(
@@ -147,7 +156,11 @@ async function handle(
     gate && methodsOf(match.resource).includes(event.httpMethod)
       ? await gate.check(match.family, lowerCaseHeaders(event.headers))
       : undefined;
-  if (limited) return sendResult(res, limited, requestId);
+  if (limited) {
+    // The gate stands where API Gateway's usage plans do: its 429 is the server's own answer, logged like the others.
+    logEdgeResponse(requestId, req.method, url, limited.statusCode);
+    return sendResult(res, limited, requestId);
+  }
   const handler = handlers[match.family];
   const context = lambdaContext(match.family, requestId);
   if (isStreamingHandler(handler)) return stream(res, handler as StreamingLambdaHandler, event, context);

@@ -97,6 +97,33 @@ describe("import", () => {
     expect(await userItem(environment_id, "f")).toBeUndefined();
   });
 
+  it("rejects a profile number a double can't hold exactly, naming the field (issue 17)", async () => {
+    const { environment_id } = await environmentCreate(store, "import-inexact");
+    const path = writeJsonl("inexact.jsonl", [
+      '{"type":"user.created","user_id":"big","occurred_at":"2026-02-01T10:00:00Z","profile":{"n":12345678901234567890}}',
+    ]);
+    await expect(importEvents(store, environment_id, path, { now: NOW })).rejects.toThrow(
+      /^line 1: profile\.n: is 12345678901234567890, which can't be stored exactly/,
+    );
+    expect(await userItem(environment_id, "big")).toBeUndefined();
+  });
+
+  it("rejects a line whose bytes aren't UTF-8, writing nothing (issue 17)", async () => {
+    const { environment_id } = await environmentCreate(store, "import-not-utf8");
+    const path = join(dir, "not-utf8.jsonl");
+    writeFileSync(
+      path,
+      Buffer.concat([
+        Buffer.from('{"type":"user.created","user_id":"fine","occurred_at":"2026-02-01T10:00:00Z"}\n'),
+        Buffer.from('{"type":"user.created","user_id":"bad'),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from('id","occurred_at":"2026-02-01T10:00:00Z"}\n'),
+      ]),
+    );
+    await expect(importEvents(store, environment_id, path, { now: NOW })).rejects.toThrow(/^line 2: not UTF-8$/);
+    expect(await userItem(environment_id, "fine")).toBeUndefined();
+  });
+
   it("counts re-imported events as duplicates", async () => {
     const { environment_id } = await environmentCreate(store, "import-twice");
     const events = userEvents(4);

@@ -2,14 +2,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readLines } from "../../lib/cli/lines.js";
+import { type Line, readLines } from "../../lib/cli/lines.js";
+import { NotUtf8Body } from "../../lib/http/requestBody.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lines-"));
 
 async function collect(content: string | Buffer) {
   const path = join(dir, `f${Math.random()}`);
   writeFileSync(path, content);
-  const out: { number: number; text: string; bytesRead: number }[] = [];
+  const out: Line[] = [];
   for await (const line of readLines(path)) out.push(line);
   return out;
 }
@@ -32,6 +33,33 @@ describe("readLines", () => {
     expect(lines).toHaveLength(40);
     expect(lines.every((l) => l.text === line)).toBe(true);
     expect(lines.at(-1)?.bytesRead).toBe(Buffer.byteLength(content));
+  });
+
+  it("gives a line whose bytes aren't UTF-8 as NotUtf8Body, the lines around it as text (issue 17)", async () => {
+    const bad = (bytes: number[]) =>
+      Buffer.concat([Buffer.from('{"user_id":"bad'), Buffer.from(bytes), Buffer.from('"}')]);
+    const content = Buffer.concat([
+      Buffer.from("first é\n"),
+      bad([0xc3, 0x28]),
+      Buffer.from("\n"),
+      bad([0xc0, 0xaf]),
+      Buffer.from("\nlast 😀\n"),
+      bad([0xed, 0xa0, 0x80]),
+    ]);
+    const lines = await collect(content);
+    expect(lines.map((l) => [l.number, l.text instanceof NotUtf8Body ? "not UTF-8" : l.text])).toEqual([
+      [1, "first é"],
+      [2, "not UTF-8"],
+      [3, "not UTF-8"],
+      [4, "last 😀"],
+      [5, "not UTF-8"],
+    ]);
+  });
+
+  it("a multi-byte character split across chunks is not taken for bad bytes", async () => {
+    const line = `${"a".repeat(256 * 1024 - 1)}é`;
+    const lines = await collect(`${line}\n${line}`);
+    expect(lines.map((l) => l.text)).toEqual([line, line]);
   });
 
   it("yields nothing for an empty file", async () => {

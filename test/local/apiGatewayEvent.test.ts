@@ -53,7 +53,7 @@ describe("request → API Gateway proxy event", () => {
     const event = eventFor("/api/backend/v1/events", {
       method: "POST",
       rawHeaders: ["Authorization", "Bearer k", "X-Thing", "1", "X-Thing", "2", "User-Agent", "test/1"],
-      body: '{"events":[]}',
+      body: Buffer.from('{"events":[]}'),
     });
     expect(event.httpMethod).toBe("POST");
     expect(event.headers).toEqual({ Authorization: "Bearer k", "X-Thing": "2", "User-Agent": "test/1" });
@@ -66,6 +66,13 @@ describe("request → API Gateway proxy event", () => {
     expect(event.isBase64Encoded).toBe(true);
     expect(Buffer.from(event.body ?? "", "base64").toString("utf8")).toBe('{"events":[]}');
     expect(event.requestContext.identity.userAgent).toBe("test/1");
+  });
+
+  it("passes a body's bytes on exactly, UTF-8 or not (the handler decides what they mean)", () => {
+    const bytes = Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xff, 0x22, 0x7d]);
+    const event = eventFor("/api/backend/v1/events", { method: "POST", body: bytes });
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body ?? "", "base64")).toEqual(bytes);
   });
 
   it("hands catch-all paths to the family with the proxy parameter", () => {

@@ -45,7 +45,14 @@ const USERS = {
   notFound: { status: "error", message: "Not found" },
   methodNotAllowed: { status: "error", message: "Method not allowed" },
 };
-const INSIGHTS = { notFound: { error: "not_found" }, methodNotAllowed: { error: "method_not_allowed" } };
+const INSIGHTS = {
+  notFound: { error: "not_found" },
+  methodNotAllowed: { error: "method_not_allowed" },
+  badRequest: {
+    error: "invalid_request",
+    message: "The request could not be read: malformed request line, URL or header",
+  },
+};
 const DASHBOARD = {
   notFound: { success: false, error: "Not found [not-found]" },
   methodNotAllowed: { success: false, error: "Method not allowed [method-not-allowed]" },
@@ -126,14 +133,14 @@ describe("requests Node's HTTP parser refuses", () => {
   it("raw non-ASCII, spaces or garbage in the request line are 400 in the family's format (else the plain one)", async () => {
     const cases: [string | Buffer, unknown][] = [
       [Buffer.from(request("GET /api/v2/users/é HTTP/1.1"), "utf8"), { status: "error", message: "Bad request" }],
-      [Buffer.from(request("GET /api/backend/v1/chart_metric/日本 HTTP/1.1"), "utf8"), { error: "bad_request" }],
+      [Buffer.from(request("GET /api/backend/v1/chart_metric/日本 HTTP/1.1"), "utf8"), INSIGHTS.badRequest],
       [
         Buffer.from(request("GET /api/v1/engagement-dashboard/users/active-users?start=ü HTTP/1.1"), "utf8"),
         { success: false, error: "Bad request [bad-request]" },
       ],
       [request("GET /api/v2/users/a b HTTP/1.1"), { status: "error", message: "Bad request" }],
       [request("GET /api/v2/users HTTP/1.1", "Bad Header\r\n"), { status: "error", message: "Bad request" }],
-      ["GARBAGE\r\n\r\n", { error: "bad_request" }],
+      ["GARBAGE\r\n\r\n", INSIGHTS.badRequest],
     ];
     for (const [raw, body] of cases) {
       const what = raw.toString().split("\r\n")[0] as string;
