@@ -45,11 +45,27 @@ export function queryInteger({
     });
 }
 
+/** A regular expression (ECMA-262, no flags) source matching `value` in any letter case: `Daily` → `[Dd][Aa]…`. */
+export function anyCasePattern(value: string): string {
+  return [...value]
+    .map((c) => {
+      const lower = c.toLowerCase();
+      const upper = c.toUpperCase();
+      if (lower !== upper && lower.length === 1 && upper.length === 1) return `[${upper}${lower}]`;
+      return c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("");
+}
+
 /**
  * One of `allowed` in any letter case (and, with `trim`, surrounding blanks), parsed to its canonical spelling;
- * documented as the enum of canonical values. `message` for anything else, or when absent.
+ * `message` for anything else, or when absent. Documented as what it accepts: a pattern matching every letter case
+ * (an `enum` would forbid `monthly`, which the server takes), with the canonical values as `examples` and in
+ * `x-enum-any-case`.
  */
 export function caseInsensitiveEnum<const T extends readonly string[]>(allowed: T, message: string, trim = false) {
+  const blanks = trim ? "\\s*" : "";
+  const pattern = `^${blanks}(?:${allowed.map(anyCasePattern).join("|")})${blanks}$`;
   return z
     .string({ error: message })
     .transform((value, ctx) => {
@@ -58,5 +74,7 @@ export function caseInsensitiveEnum<const T extends readonly string[]>(allowed: 
       if (found === undefined) ctx.issues.push({ code: "custom", message, input: value });
       return found as T[number];
     })
-    .meta({ override: { type: "string", enum: [...allowed] } });
+    .meta({
+      override: { type: "string", pattern, examples: [...allowed], "x-enum-any-case": [...allowed] },
+    });
 }

@@ -15,7 +15,7 @@ const text = (max: number) =>
     .string({ error: "must be a string" })
     .check(z.maxLength(max, { error: `must be at most ${max} characters` }), wellFormed);
 /** Ids end up in DynamoDB keys: lib/validation/ids.ts has the rule (≤ 256 UTF-8 bytes, no control characters). */
-const id = z.string({ error: "must be a string" }).check(
+export const idSchema = z.string({ error: "must be a string" }).check(
   z.maxLength(MAX_ID_BYTES, { error: `must be at most ${MAX_ID_BYTES} bytes (UTF-8)` }),
   z.superRefine((value, ctx) => {
     if (value.length > MAX_ID_BYTES) return; // reported by maxLength above
@@ -44,20 +44,20 @@ const profileFields = {
 };
 
 export const eventSchemas = {
-  "user.created": z.object({ user_id: id, ...profileFields }),
-  "user.updated": z.object({ user_id: id, ...profileFields }),
-  "user.deleted": z.object({ user_id: id }),
-  "user.erased": z.object({ user_id: id }),
-  "user.active": z.object({ user_id: id }),
+  "user.created": z.object({ user_id: idSchema, ...profileFields }),
+  "user.updated": z.object({ user_id: idSchema, ...profileFields }),
+  "user.deleted": z.object({ user_id: idSchema }),
+  "user.erased": z.object({ user_id: idSchema }),
+  "user.active": z.object({ user_id: idSchema }),
   "user.invited": z.object({
-    user_id: id,
+    user_id: idSchema,
     invitee_email: text(320).check(z.regex(/^[^@\s]+@[^@\s]+$/, { error: "must be an email address" })),
-    org_id: z.optional(id),
+    org_id: z.optional(idSchema),
   }),
-  "org.created": z.object({ org_id: id, name: text(1024) }),
-  "org.updated": z.object({ org_id: id, name: text(1024) }),
-  "org.member_added": z.object({ org_id: id, user_id: id, role: optionalText }),
-  "org.member_removed": z.object({ org_id: id, user_id: id }),
+  "org.created": z.object({ org_id: idSchema, name: text(1024) }),
+  "org.updated": z.object({ org_id: idSchema, name: text(1024) }),
+  "org.member_added": z.object({ org_id: idSchema, user_id: idSchema, role: optionalText }),
+  "org.member_removed": z.object({ org_id: idSchema, user_id: idSchema }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;
@@ -75,5 +75,5 @@ export const envelopeSchema = z.object({
     error: `must be one of ${EVENT_TYPES.join(", ")}`,
   }),
   occurred_at: z.optional(z.unknown()),
-  event_id: z.optional(id),
+  event_id: z.optional(idSchema),
 });

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { caseInsensitiveEnum, queryInteger } from "../http/params.js";
 import type { ReportDefinition } from "../reports/definitions.js";
+import { ID_JSON_SCHEMA, ID_RULE_TEXT } from "../validation/ids.js";
 
 /**
  * The user and org insights parameters and bodies (CONTRACT §6, exact) as zod schemas: the report routes
@@ -47,7 +48,11 @@ export function reportQuerySchema(definition: ReportDefinition) {
 }
 
 export const userPathSchema = z.object({
-  userId: z.string().meta({ description: "The user's id (`user_id` of its events).", example: "u-42" }),
+  userId: z.string().meta({
+    description: `The user's id (\`user_id\` of its events): ${ID_RULE_TEXT}; any other is no user (404).`,
+    example: "u-42",
+    override: ({ jsonSchema }) => Object.assign(jsonSchema, ID_JSON_SCHEMA),
+  }),
 });
 
 const unixSeconds = z.int().min(0).meta({ description: "Unix seconds." });

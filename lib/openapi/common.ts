@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { familyErrors } from "../http/familyErrors.js";
+import { type FamilyErrors, familyErrors, gatewayBodies } from "../http/familyErrors.js";
 import type { Family } from "../routes.js";
 
 /** Security schemes and error bodies shared by the operations of lib/openapi/document.ts. */
@@ -66,5 +66,69 @@ export function serverErrors(family: Family) {
       exactBody(errors.internal),
     ),
     503: jsonResponse("A transient storage fault: retry the same request.", exactBody(errors.unavailable)),
+  };
+}
+
+type Body = Record<string, string | boolean>;
+
+/** Component names of each format's edge answers: ingestion, insights and discovery share one format. */
+const FORMAT_PREFIX = { insights: "", users: "Users", dashboard: "Dashboard" } as const;
+type Format = keyof typeof FORMAT_PREFIX;
+const formatOf = (family: Family): Format => (family === "users" || family === "dashboard" ? family : "insights");
+
+function edgeSchemas(format: Format) {
+  const errors = familyErrors[format] as unknown as Record<keyof FamilyErrors, Body>;
+  const prefix = FORMAT_PREFIX[format];
+  return {
+    methodNotAllowed: exactBody(errors.methodNotAllowed).meta({ id: `${prefix}MethodNotAllowed` }),
+    headersTooLarge: exactBody(errors.headersTooLarge).meta({ id: `${prefix}HeaderFieldsTooLarge` }),
+    tooManyRequests: exactBody(errors.tooManyRequests).meta({ id: `${prefix}TooManyRequests` }),
+  };
+}
+
+/** One schema instance per component (zod-openapi refuses two schemas under one id). */
+const EDGE = { insights: edgeSchemas("insights"), users: edgeSchemas("users"), dashboard: edgeSchemas("dashboard") };
+
+/** API Gateway's own answers (infra/api.ts): one body per API, holding every family's keys (familyErrors.ts). */
+const gatewayTooManyRequests = exactBody(gatewayBodies.tooManyRequests).meta({ id: "GatewayTooManyRequests" });
+const gatewayUnauthorized = exactBody(gatewayBodies.unauthorized).meta({ id: "GatewayUnauthorized" });
+
+/** The family's 401 body, or API Gateway's when the request lacks the credential headers (the authorizer's). */
+export function unauthorizedBody(familyBody: z.ZodType): z.ZodType {
+  return z.union([familyBody, gatewayUnauthorized]);
+}
+
+/** The `Retry-After` header of every 429 (added to the built document: lib/openapi/document.ts). */
+export const RETRY_AFTER_HEADER = {
+  required: true,
+  description: "Seconds to wait before sending again.",
+  schema: { type: "integer", minimum: 0 },
+} as const;
+
+/**
+ * The answers a route gets around its handler's own, in its family's format: 405 for another method of its path
+ * (methods are case-sensitive), 429 over the request limits (with `Retry-After`; `tenantLimited`: counted against
+ * its tenant's limits, which every route but discovery's is), 431 for headers over the limit. The one body route,
+ * ingestion, documents its own 413.
+ */
+export function edgeResponses(family: Family, tenantLimited = family !== "docs") {
+  const edge = EDGE[formatOf(family)];
+  return {
+    405: jsonResponse(
+      "A method this path does not serve (methods are case-sensitive: `Get` is not GET).",
+      edge.methodNotAllowed,
+    ),
+    429: jsonResponse(
+      tenantLimited
+        ? "Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after " +
+            "`Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every " +
+            "family's keys) from its usage plans."
+        : "Over the whole API's request limits (API Gateway's stage throttle): retry after `Retry-After` seconds.",
+      tenantLimited ? z.union([edge.tooManyRequests, gatewayTooManyRequests]) : gatewayTooManyRequests,
+    ),
+    431: jsonResponse(
+      "Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB).",
+      edge.headersTooLarge,
+    ),
   };
 }

@@ -25,7 +25,12 @@ export function scalarBundlePath(): string {
 
 let script: string | undefined;
 
-/** Relative URLs, so the page works under an API Gateway stage prefix (`/prod/docs`) as well as locally. */
+/**
+ * Relative URLs, so the page works under an API Gateway stage prefix (`/prod/docs`) as well as locally, and at both
+ * `/docs` and `/docs/` (the same resource, locally and on API Gateway): from `/docs/` the page's siblings are one
+ * level up, so the inline script picks the prefix from the address the browser shows, which the handler can't see
+ * behind a stage or a CloudFront path.
+ */
 export function docsPage(): string {
   return `<!doctype html>
 <html lang="en">
@@ -36,15 +41,19 @@ export function docsPage(): string {
   </head>
   <body>
     <div id="app"></div>
-    <script src="docs/api-reference.js"></script>
     <script>
-      // Nothing from elsewhere: no web fonts, no AI agent (it queries Scalar's registry), no hosted developer tools.
-      Scalar.createApiReference("#app", {
-        url: "openapi.json",
-        withDefaultFonts: false,
-        agent: { disabled: true },
-        showDeveloperTools: "never",
-      });
+      const root = location.pathname.endsWith("/") ? "../" : "";
+      const script = document.createElement("script");
+      script.src = root + "docs/api-reference.js";
+      script.onload = () =>
+        // Nothing from elsewhere: no web fonts, no AI agent (it queries Scalar's registry), no hosted developer tools.
+        Scalar.createApiReference("#app", {
+          url: root + "openapi.json",
+          withDefaultFonts: false,
+          agent: { disabled: true },
+          showDeveloperTools: "never",
+        });
+      document.body.append(script);
     </script>
   </body>
 </html>

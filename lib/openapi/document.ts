@@ -30,7 +30,17 @@ import {
   userPathSchema,
   usersErrorSchema,
 } from "../users/schemas.js";
-import { exactBody, insightsErrors, jsonResponse, security, securitySchemes, serverErrors } from "./common.js";
+import {
+  edgeResponses,
+  exactBody,
+  insightsErrors,
+  jsonResponse,
+  RETRY_AFTER_HEADER,
+  security,
+  securitySchemes,
+  serverErrors,
+  unauthorizedBody,
+} from "./common.js";
 import {
   eventsBodySchema,
   ingestResultSchema,
@@ -92,7 +102,7 @@ const dashboard = (operationId: string, summary: string, body: z.ZodType, mayBeT
           z.union([invalidFieldSchema, responseTooLargeSchema]),
         )
       : jsonResponse(`${INVALID_PERIOD}.`, invalidFieldSchema),
-    401: jsonResponse("Headers missing, unknown user, wrong or revoked token.", notLoggedInSchema),
+    401: jsonResponse("Headers missing, unknown user, wrong or revoked token.", unauthorizedBody(notLoggedInSchema)),
     403: jsonResponse("The token lacks view-engagement-dashboard.", lacksPermissionSchema),
     ...serverErrors("dashboard"),
   },
@@ -105,14 +115,19 @@ const usersErrors = (statuses: (400 | 401 | 403 | 404)[]) => {
     403: "The key lacks read, or environment-id is missing or not the key's.",
     404: "No current user with this id.",
   };
-  return Object.fromEntries(statuses.map((s) => [s, jsonResponse(text[s] as string, usersErrorSchema)]));
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      jsonResponse(text[s] as string, s === 401 ? unauthorizedBody(usersErrorSchema) : usersErrorSchema),
+    ]),
+  );
 };
 
 const insightsErrorResponses = (withNotFound: boolean, withInvalid: boolean) => ({
   ...(withInvalid
     ? { 400: jsonResponse("A bad parameter; the message names it and its allowed values.", invalidRequestSchema) }
     : {}),
-  401: jsonResponse("Missing, unknown or revoked API key.", insightsErrors.unauthorized),
+  401: jsonResponse("Missing, unknown or revoked API key.", unauthorizedBody(insightsErrors.unauthorized)),
   403: jsonResponse("The key lacks read.", insightsErrors.forbidden),
   ...(withNotFound ? { 404: jsonResponse("Unknown or deleted user.", insightsErrors.notFound) } : {}),
   ...serverErrors("insights"),
@@ -144,14 +159,26 @@ function operations(): Record<string, Operation> {
       description:
         "All-or-nothing: if any event is invalid nothing is written. Retrying a batch with the same event_ids counts each of them exactly once.",
       security: security.apiKey,
-      requestBody: { required: true, content: { "application/json": { schema: eventsBodySchema } } },
+      // The handler reads the body as JSON text whatever its Content-Type (or none): a browser's sendBeacon or
+      // no-cors fetch can only send text/plain.
+      requestBody: {
+        required: true,
+        description:
+          "The batch as JSON text. Read as JSON whatever the Content-Type: `application/json`, `text/plain` (what " +
+          "`navigator.sendBeacon` and no-cors requests can send), any other, or none.",
+        content: {
+          "application/json": { schema: eventsBodySchema },
+          "text/plain": { schema: eventsBodySchema },
+          "*/*": { schema: eventsBodySchema },
+        },
+      },
       responses: {
         200: jsonResponse("Accepted events and duplicates (event_ids already accepted).", ingestResultSchema),
         400: jsonResponse(
           "Malformed JSON, or invalid events (nothing written).",
           z.union([invalidJsonSchema, invalidEventsSchema]),
         ),
-        401: jsonResponse("Missing, unknown or revoked API key.", insightsErrors.unauthorized),
+        401: jsonResponse("Missing, unknown or revoked API key.", unauthorizedBody(insightsErrors.unauthorized)),
         403: jsonResponse("The key lacks ingest.", insightsErrors.forbidden),
         413: jsonResponse("Body over 1 MiB or over 1000 events.", payloadTooLargeSchema),
         ...serverErrors("ingest"),
@@ -267,6 +294,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
     (paths[route.resource] as Record<string, Operation>)[route.method.toLowerCase()] = {
       tags: [TAGS[route.family]],
       ...operation,
+      responses: { ...operation.responses, ...edgeResponses(route.family) },
     };
   }
   const document = createDocument({
@@ -285,8 +313,10 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
   });
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(pathItem as Record<string, { responses?: Record<string, object> }>)) {
-      for (const response of Object.values(operation.responses ?? {})) {
-        (response as { headers?: object }).headers = REQUEST_ID_HEADER;
+      // The headers every answer carries, and a 429 its Retry-After.
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        (response as { headers?: object }).headers =
+          status === "429" ? { ...REQUEST_ID_HEADER, "Retry-After": RETRY_AFTER_HEADER } : REQUEST_ID_HEADER;
       }
     }
   }

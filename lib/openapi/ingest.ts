@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { EVENT_TYPES, envelopeSchema, eventSchemas, MAX_EVENTS_PER_BATCH } from "../ingest/schema.js";
+import { EVENT_TYPES, envelopeSchema, eventSchemas, idSchema, MAX_EVENTS_PER_BATCH } from "../ingest/schema.js";
+import { ID_JSON_SCHEMA, ID_RULE_TEXT } from "../validation/ids.js";
 
 /**
  * The ingestion request body (CONTRACT §2) for the document, composed from the zod/mini schemas ingestion validates
@@ -20,6 +21,15 @@ const occurredAt = z
     description:
       "When it happened: an ISO 8601 string or integer unix seconds; default the time received; at most 5 minutes in the future.",
   });
+
+// Every id of an event (user_id, org_id, event_id): the byte limit and the rest of lib/validation/ids.ts's rule.
+z.globalRegistry.add(
+  idSchema as never,
+  {
+    description: `${ID_RULE_TEXT}.`,
+    override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => Object.assign(jsonSchema, ID_JSON_SCHEMA),
+  } as never,
+);
 
 const eventId = envelopeSchema.shape.event_id;
 z.globalRegistry.add(eventId, {

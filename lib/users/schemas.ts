@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { queryInteger } from "../http/params.js";
-import { idProblem } from "../validation/ids.js";
+import { ID_JSON_SCHEMA, ID_RULE_TEXT, idProblem } from "../validation/ids.js";
 
 /**
  * The users family's parameters and bodies (CONTRACT §5) as zod schemas: the handlers parse their parameters with
@@ -25,9 +25,10 @@ const cursor = (name: "after" | "before", other: string) =>
           message: `Invalid ${name}: must be a user id (${problem})`,
         });
     })
+    .meta({ override: ({ jsonSchema }) => Object.assign(jsonSchema, ID_JSON_SCHEMA) })
     .optional()
     .meta({
-      description: `A user id (1 to 256 UTF-8 bytes): the page of users signed up just ${name} it (not with \`${other}\`); unknown or deleted: 400.`,
+      description: `A user id (${ID_RULE_TEXT}): the page of users signed up just ${name} it (not with \`${other}\`); unknown, deleted or not an id: 400.`,
     });
 
 export const listUsersQuerySchema = z
@@ -43,7 +44,14 @@ export const listUsersQuerySchema = z
   });
 
 export const userPathSchema = z.object({
-  userId: z.string().min(1).meta({ description: "The user's id (`user_id` of its events).", example: "u-42" }),
+  userId: z
+    .string()
+    .min(1)
+    .meta({
+      description: `The user's id (\`user_id\` of its events): ${ID_RULE_TEXT}; any other is no user (404).`,
+      example: "u-42",
+      override: ({ jsonSchema }) => Object.assign(jsonSchema, ID_JSON_SCHEMA),
+    }),
 });
 
 export const activeUsersQuerySchema = z.object({

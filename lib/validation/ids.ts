@@ -15,6 +15,21 @@
 
 export const MAX_ID_BYTES = 256;
 
+/**
+ * The rule in the OpenAPI document's JSON Schema keywords. JSON Schema counts characters, not bytes: `maxLength` is
+ * the bound it can state (an id of at most 256 bytes has at most 256 characters) and `x-max-utf8-bytes` the real
+ * limit; the pattern refuses control characters. Lone surrogates have no keyword (the description says it).
+ */
+export const ID_JSON_SCHEMA = {
+  type: "string",
+  minLength: 1,
+  maxLength: MAX_ID_BYTES,
+  pattern: "^[^\\u0000-\\u001F\\u007F-\\u009F]+$",
+  "x-max-utf8-bytes": MAX_ID_BYTES,
+};
+
+export const ID_RULE_TEXT = `1 to ${MAX_ID_BYTES} UTF-8 bytes, no control characters, valid Unicode`;
+
 const CONTROL_CHARACTER = /\p{Cc}/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

@@ -15,7 +15,13 @@ import { testStore } from "../helpers/store.js";
 type Doc = {
   paths: Record<
     string,
-    Record<string, { security?: object[]; parameters?: { name: string; schema: { enum?: string[] } }[] }>
+    Record<
+      string,
+      {
+        security?: object[];
+        parameters?: { name: string; schema: { enum?: string[]; pattern?: string; "x-enum-any-case"?: string[] } }[];
+      }
+    >
   >;
 };
 const document = buildOpenApiDocument();
@@ -53,13 +59,51 @@ describe("OpenAPI document", () => {
     expect(doc.paths["/openapi.json"]?.get?.security).toEqual([]);
   });
 
-  it("documents each report's own report_interval values, from the schemas the routes parse with", () => {
+  it("documents each report's own report_interval values in any letter case, as the routes parse them", () => {
     for (const definition of REPORTS) {
       const parameter = doc.paths[`/api/backend/v1/${definition.name}`]?.get?.parameters?.find(
         (p) => p.name === "report_interval",
       );
-      expect(parameter?.schema.enum, definition.name).toEqual([...definition.intervals]);
+      expect(parameter?.schema["x-enum-any-case"], definition.name).toEqual([...definition.intervals]);
+      expect(parameter?.schema.enum).toBeUndefined();
+      // ECMA-262 with and without the u flag (ajv compiles patterns with it).
+      for (const flags of ["", "u"]) {
+        const pattern = new RegExp(parameter?.schema.pattern as string, flags);
+        for (const value of definition.intervals) {
+          for (const spelling of [value, value.toLowerCase(), value.toUpperCase(), ` ${value} `]) {
+            expect(pattern.test(spelling), `${definition.name} ${spelling}`).toBe(true);
+          }
+        }
+        expect(pattern.test("Yearly")).toBe(false);
+        expect(pattern.test("")).toBe(false);
+      }
     }
+  });
+
+  it("documents cadence in any letter case (the server takes `monthly`), and ids by their UTF-8 byte limit", () => {
+    const chart = doc.paths["/api/backend/v1/chart_metric/{chartMetric}"]?.get?.parameters;
+    const cadence = chart?.find((p) => p.name === "cadence")?.schema;
+    expect(cadence?.enum).toBeUndefined();
+    const pattern = new RegExp(cadence?.pattern as string, "u");
+    for (const value of ["Daily", "daily", "WEEKLY", "monthly", "mOnThLy"])
+      expect(pattern.test(value), value).toBe(true);
+    for (const value of ["", "day", " Daily", "Dailyy"]) expect(pattern.test(value), value).toBe(false);
+
+    const userId = doc.paths["/api/v2/users/{userId}"]?.get?.parameters?.find((p) => p.name === "userId")
+      ?.schema as Record<string, unknown>;
+    expect(userId).toMatchObject({ minLength: 1, maxLength: 256, "x-max-utf8-bytes": 256 });
+    const idPattern = new RegExp(userId.pattern as string, "u");
+    expect(idPattern.test("u-42")).toBe(true);
+    expect(idPattern.test("é".repeat(128))).toBe(true);
+    expect(idPattern.test("a\u0000b")).toBe(false);
+    expect(idPattern.test("a\u0085b")).toBe(false);
+    const events = (document as unknown as { components: { schemas: Record<string, { properties: object }> } })
+      .components.schemas;
+    expect(events.OrgMemberAddedEvent?.properties).toMatchObject({
+      org_id: { minLength: 1, "x-max-utf8-bytes": 256 },
+      user_id: { minLength: 1, "x-max-utf8-bytes": 256 },
+      event_id: { minLength: 1, "x-max-utf8-bytes": 256 },
+    });
   });
 
   it("is committed as generated (run `npm run openapi` after changing a schema)", () => {
@@ -109,14 +153,18 @@ describe("served by the local server (no credentials)", () => {
     expect(await response.json()).toEqual(JSON.parse(JSON.stringify(document)));
   });
 
-  it("GET /docs is Scalar's reference, its script served from node_modules", async () => {
+  it("GET /docs (and /docs/) is Scalar's reference, its script served from node_modules", async () => {
     const page = await fetch(`${server.url}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await page.text();
-    expect(html).toContain('src="docs/api-reference.js"');
-    expect(html).toContain('url: "openapi.json"');
+    // Relative to where the page is (test/web/docs.browser.test.ts renders both addresses).
+    expect(html).toContain('root + "docs/api-reference.js"');
+    expect(html).toContain('url: root + "openapi.json"');
     expect(html).not.toMatch(/https?:\/\//);
+    const slash = await fetch(`${server.url}/docs/`);
+    expect(slash.status).toBe(200);
+    expect(await slash.text()).toBe(html);
     const script = await fetch(`${server.url}/docs/api-reference.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");

@@ -22,17 +22,28 @@ const OFFLINE_ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--no-first-run",
-  // Without it Chromium may take its locale from a POSIX one (`en-US@posix`), which Intl refuses.
-  "--lang=en-US",
 ];
 
-export async function launchBrowser(): Promise<Browser> {
+export interface BrowserLocale {
+  /** The process's POSIX locale (`LANG`, `LC_ALL`), e.g. `C.UTF-8`. */
+  posix: string;
+  /** Chromium's `--lang`, which becomes `navigator.language` (undefined: Chromium derives it from `posix`). */
+  lang?: string;
+}
+
+/** The tests' default: US English, so screenshots and formatted numbers are the same on every machine. */
+const US_ENGLISH: BrowserLocale = { posix: "en_US.UTF-8", lang: "en-US" };
+
+export async function launchBrowser(locale: BrowserLocale = US_ENGLISH): Promise<Browser> {
   const { default: puppeteer } = await import("puppeteer-core");
+  const localeArgs = locale.lang ? [`--lang=${locale.lang}`] : [];
+  const env = { ...process.env, LANG: locale.posix, LC_ALL: locale.posix };
   if (process.env.CHROME_PATH) {
     return puppeteer.launch({
       executablePath: process.env.CHROME_PATH,
       headless: true,
-      args: [...OFFLINE_ARGS, ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])],
+      args: [...OFFLINE_ARGS, ...localeArgs, ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])],
+      env,
     });
   }
   const { default: chromium } = await import("@sparticuz/chromium");
@@ -40,7 +51,7 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: await chromium.executablePath(),
     headless: true,
     // Its own args (single process, no GPU...), plus no sandbox: it cannot run as root with one.
-    args: [...chromium.args, "--no-sandbox", ...OFFLINE_ARGS],
-    env: { ...process.env, LANG: "en_US.UTF-8" },
+    args: [...chromium.args, "--no-sandbox", ...OFFLINE_ARGS, ...localeArgs],
+    env,
   });
 }

@@ -1,15 +1,7 @@
+import { viewerLocale as locale } from "./locale.js";
+
 /** Display helpers. Instants are shown in the viewer's local time; chart and period days are UTC days. */
 
-/** The viewer's locale, unless the browser reports one Intl refuses (seen: `en-US@posix` from a POSIX locale). */
-function viewerLocale(): string | undefined {
-  try {
-    new Intl.NumberFormat();
-    return undefined;
-  } catch {
-    return "en-US";
-  }
-}
-const locale = viewerLocale();
 const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
 const dateOnly = new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
 const number = new Intl.NumberFormat(locale);

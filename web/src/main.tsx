@@ -5,6 +5,7 @@
  *
  * | part             | owns                                                                   |
  * |------------------|------------------------------------------------------------------------|
+ * | locale.ts        | a locale Intl accepts, set before uPlot reads navigator.language       |
  * | api.ts           | every call of the API and its types (swappable for the SDK)            |
  * | session.ts       | credentials, in sessionStorage only                                    |
  * | router.ts        | hash routes (no server rewrites needed)                                |
@@ -13,6 +14,8 @@
  *
  * Why Preact + uPlot: the first view is well under the 150 KB gzipped budget (`npm run bundle-size`).
  */
+// First: uPlot formats with navigator.language as soon as its module is evaluated (locale.ts).
+import "./locale.js";
 import { render } from "preact";
 import { fetchLocalConfig } from "./api.js";
 import { App } from "./app.js";

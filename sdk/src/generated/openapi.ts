@@ -367,6 +367,7 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
             username?: string | null;
             email?: string | null;
@@ -389,6 +390,7 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
             username?: string | null;
             email?: string | null;
@@ -411,6 +413,7 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
         };
         UserErasedEvent: {
@@ -423,6 +426,7 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
         };
         UserActiveEvent: {
@@ -435,6 +439,7 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
         };
         UserInvitedEvent: {
@@ -447,8 +452,10 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
             invitee_email: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             org_id?: string;
         };
         OrgCreatedEvent: {
@@ -461,6 +468,7 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             org_id: string;
             name: string;
         };
@@ -474,6 +482,7 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             org_id: string;
             name: string;
         };
@@ -487,7 +496,9 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             org_id: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
             role?: string | null;
         };
@@ -501,7 +512,9 @@ export interface components {
             occurred_at?: string | number;
             /** @description Idempotency key: an event whose event_id was already accepted counts as a duplicate and changes nothing. */
             event_id?: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             org_id: string;
+            /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
         };
         /**
@@ -550,6 +563,21 @@ export interface components {
         };
         /**
          * @example {
+         *       "error": "unauthorized",
+         *       "status": "error",
+         *       "message": "You must be logged in to do this."
+         *     }
+         */
+        GatewayUnauthorized: {
+            /** @constant */
+            error: "unauthorized";
+            /** @constant */
+            status: "error";
+            /** @constant */
+            message: "You must be logged in to do this.";
+        };
+        /**
+         * @example {
          *       "error": "forbidden"
          *     }
          */
@@ -557,9 +585,54 @@ export interface components {
             /** @constant */
             error: "forbidden";
         };
+        /**
+         * @example {
+         *       "error": "method_not_allowed"
+         *     }
+         */
+        MethodNotAllowed: {
+            /** @constant */
+            error: "method_not_allowed";
+        };
         PayloadTooLarge: {
             /** @constant */
             error: "payload_too_large";
+        };
+        /**
+         * @example {
+         *       "error": "too_many_requests"
+         *     }
+         */
+        TooManyRequests: {
+            /** @constant */
+            error: "too_many_requests";
+        };
+        /**
+         * @example {
+         *       "error": "too_many_requests",
+         *       "success": false,
+         *       "status": "error",
+         *       "message": "Too many requests for this environment, retry later"
+         *     }
+         */
+        GatewayTooManyRequests: {
+            /** @constant */
+            error: "too_many_requests";
+            /** @constant */
+            success: false;
+            /** @constant */
+            status: "error";
+            /** @constant */
+            message: "Too many requests for this environment, retry later";
+        };
+        /**
+         * @example {
+         *       "error": "request_header_fields_too_large"
+         *     }
+         */
+        HeaderFieldsTooLarge: {
+            /** @constant */
+            error: "request_header_fields_too_large";
         };
         DashboardInvalidField: {
             /** @constant */
@@ -590,6 +663,42 @@ export interface components {
             success: false;
             /** @constant */
             error: "User does not have the permissions required for this action [error-unauthorized]";
+        };
+        /**
+         * @example {
+         *       "success": false,
+         *       "error": "Method not allowed [method-not-allowed]"
+         *     }
+         */
+        DashboardMethodNotAllowed: {
+            /** @constant */
+            success: false;
+            /** @constant */
+            error: "Method not allowed [method-not-allowed]";
+        };
+        /**
+         * @example {
+         *       "success": false,
+         *       "error": "Too many requests, retry later [too-many-requests]"
+         *     }
+         */
+        DashboardTooManyRequests: {
+            /** @constant */
+            success: false;
+            /** @constant */
+            error: "Too many requests, retry later [too-many-requests]";
+        };
+        /**
+         * @example {
+         *       "success": false,
+         *       "error": "Request header fields too large [header-fields-too-large]"
+         *     }
+         */
+        DashboardHeaderFieldsTooLarge: {
+            /** @constant */
+            success: false;
+            /** @constant */
+            error: "Request header fields too large [header-fields-too-large]";
         };
         /**
          * @description A current user; unknown strings are null, profile {} when none was sent.
@@ -628,6 +737,42 @@ export interface components {
             /** @constant */
             status: "error";
             message: string;
+        };
+        /**
+         * @example {
+         *       "status": "error",
+         *       "message": "Method not allowed"
+         *     }
+         */
+        UsersMethodNotAllowed: {
+            /** @constant */
+            status: "error";
+            /** @constant */
+            message: "Method not allowed";
+        };
+        /**
+         * @example {
+         *       "status": "error",
+         *       "message": "Too many requests for this environment, retry later"
+         *     }
+         */
+        UsersTooManyRequests: {
+            /** @constant */
+            status: "error";
+            /** @constant */
+            message: "Too many requests for this environment, retry later";
+        };
+        /**
+         * @example {
+         *       "status": "error",
+         *       "message": "Request header fields too large"
+         *     }
+         */
+        UsersHeaderFieldsTooLarge: {
+            /** @constant */
+            status: "error";
+            /** @constant */
+            message: "Request header fields too large";
         };
         /**
          * @example {
@@ -777,9 +922,16 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The batch as JSON text. Read as JSON whatever the Content-Type: `application/json`, `text/plain` (what `navigator.sendBeacon` and no-cors requests can send), any other, or none. */
         requestBody: {
             content: {
                 "application/json": {
+                    events: (components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["UserErasedEvent"] | components["schemas"]["UserActiveEvent"] | components["schemas"]["UserInvitedEvent"] | components["schemas"]["OrgCreatedEvent"] | components["schemas"]["OrgUpdatedEvent"] | components["schemas"]["OrgMemberAddedEvent"] | components["schemas"]["OrgMemberRemovedEvent"])[];
+                };
+                "text/plain": {
+                    events: (components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["UserErasedEvent"] | components["schemas"]["UserActiveEvent"] | components["schemas"]["UserInvitedEvent"] | components["schemas"]["OrgCreatedEvent"] | components["schemas"]["OrgUpdatedEvent"] | components["schemas"]["OrgMemberAddedEvent"] | components["schemas"]["OrgMemberRemovedEvent"])[];
+                };
+                "*/*": {
                     events: (components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["UserErasedEvent"] | components["schemas"]["UserActiveEvent"] | components["schemas"]["UserInvitedEvent"] | components["schemas"]["OrgCreatedEvent"] | components["schemas"]["OrgUpdatedEvent"] | components["schemas"]["OrgMemberAddedEvent"] | components["schemas"]["OrgMemberRemovedEvent"])[];
                 };
             };
@@ -815,7 +967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks ingest. */
@@ -829,6 +981,17 @@ export interface operations {
                     "application/json": components["schemas"]["Forbidden"];
                 };
             };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
             /** @description Body over 1 MiB or over 1000 events. */
             413: {
                 headers: {
@@ -838,6 +1001,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PayloadTooLarge"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -924,7 +1111,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                    "application/json": components["schemas"]["DashboardUnauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The token lacks view-engagement-dashboard. */
@@ -936,6 +1123,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1031,7 +1253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                    "application/json": components["schemas"]["DashboardUnauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The token lacks view-engagement-dashboard. */
@@ -1043,6 +1265,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1084,9 +1341,9 @@ export interface operations {
             query?: {
                 /** @description Users per page (default 25). */
                 limit?: number;
-                /** @description A user id (1 to 256 UTF-8 bytes): the page of users signed up just after it (not with `before`); unknown or deleted: 400. */
+                /** @description A user id (1 to 256 UTF-8 bytes, no control characters, valid Unicode): the page of users signed up just after it (not with `before`); unknown, deleted or not an id: 400. */
                 after?: string;
-                /** @description A user id (1 to 256 UTF-8 bytes): the page of users signed up just before it (not with `after`); unknown or deleted: 400. */
+                /** @description A user id (1 to 256 UTF-8 bytes, no control characters, valid Unicode): the page of users signed up just before it (not with `after`); unknown, deleted or not an id: 400. */
                 before?: string;
             };
             header?: never;
@@ -1137,7 +1394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsersError"];
+                    "application/json": components["schemas"]["UsersError"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read, or environment-id is missing or not the key's. */
@@ -1149,6 +1406,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1190,7 +1482,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user's id (`user_id` of its events). */
+                /** @description The user's id (`user_id` of its events): 1 to 256 UTF-8 bytes, no control characters, valid Unicode; any other is no user (404). */
                 userId: string;
             };
             cookie?: never;
@@ -1220,7 +1512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsersError"];
+                    "application/json": components["schemas"]["UsersError"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read, or environment-id is missing or not the key's. */
@@ -1243,6 +1535,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1327,7 +1654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsersError"];
+                    "application/json": components["schemas"]["UsersError"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read, or environment-id is missing or not the key's. */
@@ -1339,6 +1666,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsersError"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1380,7 +1742,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user's id (`user_id` of its events). */
+                /** @description The user's id (`user_id` of its events): 1 to 256 UTF-8 bytes, no control characters, valid Unicode; any other is no user (404). */
                 userId: string;
             };
             cookie?: never;
@@ -1410,7 +1772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -1433,6 +1795,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1469,7 +1866,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: 30, 60, 90 (window length in days). */
-                report_interval: "30" | "60" | "90";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -1511,7 +1908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -1523,6 +1920,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1559,7 +1991,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: 30, 60, 90 (window length in days). */
-                report_interval: "30" | "60" | "90";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -1601,7 +2033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -1613,6 +2045,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1649,7 +2116,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: Weekly, Monthly (periods of 7 days (any letter case)). */
-                report_interval: "Weekly" | "Monthly";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -1691,7 +2158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -1703,6 +2170,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1739,7 +2241,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: 7, 14, 30 (days without activity). */
-                report_interval: "7" | "14" | "30";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -1781,7 +2283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -1793,6 +2295,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1829,7 +2366,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: Weekly, Monthly (periods of 7 days (any letter case)). */
-                report_interval: "Weekly" | "Monthly";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -1871,7 +2408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -1883,6 +2420,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1919,7 +2491,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: 7, 14, 30 (days without activity). */
-                report_interval: "7" | "14" | "30";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -1961,7 +2533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -1973,6 +2545,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -2009,7 +2616,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: 30, 60, 90 (window length in days). */
-                report_interval: "30" | "60" | "90";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -2051,7 +2658,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -2063,6 +2670,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -2099,7 +2741,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Which snapshot: 30, 60, 90 (window length in days). */
-                report_interval: "30" | "60" | "90";
+                report_interval: string;
                 /** @description Rows per page (default 10). */
                 page_size?: number;
                 /** @description 0-based page (default 0). */
@@ -2141,7 +2783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -2153,6 +2795,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -2189,7 +2866,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Bucket size (default Daily; any letter case). */
-                cadence?: "Daily" | "Weekly" | "Monthly";
+                cadence?: string;
                 /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default 30 days before end_date. */
                 start_date?: string;
                 /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default today (UTC). */
@@ -2233,7 +2910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -2245,6 +2922,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -2281,7 +2993,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Bucket size (default Daily; any letter case). */
-                cadence?: "Daily" | "Weekly" | "Monthly";
+                cadence?: string;
                 /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default 30 days before end_date. */
                 start_date?: string;
                 /** @description `YYYY-MM-DD` or an ISO 8601 instant (its UTC date counts); default today (UTC). */
@@ -2325,7 +3037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -2337,6 +3049,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -2391,6 +3138,41 @@ export interface operations {
                     };
                 };
             };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the whole API's request limits (API Gateway's stage throttle): retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
         };
     };
     apiReference: {
@@ -2413,6 +3195,41 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the whole API's request limits (API Gateway's stage throttle): retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
         };
     };
     apiReferenceScript: {
@@ -2433,6 +3250,41 @@ export interface operations {
                 };
                 content: {
                     "text/javascript": string;
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the whole API's request limits (API Gateway's stage throttle): retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
         };
