@@ -26,7 +26,11 @@ const OFFLINE_ARGS = [
   "--lang=en-US",
 ];
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * `webSecurity`: keep the same-origin policy, which @sparticuz/chromium's own args turn off (--disable-web-security):
+ * the CORS tests need the browser to refuse what the API does not allow.
+ */
+export async function launchBrowser({ webSecurity = false }: { webSecurity?: boolean } = {}): Promise<Browser> {
   const { default: puppeteer } = await import("puppeteer-core");
   if (process.env.CHROME_PATH) {
     return puppeteer.launch({
@@ -40,7 +44,11 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: await chromium.executablePath(),
     headless: true,
     // Its own args (single process, no GPU...), plus no sandbox: it cannot run as root with one.
-    args: [...chromium.args, "--no-sandbox", ...OFFLINE_ARGS],
+    args: [
+      ...chromium.args.filter((arg) => !(webSecurity && arg === "--disable-web-security")),
+      "--no-sandbox",
+      ...OFFLINE_ARGS,
+    ],
     env: { ...process.env, LANG: "en_US.UTF-8" },
   });
 }
