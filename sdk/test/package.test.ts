@@ -40,6 +40,28 @@ describe("SDK package", () => {
   });
 });
 
+describe("SDK workspace", () => {
+  it("resolves by name inside the repo, as the README imports it (root npm install links and builds it)", async () => {
+    const esm = await run(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { EngagementInsights } from "@engagement-insights/sdk";
+console.log(JSON.stringify(new EngagementInsights({ apiUrl: "http://127.0.0.1:9", apiKey: "k" }).totals));`,
+      ],
+      { cwd: PROJECT_ROOT },
+    );
+    expect(JSON.parse(esm.stdout)).toEqual({ accepted: 0, duplicates: 0, failed: 0 });
+    const cjs = await run(
+      process.execPath,
+      ["-e", `console.log(typeof require("@engagement-insights/sdk").EngagementInsightsReader);`],
+      { cwd: PROJECT_ROOT },
+    );
+    expect(cjs.stdout.trim()).toBe("function");
+  });
+});
+
 describe("SDK tarball, installed in a fresh project", () => {
   let scratch: string;
   let service: LocalService;
