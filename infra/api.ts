@@ -18,6 +18,12 @@ import {
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from "../lib/http/cors.js";
 import { familyErrors, gatewayBodies } from "../lib/http/familyErrors.js";
 import { anonymousUsageKey } from "../lib/limits/authorizer.js";
 import { type RateLimits, tierName } from "../lib/limits/limits.js";
@@ -36,6 +42,11 @@ export interface ApiProps {
   /** The default tier every environment starts in, and the shared plan of requests without a valid credential. */
   tenantLimits: RateLimits;
   anonymousLimits: RateLimits;
+  /**
+   * Origins whose pages may call the API from a browser (lib/http/cors.ts). Listed: every resource answers the
+   * preflight (a mock OPTIONS method, no authorizer); none (default): no OPTIONS method, same-origin only.
+   */
+  allowedOrigins: readonly string[];
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -117,6 +128,19 @@ export class Api extends Construct {
       // account and region, so it is kept when this stack is deleted.
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // CDK's preflight answers Access-Control-Allow-Origin with the request's Origin when it is listed (one origin:
+      // always that one, which a browser on any other origin refuses).
+      ...(props.allowedOrigins.length > 0
+        ? {
+            defaultCorsPreflightOptions: {
+              allowOrigins: [...props.allowedOrigins],
+              allowMethods: [...CORS_ALLOWED_METHODS],
+              allowHeaders: [...CORS_ALLOWED_HEADERS],
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+              statusCode: 204,
+            },
+          }
+        : {}),
       deployOptions: {
         stageName: props.stage,
         throttlingRateLimit: props.throttlingRateLimit,
@@ -213,7 +237,20 @@ export class Api extends Construct {
       }),
     );
 
-    const json = { "Content-Type": "'application/json; charset=utf-8'" };
+    // API Gateway's own answers (429, 401, 404) cannot choose among several origins (no VTL in gateway responses):
+    // with one allowed origin they name it, so a page there can read a 429's Retry-After; with several they carry
+    // none and the page sees a network error (the SDK retries those too).
+    const only = props.allowedOrigins.length === 1 ? props.allowedOrigins[0] : undefined;
+    const json = {
+      "Content-Type": "'application/json; charset=utf-8'",
+      ...(only
+        ? {
+            "Access-Control-Allow-Origin": `'${only}'`,
+            "Access-Control-Expose-Headers": `'${CORS_EXPOSED_HEADERS.join(", ")}'`,
+            Vary: "'Origin'",
+          }
+        : {}),
+    };
     // Gateway bodies are one per API (no VTL in gateway responses): each holds every family's keys (familyErrors.ts).
     for (const [id, type, retryAfter] of [
       ["Throttled", ResponseType.THROTTLED, "1"],
@@ -243,7 +280,7 @@ export class Api extends Construct {
     this.restApi.addGatewayResponse("UnknownPath", {
       type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
       statusCode: "404",
-      responseHeaders: { "Content-Type": "'application/json; charset=utf-8'" },
+      responseHeaders: json,
       templates: { "application/json": JSON.stringify(familyErrors.insights.notFound) },
     });
   }

@@ -1,4 +1,5 @@
 import type { Node } from "constructs";
+import { parseAllowedOrigins } from "../lib/http/cors.js";
 import { DEFAULT_TENANT_LIMITS } from "../lib/limits/limits.js";
 
 /**
@@ -27,6 +28,11 @@ export interface InfraConfig {
   alarmEmail: string | undefined;
   /** Lambda runtime of every function (default nodejs24.x; see DEPLOY.md); the bundles are built for it. */
   lambdaRuntime: string;
+  /**
+   * Origins whose pages may call the API from a browser (CORS, lib/http/cors.ts): `-c allowedOrigins=https://a.example,
+   * https://b.example` (or a JSON array in cdk.json). Default none: same-origin only.
+   */
+  allowedOrigins: string[];
   /** Whether data must survive the stack (everything but `dev`). */
   retainData: boolean;
 }
@@ -84,6 +90,14 @@ function tenantLimits(node: Node) {
   };
 }
 
+function allowedOrigins(raw: unknown): string[] {
+  try {
+    return parseAllowedOrigins(Array.isArray(raw) ? raw.join(",") : text(raw));
+  } catch (error) {
+    throw new Error(`CDK context "allowedOrigins": ${(error as Error).message}`);
+  }
+}
+
 export function readConfig(node: Node): InfraConfig {
   const stage = text(node.tryGetContext("stage")) ?? DEFAULTS.stage;
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
@@ -120,6 +134,7 @@ export function readConfig(node: Node): InfraConfig {
     ...tenantLimits(node),
     alarmEmail: text(node.tryGetContext("alarmEmail")),
     lambdaRuntime,
+    allowedOrigins: allowedOrigins(node.tryGetContext("allowedOrigins")),
     retainData: stage !== "dev",
   };
 }

@@ -108,6 +108,8 @@ export interface HttpFunctionsProps {
   tables: Tables;
   /** The authorizer's usage identifier for requests without a valid credential (lib/limits/authorizer.ts). */
   anonymousUsageKey: string;
+  /** Origins allowed to call the API from a browser (CORS): ALLOWED_ORIGINS of every family function. */
+  allowedOrigins: readonly string[];
   runtime: Runtime;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
@@ -135,6 +137,10 @@ export class HttpFunctions extends Construct {
         timeout: STREAMING_FAMILIES.includes(name) ? STREAMING_HTTP_TIMEOUT : HTTP_TIMEOUT,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
+        // Every answer carries the CORS headers for a listed origin (functions/shared, lib/http/cors.ts).
+        ...(props.allowedOrigins.length > 0
+          ? { environment: { ALLOWED_ORIGINS: props.allowedOrigins.join(",") } }
+          : {}),
       });
 
     const ingest = make("ingest", 1024, "POST /api/backend/v1/events: validates and stores events");

@@ -25,7 +25,8 @@ export function acknowledgeNagFindings({ api, tables, functions, runtime }: NagS
         "Authentication is the service's own: API keys (Authorization: Bearer) and dashboard user tokens " +
         "(x-user-id + x-auth-token), verified by each family's Lambda against hashed credentials (CONTRACT §0), " +
         "with the error bodies existing clients parse. There are no IAM or Cognito principals to authorize; " +
-        "unknown paths and wrong methods are answered 404/405 by the handlers without reading data.",
+        "unknown paths and wrong methods are answered 404/405 by the handlers without reading data. The CORS " +
+        "preflight's OPTIONS methods (context allowedOrigins) are mock answers that read nothing.",
     },
     {
       id: "AwsSolutions-COG4",

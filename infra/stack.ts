@@ -41,6 +41,7 @@ export class EngagementInsightsStack extends Stack {
     this.http = new HttpFunctions(this, "Http", {
       tables: this.tables,
       anonymousUsageKey: anonymousUsageKey(config.stage),
+      allowedOrigins: config.allowedOrigins,
       runtime,
       logRetention,
       removalPolicy,
@@ -54,6 +55,7 @@ export class EngagementInsightsStack extends Stack {
       authorizerCacheTtl: config.authorizerCacheTtl,
       tenantLimits: { rate: config.tenantRateLimit, burst: config.tenantBurstLimit },
       anonymousLimits: { rate: config.anonymousRateLimit, burst: config.anonymousBurstLimit },
+      allowedOrigins: config.allowedOrigins,
       logRetention,
       removalPolicy,
     });

@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { withCorsHeaders } from "../../lib/http/cors.js";
 import { DEADLINE_RETRY_AFTER_SECONDS, workBudgetMs } from "../../lib/http/deadline.js";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { eventBody } from "../../lib/http/requestBody.js";
@@ -166,6 +167,11 @@ export function httpHandler(family: Family, handlers: RouteHandlers) {
     if (result.statusCode !== response.statusCode) {
       logger.warn("response over the Lambda response limit", { ...log, status: response.statusCode });
     }
+    // Cross-origin pages listed in ALLOWED_ORIGINS may read the answer (lib/http/cors.ts).
+    result.headers = withCorsHeaders(
+      (result.headers ?? {}) as Record<string, string>,
+      lowerCaseHeaders(event.headers).origin,
+    );
     logger.info("request", {
       ...log,
       method: event.httpMethod,

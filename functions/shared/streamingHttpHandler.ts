@@ -2,6 +2,7 @@ import { pipeline, Readable, Transform, type TransformCallback, type Writable } 
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { chooseCoding, gzipThreshold, LAMBDA_STREAMED_RESPONSE_LIMIT_BYTES } from "../../lib/http/compression.js";
+import { withCorsHeaders } from "../../lib/http/cors.js";
 import { oneChunk, readBodyStart } from "../../lib/http/streamedBody.js";
 import { isStreamed } from "../../lib/http/types.js";
 import type { Family } from "../../lib/routes.js";
@@ -52,10 +53,15 @@ export function streamingHttpHandler(family: Family, handlers: RouteHandlers): S
         answered = errorResponse(family, error, log);
         start = await readBodyStart(oneChunk(answered.body as string), Number.POSITIVE_INFINITY);
       }
+      const origin = lowerCaseHeaders(event.headers).origin;
       const headers: Record<string, string> = { ...answered.headers, "x-request-id": log.request_id };
       if (start.done && start.bytes <= threshold) {
         logRequest(answered.statusCode);
-        return { statusCode: answered.statusCode, headers, body: start.chunks.join("") };
+        return {
+          statusCode: answered.statusCode,
+          headers: withCorsHeaders(headers, origin),
+          body: start.chunks.join(""),
+        };
       }
       const coding = chooseCoding(start.bytes, lowerCaseHeaders(event.headers)["accept-encoding"], threshold);
       headers.vary = "Accept-Encoding";
@@ -70,7 +76,7 @@ export function streamingHttpHandler(family: Family, handlers: RouteHandlers): S
         if (error) logger.error("streamed answer cut short", { ...log, error });
       }) as unknown as Readable;
       logRequest(answered.statusCode, { streamed: true, ...(coding ? { content_encoding: coding } : {}) });
-      return { statusCode: answered.statusCode, headers, body };
+      return { statusCode: answered.statusCode, headers: withCorsHeaders(headers, origin), body };
     },
     { streamifyResponse: true },
   );

@@ -11,6 +11,7 @@ import { handler as ingest } from "../../functions/ingest.js";
 import { handler as insights } from "../../functions/insights.js";
 import { logger } from "../../functions/shared/logger.js";
 import { handler as users } from "../../functions/users.js";
+import { allowedOriginsFromEnv, corsHeaders, isPreflight, preflightHeaders } from "../../lib/http/cors.js";
 import { HTTP_FUNCTION_TIMEOUT_SECONDS, STREAMING_FUNCTION_TIMEOUT_SECONDS } from "../../lib/http/deadline.js";
 import { familyErrors, unroutedErrors } from "../../lib/http/familyErrors.js";
 import { MAX_BODY_BYTES } from "../../lib/ingest/schema.js";
@@ -128,6 +129,19 @@ async function handle(
   const receivedAt = Date.now();
   const url = req.url ?? "/";
   const match = matchPath(url.split("?")[0] as string);
+  // CORS (lib/http/cors.ts), with ALLOWED_ORIGINS as the functions read it: a preflight on an API path is answered
+  // here, as by API Gateway's OPTIONS methods, when origins are listed; the server's own answers (429, 413, 404)
+  // carry the headers (setHeader: the handlers' answers set the same ones themselves).
+  const allowed = allowedOriginsFromEnv();
+  const origin = req.headers.origin;
+  if (match && allowed.length > 0 && isPreflight(req.method ?? "", { ...req.headers } as Record<string, string>)) {
+    req.resume();
+    logEdgeResponse(requestId, req.method, req.url, 204);
+    res.writeHead(204, { ...preflightHeaders(origin, allowed), "x-request-id": requestId });
+    res.end();
+    return;
+  }
+  for (const [name, value] of Object.entries(corsHeaders(origin, allowed))) res.setHeader(name, value);
   const body = await readBody(req);
   const errors = match ? familyErrors[match.family] : unroutedErrors;
   if (body === "too large") return sendJson(req, res, 413, errors.payloadTooLarge, requestId);

@@ -35,9 +35,25 @@ export class NotFoundError extends ApiError {
 export class PayloadTooLargeError extends ApiError {
   override name = "PayloadTooLargeError";
 }
-/** 429, or a 5xx: the request may be retried (the ingestion client does, with the same event ids). */
+/**
+ * 429, or a 5xx: the request may be retried (the ingestion client does, with the same event ids). `retryAfter` is the
+ * server's `Retry-After` in seconds (a date already turned into seconds from when the answer came), if it sent one.
+ */
 export class RetryableApiError extends ApiError {
   override name = "RetryableApiError";
+  constructor(
+    message: string,
+    status: number,
+    body: unknown,
+    requestId: string | undefined,
+    readonly retryAfter: number | undefined = undefined,
+  ) {
+    super(message, status, body, requestId);
+  }
+}
+/** 429: over the environment's request limits; wait `retryAfter` seconds (when given) before trying again. */
+export class TooManyRequestsError extends RetryableApiError {
+  override name = "TooManyRequestsError";
 }
 
 /** No answer: the connection failed, or the answer did not come within the timeout. */
@@ -62,13 +78,14 @@ function serverMessage(status: number, body: unknown): string {
   return `HTTP ${status}`;
 }
 
-export function apiError(status: number, body: unknown, requestId: string | undefined): ApiError {
+export function apiError(status: number, body: unknown, requestId: string | undefined, retryAfter?: number): ApiError {
   const message = serverMessage(status, body);
   if (status === 400) return new InvalidRequestError(message, status, body, requestId);
   if (status === 401) return new UnauthorizedError(message, status, body, requestId);
   if (status === 403) return new ForbiddenError(message, status, body, requestId);
   if (status === 404) return new NotFoundError(message, status, body, requestId);
   if (status === 413) return new PayloadTooLargeError(message, status, body, requestId);
-  if (status === 429 || status >= 500) return new RetryableApiError(message, status, body, requestId);
+  if (status === 429) return new TooManyRequestsError(message, status, body, requestId, retryAfter);
+  if (status >= 500) return new RetryableApiError(message, status, body, requestId, retryAfter);
   return new ApiError(message, status, body, requestId);
 }

@@ -1,4 +1,5 @@
 import { apiError, NetworkError } from "./errors.js";
+import { parseRetryAfter } from "./retryAfter.js";
 
 /** One HTTP exchange with the service: JSON in and out, a timeout, and typed errors for anything but 2xx. */
 
@@ -63,11 +64,23 @@ export async function request<T>(transport: Transport, path: string, options: Re
   } catch {
     // Not JSON (e.g. a proxy's error page): kept as text in the error.
   }
-  if (!response.ok) throw apiError(response.status, body, response.headers.get("x-request-id") ?? undefined);
+  if (!response.ok) {
+    const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+    throw apiError(response.status, body, response.headers.get("x-request-id") ?? undefined, retryAfter);
+  }
   return body as T;
 }
 
 /** How long to wait before retry `attempt` (0-based): full jitter under an exponential cap. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
   return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
+}
+
+/**
+ * The wait before retry `attempt` after `error`: at least the server's `Retry-After` when it sent one (clients that
+ * all retry the moment it ends would collide again, so the jittered backoff is added on top), else the backoff alone.
+ */
+export function retryDelay(attempt: number, baseMs: number, maxMs: number, retryAfterSeconds?: number): number {
+  const backoff = backoffDelay(attempt, baseMs, maxMs);
+  return retryAfterSeconds === undefined ? backoff : retryAfterSeconds * 1000 + backoff;
 }

@@ -8,6 +8,7 @@
  * | read.ts | §4–§6 methods, camelCase results, users.list over cursors, users.page one page | one request per call (per page for users.list) |
  * | types.ts, generated/ | request and response types, from ../openapi.json by openapi-typescript | types only |
  * | http.ts, errors.ts | one request with a timeout; a typed error per status | |
+ * | retryAfter.ts | the server's Retry-After (seconds or HTTP-date) as seconds | |
  * | uuidv7.ts | event ids: time-ordered, random (crypto.getRandomValues) | |
  *
  * Why: event ids are set when an event is queued, not when it is sent, so every retry of a batch (after a dropped
@@ -23,6 +24,7 @@ export {
   NotFoundError,
   PayloadTooLargeError,
   RetryableApiError,
+  TooManyRequestsError,
   UnauthorizedError,
 } from "./errors.js";
 export type { FetchLike } from "./http.js";
@@ -31,6 +33,7 @@ export {
   IngestionError,
   type IngestionFailure,
   type IngestionOptions,
+  type IngestionTotals,
   MAX_BATCH_BYTES,
   MAX_BATCH_EVENTS,
 } from "./ingestion.js";
@@ -48,5 +51,6 @@ export {
   type ReportPage,
   TopInviterReportInterval,
 } from "./read.js";
+export { parseRetryAfter } from "./retryAfter.js";
 export type * from "./types.js";
 export { uuidv7 } from "./uuidv7.js";

@@ -1,5 +1,5 @@
 import { EngagementInsightsError, InvalidRequestError, NetworkError, RetryableApiError } from "./errors.js";
-import { backoffDelay, type FetchLike, request, type Transport } from "./http.js";
+import { type FetchLike, request, retryDelay, type Transport } from "./http.js";
 import type { EventError, EventFields, EventType, IngestEvent, IngestResult } from "./types.js";
 import { uuidv7 } from "./uuidv7.js";
 
@@ -12,11 +12,15 @@ import { uuidv7 } from "./uuidv7.js";
  * | a batch leaves | at `flushAt` queued events, every `flushInterval` ms, on `flush()` / `closeAndFlush()` |
  * | batch size | at most 1,000 events and 1 MiB of JSON (the API's limits); a larger queue goes as several batches |
  * | idempotency | every event without an `event_id` gets a UUID v7 when queued, so a retried batch counts once |
- * | retries | 429, 5xx, network errors and timeouts: up to `maxRetries` more tries, full-jitter backoff (or Retry-After) |
+ * | retries | 429, 5xx, network errors and timeouts: up to `maxRetries` more tries, full-jitter backoff |
+ * | Retry-After | on a 429 or 503 that sends it, the retry waits at least that long, plus the backoff's jitter |
  * | never retried | other 4xx (the batch is refused whole: retrying cannot change that) |
  * | bounded | `maxQueueSize` queued events; an event beyond it is reported, not queued |
- * | reported | via `onError`, with the events: queue overflow, an event too large alone, a finally failed batch, what
- * |  | `closeAndFlush` could not send in time. Nothing is dropped silently. |
+ * | reported | via `onError`, with the events: queue overflow, an invalid or too large event, a finally failed batch,
+ * |  | what `closeAndFlush` could not send within its (optional) timeout. Nothing is dropped silently. |
+ * | counted | `totals`: events accepted, duplicates (already stored: a retry's), failed (reported); closeAndFlush
+ * |  | resolves with them once everything queued is delivered or reported |
+ * | never throws | the event methods return the event_id and report a bad event; flush/closeAndFlush never reject |
  */
 
 export const MAX_BATCH_EVENTS = 1000;
@@ -32,7 +36,10 @@ export interface IngestionOptions {
   flushAt?: number;
   /** Milliseconds after which queued events are sent anyway (default 10,000). */
   flushInterval?: number;
-  /** Further tries of a batch after a retryable failure (default 3). */
+  /**
+   * Further tries of a batch after a retryable failure (default 10: with backoff capped at `retryMaxDelay` and each
+   * Retry-After honoured, about a minute of trying, enough for several clients sharing a tenant's 1 request/s).
+   */
   maxRetries?: number;
   /** Events the queue holds at most (default 10,000); more are reported through onError. */
   maxQueueSize?: number;
@@ -47,7 +54,20 @@ export interface IngestionOptions {
   fetch?: FetchLike;
 }
 
-export type IngestionFailure = "queue_overflow" | "event_too_large" | "batch_failed" | "closed" | "close_timeout";
+export type IngestionFailure =
+  | "queue_overflow"
+  | "invalid_event"
+  | "event_too_large"
+  | "batch_failed"
+  | "closed"
+  | "close_timeout";
+
+/** Events of this client so far: stored by the server (accepted), already stored (duplicates), reported (failed). */
+export interface IngestionTotals {
+  accepted: number;
+  duplicates: number;
+  failed: number;
+}
 
 /** Events that were not (or not surely) delivered, and why. Re-sending them is safe: their event ids are set. */
 export class IngestionError extends EngagementInsightsError {
@@ -110,6 +130,7 @@ export class EngagementInsights {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private readonly shutdown = new AbortController();
+  private readonly counts: IngestionTotals = { accepted: 0, duplicates: 0, failed: 0 };
 
   constructor(options: IngestionOptions) {
     const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -117,7 +138,7 @@ export class EngagementInsights {
     this.headers = { authorization: `Bearer ${options.apiKey}` };
     this.flushAt = Math.min(MAX_BATCH_EVENTS, Math.max(1, options.flushAt ?? 15));
     this.flushInterval = options.flushInterval ?? 10_000;
-    this.maxRetries = Math.max(0, options.maxRetries ?? 3);
+    this.maxRetries = Math.max(0, options.maxRetries ?? 10);
     this.maxQueueSize = Math.max(1, options.maxQueueSize ?? 10_000);
     this.retryBaseDelay = options.retryBaseDelay ?? 500;
     this.retryMaxDelay = options.retryMaxDelay ?? 10_000;
@@ -163,7 +184,7 @@ export class EngagementInsights {
 
   /** Queues any event (e.g. read from a file); returns its event_id. */
   track(event: IngestEvent | (EventFields<EventType> & { type: EventType })): string {
-    const { type, ...fields } = event;
+    const { type, ...fields } = (event ?? {}) as IngestEvent;
     return this.enqueue(type, fields as EventFields<EventType>);
   }
 
@@ -172,8 +193,16 @@ export class EngagementInsights {
     return this.queue.length;
   }
 
-  /** Sends everything queued now; resolves when every batch has been delivered or reported through onError. */
-  async flush(): Promise<void> {
+  /** Running totals of this client's events (a copy): accepted and duplicates as the server counted them, failed as reported. */
+  get totals(): IngestionTotals {
+    return { ...this.counts };
+  }
+
+  /**
+   * Sends everything queued now; resolves, with the running totals, when every batch has been delivered or reported
+   * through onError.
+   */
+  async flush(): Promise<IngestionTotals> {
     this.clearTimer();
     while ((this.queue.length > 0 || this.sending) && !this.shutdown.signal.aborted) {
       this.sending ??= this.sendAll().finally(() => {
@@ -181,14 +210,18 @@ export class EngagementInsights {
       });
       await this.sending;
     }
+    return this.totals;
   }
 
   /**
-   * Stops taking events and sends what is queued. After `timeout` ms (default 10,000) it gives up: the request in
-   * flight is aborted and every event not confirmed is reported through onError ("close_timeout").
+   * Stops taking events and sends everything queued, however long the retries take (each batch is delivered or
+   * reported after `maxRetries`); resolves with the client's totals. With `timeout` (ms) it gives up at that time
+   * instead: the request in flight is aborted and every event not confirmed is reported ("close_timeout") and
+   * counted as failed, though the server may have stored the batch in flight (resending it is safe).
    */
-  async closeAndFlush({ timeout = 10_000 }: { timeout?: number } = {}): Promise<void> {
+  async closeAndFlush({ timeout }: { timeout?: number } = {}): Promise<IngestionTotals> {
     this.closed = true;
+    if (timeout === undefined) return this.flush();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const gaveUp = await Promise.race([
       this.flush().then(() => false),
@@ -197,7 +230,7 @@ export class EngagementInsights {
       }),
     ]);
     clearTimeout(timer);
-    if (!gaveUp) return;
+    if (!gaveUp) return this.totals;
     this.shutdown.abort();
     const unsent = [...this.inFlight, ...this.queue];
     this.queue = [];
@@ -210,24 +243,31 @@ export class EngagementInsights {
         unsent.map((item) => item.event),
       );
     }
+    return this.totals;
   }
 
+  /**
+   * Queues an event and returns its event_id; never throws. What cannot be queued as JSON (no fields, an invalid
+   * Date, a BigInt, a cycle) is reported as "invalid_event"; what the server refuses comes back as a failed batch.
+   */
   private enqueue<T extends EventType>(type: T, fields: EventFields<T>): string {
-    const { occurred_at, ...rest } = fields as EventFields<EventType>;
+    const { occurred_at, ...rest } = (fields ?? {}) as EventFields<EventType>;
     const event_id = (rest as { event_id?: string }).event_id ?? uuidv7();
-    const event = {
-      type,
-      ...rest,
-      event_id,
-      ...(occurred_at === undefined
-        ? {}
-        : { occurred_at: occurred_at instanceof Date ? occurred_at.toISOString() : occurred_at }),
-    } as IngestEvent;
+    const event = { type, ...rest, event_id } as IngestEvent;
+    let json: string;
+    try {
+      if (occurred_at !== undefined) {
+        event.occurred_at = occurred_at instanceof Date ? occurred_at.toISOString() : occurred_at;
+      }
+      json = JSON.stringify(event);
+    } catch (error) {
+      this.report("invalid_event", `the event cannot be sent as JSON: ${(error as Error).message}`, [event], error);
+      return event_id;
+    }
     if (this.closed) {
       this.report("closed", "the client is closed", [event]);
       return event_id;
     }
-    const json = JSON.stringify(event);
     const bytes = encoder.encode(json).length;
     if (bytes + ENVELOPE_BYTES > MAX_BATCH_BYTES) {
       this.report("event_too_large", `the event alone is ${bytes} bytes, over the 1 MiB request limit`, [event]);
@@ -264,7 +304,9 @@ export class EngagementInsights {
       const batch = this.takeBatch();
       this.inFlight = batch;
       try {
-        await this.sendBatch(batch);
+        const result = await this.sendBatch(batch);
+        this.counts.accepted += result.accepted;
+        this.counts.duplicates += result.duplicates;
       } catch (error) {
         if (!this.shutdown.signal.aborted) {
           this.report(
@@ -306,12 +348,14 @@ export class EngagementInsights {
       } catch (error) {
         const retryable = error instanceof RetryableApiError || error instanceof NetworkError;
         if (!retryable || attempt >= this.maxRetries || this.shutdown.signal.aborted) throw error;
-        await sleep(backoffDelay(attempt, this.retryBaseDelay, this.retryMaxDelay), this.shutdown.signal);
+        const retryAfter = error instanceof RetryableApiError ? error.retryAfter : undefined;
+        await sleep(retryDelay(attempt, this.retryBaseDelay, this.retryMaxDelay, retryAfter), this.shutdown.signal);
       }
     }
   }
 
   private report(reason: IngestionFailure, message: string, events: IngestEvent[], cause?: unknown) {
+    this.counts.failed += events.length;
     try {
       this.onError(new IngestionError(message, reason, events, { cause }));
     } catch {

@@ -20,7 +20,8 @@ import type {
 /**
  * The read client: the insights API (CONTRACT §6) under PropelAuth's method names and enums, with camelCase
  * results; the engagement dashboard (§4) and the users and usage-statistics API (§5). Each method is one request
- * (`users.list` one per page); a non-2xx answer throws the typed error of its status (errors.ts).
+ * (`users.list` one per page); a non-2xx answer rejects with the typed error of its status (errors.ts). Every
+ * method is async, so missing credentials or a bad argument reject its promise too: none throws synchronously.
  *
  * | methods | API | credentials |
  * |---|---|---|
@@ -197,7 +198,7 @@ export class EngagementInsightsReader {
   }
 
   /** Active users per UTC day from `start`'s day through `end`'s, newest first. */
-  activeUsers(start: Date | string, end: Date | string): Promise<ActiveUsersByDay> {
+  async activeUsers(start: Date | string, end: Date | string): Promise<ActiveUsersByDay> {
     return this.get<ActiveUsersByDay>("/api/v1/engagement-dashboard/users/active-users", this.dashboardHeaders(), {
       start: day(start),
       end: day(end),
@@ -205,7 +206,7 @@ export class EngagementInsightsReader {
   }
 
   /** Sign-ups per UTC day of the period, with the period's and yesterday's variation. */
-  newUsers(start: Date | string, end: Date | string): Promise<NewUsersSummary> {
+  async newUsers(start: Date | string, end: Date | string): Promise<NewUsersSummary> {
     return this.get<NewUsersSummary>("/api/v1/engagement-dashboard/users/new-users", this.dashboardHeaders(), {
       start: day(start),
       end: day(end),

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   EngagementInsights,
   type FetchLike,
@@ -169,6 +169,55 @@ describe("ingestion client", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(errors.map((e) => e.reason)).toEqual(["close_timeout"]);
     expect(errors[0]?.events.map(userIdOf)).toEqual(["a", "b", "c"]);
+  });
+
+  it("closeAndFlush waits for everything queued however long it takes, unless given a timeout", async () => {
+    // Answers held until released: closing must not give up on its own while they are pending.
+    const pending: (() => void)[] = [];
+    const held: FetchLike = (input, init) =>
+      new Promise((resolve) => pending.push(() => resolve(accepting(input, init))));
+    const { client: c, errors } = client({ fetch: held, timeout: 3_600_000, flushAt: 1000 });
+    for (let i = 0; i < 2500; i++) c.userActive({ user_id: `u${i}` });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      let closed: unknown;
+      const closing = c.closeAndFlush().then((totals) => {
+        closed = totals;
+      });
+      for (let batch = 0; batch < 3; batch++) {
+        await vi.waitFor(() => expect(pending).toHaveLength(1));
+        // An hour passes with the batch in flight: nothing is given up.
+        await vi.advanceTimersByTimeAsync(3_500_000);
+        expect(closed).toBeUndefined();
+        expect(errors).toEqual([]);
+        pending.shift()?.();
+      }
+      await closing;
+      expect(closed).toEqual({ accepted: 2500, duplicates: 0, failed: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("closeAndFlush resolves with the accepted, duplicate and failed totals; totals are kept as it runs", async () => {
+    const { client: c, errors } = client({ flushAt: 100 });
+    expect(c.totals).toEqual({ accepted: 0, duplicates: 0, failed: 0 });
+    c.userCreated({ user_id: "tot-1", email: "tot-1@example.com", event_id: "tot-created-1" });
+    c.userActive({ user_id: "tot-1" });
+    expect(await c.flush()).toEqual({ accepted: 2, duplicates: 0, failed: 0 });
+    // The same event again (a resend after a crash): the server counts it as a duplicate, not a second event.
+    c.userCreated({ user_id: "tot-1", email: "tot-1@example.com", event_id: "tot-created-1" });
+    c.userActive({ user_id: "" });
+    expect(c.totals).toEqual({ accepted: 2, duplicates: 0, failed: 0 });
+    await c.flush();
+    // One invalid event refuses its batch whole (400): both are reported.
+    expect(c.totals).toEqual({ accepted: 2, duplicates: 0, failed: 2 });
+    expect(errors.map((e) => e.reason)).toEqual(["batch_failed"]);
+    c.userCreated({ user_id: "tot-1", email: "tot-1@example.com", event_id: "tot-created-1" });
+    c.userActive({ user_id: "tot-1" });
+    expect(await c.closeAndFlush()).toEqual({ accepted: 3, duplicates: 1, failed: 2 });
+    c.userActive({ user_id: "after" });
+    expect(c.totals).toEqual({ accepted: 3, duplicates: 1, failed: 3 });
   });
 
   it("UUID v7: version 7, RFC variant, ordered by time", () => {

@@ -1,7 +1,7 @@
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { matchPath } from "../../lib/routes.js";
 import type { Store } from "../../lib/storage/client.js";
-import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
+import { type LocalServerOptions, type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
 import { assertConformsToOpenApi } from "../../test/helpers/openapiConformance.js";
 import { testStore } from "../../test/helpers/store.js";
 import type { FetchLike } from "../src/index.js";
@@ -18,9 +18,11 @@ export interface LocalService {
   close(): Promise<void>;
 }
 
-export async function startLocalService(): Promise<LocalService> {
+export async function startLocalService(
+  serverOptions: (store: Store) => LocalServerOptions = () => ({}),
+): Promise<LocalService> {
   const store = await testStore();
-  const server: RunningServer = await startLocalServer(0);
+  const server: RunningServer = await startLocalServer(0, serverOptions(store));
   const { environment_id, api_key } = await createEnvironment(store, "sdk tests");
   return { url: server.url, store, environmentId: environment_id, apiKey: api_key, close: () => server.close() };
 }

@@ -32,8 +32,8 @@ describe("cdk-nag AwsSolutions", () => {
     expect(findings(synth().app)).toEqual([]);
   });
 
-  it("reports nothing unacknowledged for a retained (prod) stage", () => {
-    expect(findings(synth({ stage: "prod" }).app)).toEqual([]);
+  it("reports nothing unacknowledged for a retained (prod) stage, with cross-origin preflights", () => {
+    expect(findings(synth({ stage: "prod", allowedOrigins: "https://app.example.com" }).app)).toEqual([]);
   });
 
   it("acknowledges only the reviewed rules, each with a specific reason", () => {

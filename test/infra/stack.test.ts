@@ -30,6 +30,7 @@ const VARIANT = {
   apiThrottleRate: "25",
   apiThrottleBurst: 50,
   lambdaRuntime: "nodejs22.x",
+  allowedOrigins: "https://app.example.com, https://admin.example.com:8443",
 };
 
 type Synth = ReturnType<typeof synth>;
@@ -231,6 +232,80 @@ describe("REST API", () => {
     const roleArn = accounts[0]?.[1].Properties?.CloudWatchRoleArn as { "Fn::GetAtt": string[] };
     const roleId = roleArn["Fn::GetAtt"][0];
     expect(dev.template.toJSON().Resources[roleId as string].DeletionPolicy).toBe("Retain");
+  });
+});
+
+describe("cross-origin use (CORS, context allowedOrigins)", () => {
+  const ORIGINS = ["https://app.example.com", "https://admin.example.com:8443"];
+  const optionsMethods = (s: Synth) =>
+    resourcesOfType(s.template, "AWS::ApiGateway::Method").filter(([, m]) => m.Properties?.HttpMethod === "OPTIONS");
+  const familyFunctions = (s: Synth) =>
+    serviceFunctions(s).filter(([, f]) =>
+      FAMILIES.some((family) => f.Metadata?.["aws:cdk:path"].includes(`/Http/${family}/`)),
+    );
+
+  it("by default: no OPTIONS method and no ALLOWED_ORIGINS (same-origin only)", () => {
+    expect(optionsMethods(dev)).toEqual([]);
+    for (const [id, fn] of serviceFunctions(dev))
+      expect(fn.Properties?.Environment.Variables.ALLOWED_ORIGINS, id).toBeUndefined();
+  });
+
+  it("with origins: every resource answers the preflight without authorizer, naming only a listed origin", () => {
+    const options = optionsMethods(variant);
+    const resources = resourcesOfType(variant.template, "AWS::ApiGateway::Resource");
+    // Every resource and the root.
+    expect(options).toHaveLength(resources.length + 1);
+    for (const [id, method] of options) {
+      const props = method.Properties ?? {};
+      expect(props.AuthorizationType ?? "NONE", id).toBe("NONE");
+      expect(props.ApiKeyRequired ?? false, id).toBe(false);
+      expect(props.Integration.Type, id).toBe("MOCK");
+      const [response] = props.Integration.IntegrationResponses;
+      expect(response.StatusCode).toBe("204");
+      const headers = response.ResponseParameters;
+      expect(headers["method.response.header.Access-Control-Allow-Origin"]).toBe(`'${ORIGINS[0]}'`);
+      expect(headers["method.response.header.Vary"]).toBe("'Origin'");
+      expect(headers["method.response.header.Access-Control-Allow-Methods"]).toBe("'GET,POST,OPTIONS'");
+      expect(headers["method.response.header.Access-Control-Max-Age"]).toBe("'600'");
+      const allowHeaders = String(headers["method.response.header.Access-Control-Allow-Headers"]).replaceAll("'", "");
+      expect(allowHeaders.split(",").sort()).toEqual(
+        ["authorization", "content-type", "environment-id", "x-auth-token", "x-request-id", "x-user-id"].sort(),
+      );
+      // The other listed origin is answered with itself (CDK's template picks the request's Origin when listed).
+      const template = response.ResponseTemplates["application/json"] as string;
+      expect(template).toContain(ORIGINS[1]);
+    }
+  });
+
+  it("tells every family function the origins, whose answers then carry the CORS headers", () => {
+    const functions = familyFunctions(variant);
+    expect(functions).toHaveLength(FAMILIES.length);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties?.Environment.Variables.ALLOWED_ORIGINS, id).toBe(ORIGINS.join(","));
+    }
+  });
+
+  it("names a single origin in API Gateway's own answers (429 with Retry-After exposed, 401, 404)", () => {
+    const single = synth({ allowedOrigins: ORIGINS[0] });
+    const responses = resourcesOfType(single.template, "AWS::ApiGateway::GatewayResponse");
+    expect(responses.length).toBeGreaterThanOrEqual(4);
+    for (const [id, response] of responses) {
+      expect(response.Properties?.ResponseParameters, id).toMatchObject({
+        "gatewayresponse.header.Access-Control-Allow-Origin": `'${ORIGINS[0]}'`,
+        "gatewayresponse.header.Access-Control-Expose-Headers": "'x-request-id, retry-after'",
+      });
+    }
+    for (const [id, response] of resourcesOfType(variant.template, "AWS::ApiGateway::GatewayResponse")) {
+      expect(
+        response.Properties?.ResponseParameters?.["gatewayresponse.header.Access-Control-Allow-Origin"],
+        id,
+      ).toBeUndefined();
+    }
+  });
+
+  it("refuses an origin that is not scheme://host[:port]", () => {
+    expect(() => synth({ allowedOrigins: "https://app.example.com/" })).toThrow(/allowedOrigins/);
+    expect(() => synth({ allowedOrigins: "*" })).toThrow(/allowedOrigins/);
   });
 });
 

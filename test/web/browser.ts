@@ -34,7 +34,17 @@ export interface BrowserLocale {
 /** The tests' default: US English, so screenshots and formatted numbers are the same on every machine. */
 const US_ENGLISH: BrowserLocale = { posix: "en_US.UTF-8", lang: "en-US" };
 
-export async function launchBrowser(locale: BrowserLocale = US_ENGLISH): Promise<Browser> {
+/**
+ * `locale`: the process's and Chromium's; `webSecurity`: keep the same-origin policy, which @sparticuz/chromium's own
+ * args turn off (--disable-web-security): the CORS tests need the browser to refuse what the API does not allow.
+ */
+export async function launchBrowser({
+  locale = US_ENGLISH,
+  webSecurity = false,
+}: {
+  locale?: BrowserLocale;
+  webSecurity?: boolean;
+} = {}): Promise<Browser> {
   const { default: puppeteer } = await import("puppeteer-core");
   const localeArgs = locale.lang ? [`--lang=${locale.lang}`] : [];
   const env = { ...process.env, LANG: locale.posix, LC_ALL: locale.posix };
@@ -51,7 +61,12 @@ export async function launchBrowser(locale: BrowserLocale = US_ENGLISH): Promise
     executablePath: await chromium.executablePath(),
     headless: true,
     // Its own args (single process, no GPU...), plus no sandbox: it cannot run as root with one.
-    args: [...chromium.args, "--no-sandbox", ...OFFLINE_ARGS, ...localeArgs],
+    args: [
+      ...chromium.args.filter((arg) => !(webSecurity && arg === "--disable-web-security")),
+      "--no-sandbox",
+      ...OFFLINE_ARGS,
+      ...localeArgs,
+    ],
     env,
   });
 }

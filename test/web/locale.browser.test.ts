@@ -75,7 +75,7 @@ describe.skipIf(unavailable)("dashboard under any browser locale", () => {
 
   for (const { name, locale, language } of LOCALES) {
     it(`renders the overview in a Chromium started under ${name}`, async () => {
-      const browser: Browser = await launchBrowser(locale);
+      const browser: Browser = await launchBrowser({ locale });
       try {
         const page = await browser.newPage();
         expect(await page.evaluate(() => navigator.language)).toBe(language);
