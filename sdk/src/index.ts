@@ -40,12 +40,15 @@ export {
   ChartMetric,
   ChartMetricCadence,
   ChurnReportInterval,
+  CurveCadence,
+  CurveEntity,
   camelize,
   EngagementInsightsReader,
   GrowthReportInterval,
   type ReadOptions,
   ReengagementReportInterval,
   type ReportPage,
+  StickinessInterval,
   TopInviterReportInterval,
 } from "./read.js";
 export type * from "./types.js";
