@@ -195,7 +195,7 @@ const LIFECYCLE_PARTS = [
 
 const WIDTH = 640;
 const HEIGHT = 240;
-const AXIS = 28;
+const AXIS = 4;
 
 function LifecycleChart({ body, noun }: { body: Lifecycle; noun: string }) {
   const up = (b: Lifecycle["buckets"][number]) => b.new + b.returning + b.resurrecting;
@@ -251,13 +251,11 @@ function LifecycleChart({ body, noun }: { body: Lifecycle; noun: string }) {
           );
         })}
         <line x1={0} x2={WIDTH} y1={zero} y2={zero} stroke="#444" />
-        <text x={0} y={HEIGHT - 8} class="axis">
-          {body.buckets[0]?.date}
-        </text>
-        <text x={WIDTH} y={HEIGHT - 8} class="axis" text-anchor="end">
-          {body.buckets.at(-1)?.date}
-        </text>
       </svg>
+      <p class="axis-labels" aria-hidden="true">
+        <span>{body.buckets[0]?.date}</span>
+        <span>{body.buckets.at(-1)?.date}</span>
+      </p>
       <details>
         <summary>Data ({body.buckets.length} buckets)</summary>
         <TableWrap label="Lifecycle data">
@@ -325,13 +323,11 @@ function StickinessChart({ body, noun }: { body: Stickiness; noun: string }) {
           );
         })}
         <line x1={0} x2={WIDTH} y1={plot} y2={plot} stroke="#444" />
-        <text x={0} y={HEIGHT - 8} class="axis">
-          1 day
-        </text>
-        <text x={WIDTH} y={HEIGHT - 8} class="axis" text-anchor="end">
-          {body.days.length} days
-        </text>
       </svg>
+      <p class="axis-labels" aria-hidden="true">
+        <span>1 day</span>
+        <span>{body.days.length} days</span>
+      </p>
       <details>
         <summary>Data ({body.days.length} rows)</summary>
         <TableWrap label="Stickiness data">
