@@ -71,7 +71,7 @@ describe("auth and parameters", () => {
     expect(body.cohorts.map((c) => c.retained.length)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
     expect(body.cohorts.every((c) => c.size === 0 && c.retained.every((n) => n === 0))).toBe(true);
     // The snapshot's T is the environment's creation: its month is the last cohort.
-    expect(body.cohorts.at(-1)?.cohort).toBe(iso(created).slice(0, 7) + "-01");
+    expect(body.cohorts.at(-1)?.cohort).toBe(`${iso(created).slice(0, 7)}-01`);
     const stickiness = await getReport(apiKey, "stickiness", { report_interval: "30" });
     expect(stickiness.body).toMatchObject({ entity: "users", report_interval: 30, active: 0, days: { length: 31 } });
   });
