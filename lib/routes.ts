@@ -33,6 +33,10 @@ export const routes: Route[] = [
   ].map((report) => ({ family: "insights" as const, method: "GET" as const, resource: `/api/backend/v1/${report}` })),
   { family: "insights", method: "GET", resource: "/api/backend/v1/chart_metric/{chartMetric}" },
   { family: "insights", method: "GET", resource: "/api/backend/v1/chart_metrics/{chartMetric}" },
+  // CONTRACT §10: served from the snapshot like the reports.
+  { family: "insights", method: "GET", resource: "/api/backend/v1/retention" },
+  { family: "insights", method: "GET", resource: "/api/backend/v1/lifecycle" },
+  { family: "insights", method: "GET", resource: "/api/backend/v1/stickiness" },
   // Discovery (CONTRACT §9): the OpenAPI document and its interactive reference, no credentials needed.
   { family: "docs", method: "GET", resource: "/openapi.json" },
   { family: "docs", method: "GET", resource: "/docs" },

@@ -281,6 +281,10 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
       );
     }
     if (!INGEST_ONLY) {
+      // Retention, lifecycle, stickiness (CONTRACT §10): the pointer and one item, whatever the tenant.
+      await measure("retention users Weekly", "/api/backend/v1/retention?entity=users&cadence=Weekly", bearer);
+      await measure("lifecycle users Monthly", "/api/backend/v1/lifecycle?entity=users&cadence=Monthly", bearer);
+      await measure("stickiness users 30", "/api/backend/v1/stickiness?entity=users&report_interval=30", bearer);
       await measure("v2 users, page of 25 mid-list", `/api/v2/users?limit=25&after=u${Math.floor(users / 2)}`, v2);
       await measure("v2 user by id", `/api/v2/users/u${Math.floor(users / 2)}`, v2);
       // Seeded tenants have the hour counters and the active-users day sets and counters these read.
@@ -455,7 +459,10 @@ async function main() {
   process.env.TABLE_PREFIX = "bench-";
   process.env.AWS_REGION ??= "us-east-1";
   // One DynamoDB Local for the run; on a loaded machine its JVM may miss the start deadline once.
-  let local: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+  // BENCH_DYNAMODB_ENDPOINT: a DynamoDB Local already running (its JVM may miss the start deadline on a busy machine).
+  let local: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined = process.env.BENCH_DYNAMODB_ENDPOINT
+    ? { endpoint: process.env.BENCH_DYNAMODB_ENDPOINT, stop: async () => {} }
+    : undefined;
   for (let attempt = 0; !local; attempt++) {
     try {
       local = await startDynamoDbLocal({ port: DYNAMODB_PORT + attempt });

@@ -78,3 +78,23 @@ export function enteredBuckets(
   }
   return [...entered.values()];
 }
+
+/** The starts (ms) of the days in `days` within [from, to), ascending: each year decoded once (the refresh reads many). */
+export function activeDayStarts(days: ActiveDays | undefined, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (const [year, text] of Object.entries(days ?? {}).sort(([a], [b]) => Number(a) - Number(b))) {
+    const yearStart = Date.UTC(Number(year), 0, 1);
+    if (yearStart >= to || Date.UTC(Number(year) + 1, 0, 1) <= from) continue;
+    const bits = Buffer.from(text, "base64");
+    for (let byte = 0; byte < bits.length; byte++) {
+      const value = bits[byte] as number;
+      if (value === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((value & (1 << bit)) === 0) continue;
+        const start = yearStart + (byte * 8 + bit) * DAY_MS;
+        if (start >= from && start < to) out.push(start);
+      }
+    }
+  }
+  return out;
+}

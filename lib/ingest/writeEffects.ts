@@ -2,6 +2,7 @@ import type { Store } from "../storage/client.js";
 import type { BatchEffects } from "./applyEvents.js";
 import type { LoadedState } from "./loadState.js";
 import { writeActivitySets, writeLogs } from "./writeActivity.js";
+import { writeDeletionMarkers } from "./writeDeletionMarkers.js";
 import { writeEntities } from "./writeEntities.js";
 import { writeMembershipItems } from "./writeMemberships.js";
 
@@ -12,7 +13,8 @@ export { VersionConflict } from "./writeEntities.js";
  *
  *  1. day sets of active users / orgs — each member put if absent, else its first/last instant widened outward
  *     (writeActivity.ts); invite and membership-change logs put under the event's key. All idempotent, no
- *     transaction: the distinct counts of days, weeks and months move in step 3, from the entities' calendars.
+ *     transaction: the distinct counts of days, weeks and months move in step 3, from the entities' calendars;
+ *     a marker for each user the batch deletes (writeDeletionMarkers.ts).
  *  2. the org side of memberships (puts and deletes: idempotent);
  *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
  *     existing users, last-active hours, and the active sets' distinct counts through each entity's calendar of
@@ -31,7 +33,11 @@ export async function writeEffects(
   loaded: LoadedState,
   effects: BatchEffects,
 ): Promise<void> {
-  await Promise.all([writeActivitySets(store, e, effects.activity), writeLogs(store, e, effects)]);
+  await Promise.all([
+    writeActivitySets(store, e, effects.activity),
+    writeLogs(store, e, effects),
+    writeDeletionMarkers(store, e, loaded.state, effects.state),
+  ]);
   await writeMembershipItems(store, e, loaded.state, effects);
   await writeEntities(store, e, batchId, loaded, effects);
 }

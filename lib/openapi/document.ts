@@ -12,6 +12,13 @@ import {
 } from "../dashboard/schemas.js";
 import { familyErrors } from "../http/familyErrors.js";
 import {
+  curveQuerySchema,
+  lifecycleBodySchema,
+  retentionBodySchema,
+  stickinessBodySchema,
+  stickinessQuerySchema,
+} from "../insights/curveSchemas.js";
+import {
   userPathSchema as insightsUserPathSchema,
   invalidRequestSchema,
   orgReportSchema,
@@ -240,6 +247,38 @@ function operations(): Record<string, Operation> {
     },
     "GET /api/backend/v1/chart_metric/{chartMetric}": chart("chartMetric", false),
     "GET /api/backend/v1/chart_metrics/{chartMetric}": chart("chartMetrics", true),
+    "GET /api/backend/v1/retention": {
+      operationId: "retention",
+      summary: "Retention cohorts (of the latest snapshot)",
+      description:
+        "One cohort per bucket, oldest first: its size (created in the bucket) and how many of them were active in each bucket since.",
+      security: security.apiKey,
+      requestParams: { query: curveQuerySchema },
+      responses: {
+        200: jsonResponse("The cohorts at report_time.", retentionBodySchema),
+        ...insightsErrorResponses(false, true),
+      },
+    },
+    "GET /api/backend/v1/lifecycle": {
+      operationId: "lifecycle",
+      summary: "New, returning, resurrecting and dormant per bucket (of the latest snapshot)",
+      security: security.apiKey,
+      requestParams: { query: curveQuerySchema },
+      responses: {
+        200: jsonResponse("One entry per bucket, oldest first.", lifecycleBodySchema),
+        ...insightsErrorResponses(false, true),
+      },
+    },
+    "GET /api/backend/v1/stickiness": {
+      operationId: "stickiness",
+      summary: "How many were active on exactly d days of the window (of the latest snapshot)",
+      security: security.apiKey,
+      requestParams: { query: stickinessQuerySchema },
+      responses: {
+        200: jsonResponse("Every d from 1 to the days the window touches, zeros included.", stickinessBodySchema),
+        ...insightsErrorResponses(false, true),
+      },
+    },
     "GET /openapi.json": {
       operationId: "openApiDocument",
       summary: "This document",

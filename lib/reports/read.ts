@@ -21,7 +21,7 @@ export interface ReportPage {
   reportTime: number;
 }
 
-async function currentPointer(store: Store, environmentId: string): Promise<CurrentReportItem> {
+export async function currentPointer(store: Store, environmentId: string): Promise<CurrentReportItem> {
   const got = await store.doc.send(
     new GetCommand({ TableName: store.tables.entities, Key: keys.currentReport(environmentId), ConsistentRead: true }),
   );

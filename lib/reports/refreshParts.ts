@@ -14,6 +14,7 @@ import {
   shardKeyCondition,
 } from "./churnShards.js";
 import { existsAt, type Ranked, rank } from "./compute.js";
+import { curvesPart } from "./curvesPart.js";
 import { countKey, intervalMs, LOOKBACK_MS, type ReportName } from "./definitions.js";
 import { RankListWriter, type RankRow } from "./rankChunks.js";
 import type { DayActivity, OrgData } from "./types.js";
@@ -34,6 +35,8 @@ import type { DayActivity, OrgData } from "./types.js";
  * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
  * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
  * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | 90 day membership-change logs; org items, member COUNTs   | ∝ orgs changed in 90 days        |
+ * | `user_curves`,  | retention, lifecycle, stickiness        | 3 day sets; `byLastActive` from 13 months back, calendars | one page + tallies (curvesPart.ts)|
+ * | `org_curves`    |   (8 items each, no rank lists)         |   (+ deleted-user markers)                                |                                  |
  *
  * Why: churn lists hold most users of a big tenant (the dormant ones) and are the `byLastActive` order itself, so
  * they are streamed in order and never held, and cut into shards so that no worker computes more than a budget; the other lists only hold the tenant's active or changing part. Rows
@@ -48,6 +51,8 @@ export const PART_NAMES = [
   "user_invites",
   "org_activity",
   "org_changes",
+  "user_curves",
+  "org_curves",
 ] as const;
 export type PartName = (typeof PART_NAMES)[number];
 
@@ -90,6 +95,10 @@ export function runPart(part: PartName, ctx: PartContext): Promise<PartResult> {
       return orgActivity(ctx);
     case "org_changes":
       return orgChanges(ctx);
+    case "user_curves":
+      return curvesPart(ctx, "users");
+    case "org_curves":
+      return curvesPart(ctx, "orgs");
   }
 }
 

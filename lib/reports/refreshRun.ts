@@ -197,7 +197,8 @@ export function pointerOf(run: RunItem): CurrentReportItem {
 async function recordPart(store: Store, job: PartJob, result: PartResult): Promise<RunItem> {
   const id = partId(job);
   const map = job.shard ? "shard_counts" : "counts";
-  const names: Record<string, string> = { "#counts": map };
+  // A part without rank lists (the curves) sets no count: DynamoDB refuses a name the expression does not use.
+  const names: Record<string, string> = Object.keys(result.counts).length > 0 ? { "#counts": map } : {};
   const values: Record<string, unknown> = { ":part": new Set([id]), ":name": id };
   const sets = Object.entries(result.counts).map(([key, count], i) => {
     names[`#k${i}`] = job.shard ? `${key}${SHARD_SEPARATOR}${job.shard.to}` : key;
@@ -220,7 +221,7 @@ async function recordPart(store: Store, job: PartJob, result: PartResult): Promi
         Key: keys.refreshRun(job.environment_id, job.report_id),
         UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(", ")} ` : ""}ADD ${adds.join(", ")}`,
         ConditionExpression: "attribute_exists(pk) AND NOT contains(parts_done, :name)",
-        ExpressionAttributeNames: names,
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",
       }),

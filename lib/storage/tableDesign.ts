@@ -39,9 +39,11 @@
  * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
+ * | deleted users by last activity (refresh: curves) | activity                | pk `E#{E}#DELU` sk `{last active ISO}#{user}`               | Query ∝ those active since        |
  * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
  * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items           |
  * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
+ * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}` sk 0       | 1 GetItem (+ the pointer)         |
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
  * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
@@ -60,7 +62,8 @@
  * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
  * | user.invited                            | 4     | batch 2, claim 1, invite log 1                                      |
  * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters       |
- * | user.deleted                            | 9     | batch 2, claim 1; transaction: user, existing users, hour counter   |
+ * | user.deleted                            | 10    | batch 2, claim 1, deleted-user marker 1; transaction: user,         |
+ * |                                         |       | existing users, hour counter                                        |
  * | a duplicate                             | 0     | reads only                                                          |
  *
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
@@ -113,6 +116,13 @@
  *  - *Packed rank chunks, one partition each.* Report rows as of report_time, 20 per item: a refresh writes
  *    rows/20 items, each to its own partition key (one write per key per refresh, never a hot partition), and a
  *    page reads ≤ ⌈s/20⌉+1 of them at any depth, about the read units one item per row cost.
+ *  - *Deleted users for the history curves.* A deleted user leaves both GSIs, yet retention and lifecycle count it
+ *    where its sign-up and activity fell (CONTRACT §10). Its deletion writes one plain marker keyed by its (frozen)
+ *    last activity, so the refresh finds the deleted users active since its look-back with one range Query; the
+ *    marker is written before the user (idempotent, like the day sets) and trusted only if the user item is deleted.
+ *  - *Curves as a few items per snapshot.* Retention, lifecycle and stickiness are small tallies (≤ 30 × 30 numbers)
+ *    computed by the refresh from the calendars it reads (lib/reports/curvesPart.ts): one item per (entity, route,
+ *    cadence or interval) beside the rank chunks, so a request reads the pointer and one item whatever the tenant.
  *  - *Sharded churn lists.* A churn list of a big tenant (its dormant users) is written by several workers, each a
  *    range of the `byLastActive` order numbering its own chunks (`#S{shard}`); the pointer keeps each shard's row
  *    count in rank order, so a page still finds its chunks by arithmetic (one more item where it spans two shards).
@@ -228,6 +238,17 @@ export const keys = {
     pk: `${env(e)}#R#${reportId}#${report}#${interval}${shard === undefined ? "" : `#S${shard}`}#C${chunk}`,
     sk: 0,
   }),
+  /** Retention / lifecycle / stickiness body of a snapshot: `name` is `{route}#{cadence or interval}` (curves.ts). */
+  curve: (e: string, reportId: string, entity: string, name: string) => ({
+    pk: `${env(e)}#R#${reportId}#${entity}#${name}`,
+    sk: 0,
+  }),
+  /** A deleted user, keyed by its last activity (frozen at deletion): the refresh's curves count it in history. */
+  deletedUser: (e: string, lastActiveMs: number, userId: string) => ({
+    pk: keys.deletedUsersPk(e),
+    sk: `${new Date(lastActiveMs).toISOString()}#${userId}`,
+  }),
+  deletedUsersPk: (e: string) => `${env(e)}#DELU`,
   /** A refresh run's completion counter (parts done, row counts), in the reports table beside its rows. */
   refreshRun: (e: string, reportId: string) => ({ pk: `${env(e)}#RUN#${reportId}`, sk: 0 }),
 };

@@ -43,12 +43,15 @@ export {
   ChartMetric,
   ChartMetricCadence,
   ChurnReportInterval,
+  CurveCadence,
+  CurveEntity,
   camelize,
   EngagementInsightsReader,
   GrowthReportInterval,
   type ReadOptions,
   ReengagementReportInterval,
   type ReportPage,
+  StickinessInterval,
   TopInviterReportInterval,
 } from "./read.js";
 export { parseRetryAfter } from "./retryAfter.js";

@@ -5,13 +5,16 @@ import type {
   ActiveUsersCount,
   Camelize,
   ChartMetricData,
+  Lifecycle,
   ListUsersPage,
   NewUsersSummary,
   OrgReport,
   Path,
   Query,
+  Retention,
   Schemas,
   SignupQueryParams,
+  Stickiness,
   User,
   UserReport,
   UsersPage,
@@ -26,6 +29,7 @@ import type {
  * | methods | API | credentials |
  * |---|---|---|
  * | fetch…Report, fetchChartMetricData, fetchUserSignupQueryParams | §6 insights | apiKey (read) |
+ * | fetchRetention / fetchLifecycle / fetchStickiness | §10 (insights family) | apiKey (read) |
  * | users.list / users.page / users.get / activeUsersCount | §5 users | apiKey (read) + environmentId |
  * | activeUsers / newUsers | §4 dashboard | userId + authToken (a dashboard user token) |
  */
@@ -60,7 +64,20 @@ export const ChartMetricCadence = {
   MONTHLY: "Monthly",
 } as const satisfies Record<string, NonNullable<Query<"chartMetric">["cadence"]>>;
 
+export const CurveEntity = { USERS: "users", ORGS: "orgs" } as const satisfies Record<
+  string,
+  NonNullable<Query<"retention">["entity"]>
+>;
+export const CurveCadence = ChartMetricCadence satisfies Record<string, NonNullable<Query<"retention">["cadence"]>>;
+export const StickinessInterval = { SEVEN_DAYS: "7", THIRTY_DAYS: "30" } as const satisfies Record<
+  string,
+  Query<"stickiness">["report_interval"]
+>;
+
 type ValueOf<T> = T[keyof T];
+export type CurveEntity = ValueOf<typeof CurveEntity>;
+export type CurveCadence = ValueOf<typeof CurveCadence>;
+export type StickinessInterval = ValueOf<typeof StickinessInterval>;
 export type ChampionReportInterval = ValueOf<typeof ChampionReportInterval>;
 export type TopInviterReportInterval = ChampionReportInterval;
 export type GrowthReportInterval = ChampionReportInterval;
@@ -187,6 +204,24 @@ export class EngagementInsightsReader {
     return camelize(
       await this.get<{ user_signup_query_parameters: Record<string, string> }>(path, this.apiKeyHeaders()),
     );
+  }
+
+  // ---- §10 retention, lifecycle, stickiness (of the latest snapshot) ---------------------------------------------
+
+  /** One cohort per bucket (30 days, 12 ISO weeks or 12 months ending with report_time's), oldest first. */
+  async fetchRetention(options: { entity?: CurveEntity; cadence?: CurveCadence } = {}): Promise<Retention> {
+    return camelize(await this.get<Schemas["Retention"]>("/api/backend/v1/retention", this.apiKeyHeaders(), options));
+  }
+
+  /** New, returning, resurrecting and dormant per bucket, oldest first. */
+  async fetchLifecycle(options: { entity?: CurveEntity; cadence?: CurveCadence } = {}): Promise<Lifecycle> {
+    return camelize(await this.get<Schemas["Lifecycle"]>("/api/backend/v1/lifecycle", this.apiKeyHeaders(), options));
+  }
+
+  /** How many users (orgs) existing at report_time were active on exactly d days of the last 7 or 30. */
+  async fetchStickiness(interval: StickinessInterval, options: { entity?: CurveEntity } = {}): Promise<Stickiness> {
+    const query = { report_interval: interval, entity: options.entity };
+    return camelize(await this.get<Schemas["Stickiness"]>("/api/backend/v1/stickiness", this.apiKeyHeaders(), query));
   }
 
   // ---- §4 engagement dashboard -----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import {
   ChartMetric,
   ChartMetricCadence,
   ChurnReportInterval,
+  CurveCadence,
+  CurveEntity,
   EngagementInsights,
   EngagementInsightsReader,
   ForbiddenError,
@@ -14,6 +16,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   ReengagementReportInterval,
+  StickinessInterval,
   TopInviterReportInterval,
   UnauthorizedError,
 } from "../src/index.js";
@@ -124,6 +127,37 @@ describe("read client: insights (PropelAuth's names, camelCase results)", () => 
     expect(await reader.fetchUserSignupQueryParams("ann")).toEqual({
       userSignupQueryParameters: { utm_source: "ad", "weird_key-x": "1" },
     });
+  });
+});
+
+describe("read client: retention, lifecycle, stickiness (CONTRACT §10)", () => {
+  it("reads the snapshot's cohorts, lifecycle buckets and active-day histogram", async () => {
+    const retention = await reader.fetchRetention({ cadence: CurveCadence.DAILY });
+    expect(retention).toMatchObject({ entity: "users", cadence: "Daily" });
+    expect(typeof retention.reportTime).toBe("number");
+    expect(retention.cohorts).toHaveLength(30);
+    // The five sign-ups, 20 to 16 days ago: each its own cohort, retained[0] = size.
+    expect(retention.cohorts.filter((c) => c.size > 0).map((c) => [c.size, c.retained[0]])).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+    const lifecycle = await reader.fetchLifecycle({ entity: CurveEntity.USERS, cadence: CurveCadence.DAILY });
+    expect(lifecycle.buckets.reduce((sum, b) => sum + b.new, 0)).toBe(5);
+    // cid, active a day ago after its sign-up: resurrecting that day.
+    expect(lifecycle.buckets.reduce((sum, b) => sum + b.resurrecting, 0)).toBe(1);
+    const users = await reader.fetchStickiness(StickinessInterval.THIRTY_DAYS);
+    expect(users).toMatchObject({ entity: "users", reportInterval: 30, active: 5 });
+    expect(users.days.slice(0, 3)).toEqual([
+      { activeDays: 1, count: 4 },
+      { activeDays: 2, count: 1 },
+      { activeDays: 3, count: 0 },
+    ]);
+    const orgs = await reader.fetchStickiness(StickinessInterval.SEVEN_DAYS, { entity: CurveEntity.ORGS });
+    expect(orgs).toMatchObject({ entity: "orgs", reportInterval: 7, active: 0 });
+    await expect(reader.fetchStickiness("14" as StickinessInterval)).rejects.toBeInstanceOf(InvalidRequestError);
   });
 });
 

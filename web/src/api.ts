@@ -14,6 +14,7 @@
  * | fetchActiveUserCount      | activeUsersCount                            | API key + environment |
  * | fetchActiveUsersByDay     | activeUsers                                 | user id + token       |
  * | fetchNewUsers             | newUsers                                    | user id + token       |
+ * | fetchRetention / fetchLifecycle / fetchStickiness | the SDK's methods of the same names | API key     |
  *
  * Why: the API is served beside the app (the local server, CloudFront), so the SDK's base URL is this page's
  * origin: no CORS and nothing to configure. One reader per call, whose fetch also listens to the view's abort
@@ -33,14 +34,17 @@ import {
   ForbiddenError,
   type GrowthReportInterval,
   InvalidRequestError,
+  type Lifecycle,
   type NewUsersSummary,
   NotFoundError,
   type OrgReport,
   type OrgReportRow,
   ReengagementReportInterval,
+  type Retention,
   ApiError as SdkApiError,
   type ReportPage as SdkReportPage,
   type SignupQueryParams,
+  type Stickiness,
   type TopInviterReportInterval,
   UnauthorizedError,
   type User,
@@ -49,7 +53,17 @@ import {
   type UsersPage,
 } from "../../sdk/src/index.js";
 
-export type { ChartMetric, ChartMetricData, OrgReportRow, User, UserReportRow, UsersPage };
+export type {
+  ChartMetric,
+  ChartMetricData,
+  Lifecycle,
+  OrgReportRow,
+  Retention,
+  Stickiness,
+  User,
+  UserReportRow,
+  UsersPage,
+};
 export type ChartCadence = ChartMetricCadence;
 export type ActiveUsersEntry = ActiveUsersByDay["month"][number];
 export type NewUsersBody = NewUsersSummary;
@@ -273,6 +287,40 @@ export function fetchChartMetric(
   return call(withKey(c), "key", signal, (r) =>
     r.fetchChartMetricData(metric, range.cadence, range.startDate, range.endDate),
   );
+}
+
+export type CurveEntity = "users" | "orgs";
+export const CURVE_ENTITIES: { entity: CurveEntity; title: string }[] = [
+  { entity: "users", title: "Users" },
+  { entity: "orgs", title: "Orgs" },
+];
+export type StickinessInterval = "7" | "30";
+
+export function fetchRetention(
+  c: ApiCredentials,
+  entity: CurveEntity,
+  cadence: ChartCadence,
+  signal?: AbortSignal,
+): Promise<Retention> {
+  return call(withKey(c), "key", signal, (r) => r.fetchRetention({ entity, cadence }));
+}
+
+export function fetchLifecycle(
+  c: ApiCredentials,
+  entity: CurveEntity,
+  cadence: ChartCadence,
+  signal?: AbortSignal,
+): Promise<Lifecycle> {
+  return call(withKey(c), "key", signal, (r) => r.fetchLifecycle({ entity, cadence }));
+}
+
+export function fetchStickiness(
+  c: ApiCredentials,
+  entity: CurveEntity,
+  interval: StickinessInterval,
+  signal?: AbortSignal,
+): Promise<Stickiness> {
+  return call(withKey(c), "key", signal, (r) => r.fetchStickiness(interval, { entity }));
 }
 
 export interface ReportQuery {

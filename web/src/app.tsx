@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ApiCredentials, LocalConfig } from "./api.js";
 import { href, useRoute } from "./router.js";
 import { loadApiCredentials, saveApiCredentials, signOut } from "./session.js";
+import { Cohorts } from "./views/Cohorts.js";
 import { Engagement } from "./views/Engagement.js";
 import { Overview } from "./views/Overview.js";
 import { Reports } from "./views/Reports.js";
@@ -12,6 +13,7 @@ import { Users } from "./views/Users.js";
 const SECTIONS = [
   { key: "overview", title: "Overview", path: [] as string[] },
   { key: "reports", title: "Reports", path: ["reports"] },
+  { key: "retention", title: "Retention", path: ["retention"] },
   { key: "engagement", title: "Engagement", path: ["engagement"] },
   { key: "users", title: "Users", path: ["users"] },
 ];
@@ -46,6 +48,7 @@ export function App({ config }: { config: LocalConfig }) {
   let page: preact.ComponentChildren;
   if (section === "reports")
     page = <Reports credentials={credentials} path={route.path.slice(1)} params={route.params} />;
+  else if (section === "retention") page = <Cohorts credentials={credentials} />;
   else if (section === "engagement") page = <Engagement config={config} />;
   else if (section === "users" && route.path[1])
     page = <UserDetails credentials={credentials} userId={route.path[1]} />;

@@ -302,6 +302,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/backend/v1/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention cohorts (of the latest snapshot)
+         * @description One cohort per bucket, oldest first: its size (created in the bucket) and how many of them were active in each bucket since.
+         */
+        get: operations["retention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/backend/v1/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** New, returning, resurrecting and dormant per bucket (of the latest snapshot) */
+        get: operations["lifecycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/backend/v1/stickiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many were active on exactly d days of the window (of the latest snapshot) */
+        get: operations["stickiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -904,6 +958,103 @@ export interface components {
                 date: string;
                 result: number;
                 cadence_completed: boolean;
+            }[];
+        };
+        /**
+         * @example {
+         *       "entity": "users",
+         *       "cadence": "Weekly",
+         *       "report_time": 1764892800,
+         *       "cohorts": [
+         *         {
+         *           "cohort": "2026-09-07",
+         *           "size": 40,
+         *           "retained": [
+         *             40,
+         *             22,
+         *             18
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        Retention: {
+            /** @enum {string} */
+            entity: "users" | "orgs";
+            /** @enum {string} */
+            cadence: "Daily" | "Weekly" | "Monthly";
+            /** @description Unix seconds of the snapshot's instant T. */
+            report_time: number;
+            cohorts: {
+                /** @description The bucket's first day (YYYY-MM-DD): a Monday for weeks, the 1st for months. */
+                cohort: string;
+                /** @description Entities created in the cohort's bucket. */
+                size: number;
+                /** @description retained[k]: of them, those active in the k-th bucket from the cohort's (k = 0: size). */
+                retained: number[];
+            }[];
+        };
+        /**
+         * @example {
+         *       "entity": "users",
+         *       "cadence": "Weekly",
+         *       "report_time": 1764892800,
+         *       "buckets": [
+         *         {
+         *           "date": "2026-11-30",
+         *           "new": 3,
+         *           "returning": 10,
+         *           "resurrecting": 2,
+         *           "dormant": 4
+         *         }
+         *       ]
+         *     }
+         */
+        Lifecycle: {
+            /** @enum {string} */
+            entity: "users" | "orgs";
+            /** @enum {string} */
+            cadence: "Daily" | "Weekly" | "Monthly";
+            /** @description Unix seconds of the snapshot's instant T. */
+            report_time: number;
+            buckets: {
+                /** @description The bucket's first day (YYYY-MM-DD): a Monday for weeks, the 1st for months. */
+                date: string;
+                new: number;
+                returning: number;
+                resurrecting: number;
+                dormant: number;
+            }[];
+        };
+        /**
+         * @example {
+         *       "entity": "users",
+         *       "report_interval": 7,
+         *       "report_time": 1764892800,
+         *       "active": 124,
+         *       "days": [
+         *         {
+         *           "active_days": 1,
+         *           "count": 120
+         *         },
+         *         {
+         *           "active_days": 2,
+         *           "count": 4
+         *         }
+         *       ]
+         *     }
+         */
+        Stickiness: {
+            /** @enum {string} */
+            entity: "users" | "orgs";
+            report_interval: 7 | 30;
+            /** @description Unix seconds of the snapshot's instant T. */
+            report_time: number;
+            /** @description Entities existing at T active in the window (the sum of the counts). */
+            active: number;
+            days: {
+                active_days: number;
+                count: number;
             }[];
         };
     };
@@ -3084,6 +3235,270 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    retention: {
+        parameters: {
+            query?: {
+                /** @description Whose activity: users (default) or orgs. */
+                entity?: "users" | "orgs";
+                /** @description Buckets: 30 UTC days (Daily, default), 12 ISO weeks or 12 months, ending with the one holding T. */
+                cadence?: "Daily" | "Weekly" | "Monthly";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cohorts at report_time. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    lifecycle: {
+        parameters: {
+            query?: {
+                /** @description Whose activity: users (default) or orgs. */
+                entity?: "users" | "orgs";
+                /** @description Buckets: 30 UTC days (Daily, default), 12 ISO weeks or 12 months, ending with the one holding T. */
+                cadence?: "Daily" | "Weekly" | "Monthly";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per bucket, oldest first. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lifecycle"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    stickiness: {
+        parameters: {
+            query: {
+                /** @description Whose activity: users (default) or orgs. */
+                entity?: "users" | "orgs";
+                /** @description Window length in days: [T − N·24h, T). */
+                report_interval: "7" | "30";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every d from 1 to the days the window touches, zeros included. */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stickiness"];
+                };
+            };
+            /** @description A bad parameter; the message names it and its allowed values. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description The key lacks read. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
