@@ -3271,9 +3271,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Whose activity: users (default) or orgs. */
-                entity?: "users" | "orgs";
+                entity?: string;
                 /** @description Buckets: 30 UTC days (Daily, default), 12 ISO weeks or 12 months, ending with the one holding T. */
-                cadence?: "Daily" | "Weekly" | "Monthly";
+                cadence?: string;
             };
             header?: never;
             path?: never;
@@ -3311,7 +3311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -3323,6 +3323,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -3359,9 +3394,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Whose activity: users (default) or orgs. */
-                entity?: "users" | "orgs";
+                entity?: string;
                 /** @description Buckets: 30 UTC days (Daily, default), 12 ISO weeks or 12 months, ending with the one holding T. */
-                cadence?: "Daily" | "Weekly" | "Monthly";
+                cadence?: string;
             };
             header?: never;
             path?: never;
@@ -3399,7 +3434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -3411,6 +3446,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -3447,9 +3517,9 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Whose activity: users (default) or orgs. */
-                entity?: "users" | "orgs";
+                entity?: string;
                 /** @description Window length in days: [T − N·24h, T). */
-                report_interval: "7" | "30";
+                report_interval: string;
             };
             header?: never;
             path?: never;
@@ -3487,7 +3557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The key lacks read. */
@@ -3499,6 +3569,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
