@@ -56,7 +56,9 @@ async function handle(record: SQSRecord): Promise<void> {
     if (outcome.next.length > 0) await sendMessages(sqsClient(), queueUrl(), outcome.next);
     logger.info("refresh part done", {
       ...job,
+      // Not counted: done already, or by a concurrent delivery whose chunks the snapshot serves (this one's expire).
       counted: outcome.result !== undefined,
+      attempt: outcome.attempt,
       switched: !!outcome.pointer,
       handed_on: outcome.next.map((n) => n.shard),
     });

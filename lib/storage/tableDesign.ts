@@ -39,9 +39,10 @@
  * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
- * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
- * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items           |
- * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
+ * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#A{attempt}#C{chunk}` sk 0 | BatchGet ⌈s/20⌉+1 items   |
+ * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#A{attempt}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items |
+ * |   (attempt: the part delivery the pointer names)  |                         |   (snapshots from before attempts: no `#A{attempt}`)        |                                   |
+ * | refresh run: parts done, row counts, attempts    | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
  * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
@@ -110,6 +111,12 @@
  *    then the `REPORT#current` pointer is switched with one conditional write by the part completing the run's
  *    counter; readers always follow the pointer, so a half-written snapshot is never visible. Chunks of old
  *    snapshots and run counters expire through `expires_at` (TTL).
+ *  - *Chunks per part delivery.* SQS delivers at least once, and two deliveries of one part may run at the same
+ *    time on different data (ingestion goes on). Each delivery writes its chunks under its own random attempt id;
+ *    the one conditional write that counts the part records the winning attempt beside its row counts, and the
+ *    pointer names, per list (and per shard), the attempt whose chunks match its counts. A losing delivery's
+ *    chunks are never named and expire by TTL. Readers still find a chunk by arithmetic: the attempt is one more
+ *    part of the key, read from the pointer they already hold.
  *  - *Packed rank chunks, one partition each.* Report rows as of report_time, 20 per item: a refresh writes
  *    rows/20 items, each to its own partition key (one write per key per refresh, never a hot partition), and a
  *    page reads ≤ ⌈s/20⌉+1 of them at any depth, about the read units one item per row cost.
@@ -149,6 +156,12 @@ export type ActiveMetric = "active_users" | "active_orgs";
 export type Cadence = "day" | "week" | "month";
 
 const env = (e: string) => `E#${e}`;
+
+/** Which run of chunks of a list: a churn shard's (its upper bound) and the part delivery's that wrote it. */
+export interface ChunkRun {
+  shard?: string | undefined;
+  attempt?: string | undefined;
+}
 
 export const keys = {
   environment: (e: string) => ({ pk: env(e), sk: "ENV" }),
@@ -222,10 +235,14 @@ export const keys = {
 
   /**
    * Ranks [k·RANK_CHUNK_ROWS, (k+1)·RANK_CHUNK_ROWS) of one report × interval, or of one shard of it (a churn
-   * list is written by several workers, each numbering its own chunks): one partition per chunk.
+   * list is written by several workers, each numbering its own chunks): one partition per chunk. `attempt` is the
+   * delivery of the refresh part that wrote them (two deliveries of one part never write the same keys); snapshots
+   * made before attempts were recorded have none.
    */
-  rankChunk: (e: string, reportId: string, report: string, interval: string, chunk: number, shard?: string) => ({
-    pk: `${env(e)}#R#${reportId}#${report}#${interval}${shard === undefined ? "" : `#S${shard}`}#C${chunk}`,
+  rankChunk: (e: string, reportId: string, report: string, interval: string, chunk: number, at: ChunkRun = {}) => ({
+    pk: `${env(e)}#R#${reportId}#${report}#${interval}${at.shard === undefined ? "" : `#S${at.shard}`}${
+      at.attempt === undefined ? "" : `#A${at.attempt}`
+    }#C${chunk}`,
     sk: 0,
   }),
   /** A refresh run's completion counter (parts done, row counts), in the reports table beside its rows. */
