@@ -3,6 +3,7 @@ import { DASHBOARD_PERMISSION, UnknownEnvironmentError } from "../auth/credentia
 import { HttpError } from "../http/types.js";
 import { refreshEnvironment } from "../reports/refresh.js";
 import type { Store } from "../storage/client.js";
+import { deletionStatus } from "../tenants/deletion.js";
 import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
@@ -97,6 +98,17 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
       if (showProgress) io.stderr("\n");
       print(result);
     });
+
+  environment
+    .command("delete-status")
+    .description(
+      "Show the deletion job of an environment; prints " +
+        '{"environment_id","state","deleted_items","scanned_items","started_at","updated_at",...}: state "running" ' +
+        '(with finished_segments of segments), "done" (with finished_at), or "not_found" when no deletion was ' +
+        "started (with environment_exists)",
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .action(async (options: { environment: string }) => print(await deletionStatus(io.store(), options.environment)));
 
   program
     .command("user")

@@ -23,7 +23,8 @@
  * | API key by key id (then hash compared)           | entities                | pk `KEY#{keyId}` sk `KEY`                                   | 1 GetItem                         |
  * | user token by token id (then hash compared)      | entities                | pk `TOKEN#{tokenId}` sk `TOKEN`                             | 1 GetItem                         |
  * | an environment's credentials (revoke all, delete)| entities                | pk `CREDS#{E}` sk `KEY#{keyId}` / `TOKEN#{tokenId}`         | Query ∝ its credentials           |
- * | environment deletion job (progress, resume)      | entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
+ * | environment deletion job (progress, resume), then| entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
+ * |   its completion record (delete-status, refresh) |                         |                                                            |                                   |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
  * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
@@ -97,7 +98,9 @@
  *    partition (written in the same transaction) so deleting an environment revokes every one of them with one
  *    Query. Like the credentials, the listing lives outside `E#{E}…`: what ingestion stores there is its own.
  *  - *Deletion jobs outside the environment.* The job's progress lives under `DELETIONS` so deleting every `E#{E}…`
- *    item never deletes the record that lets the job resume; it is removed when the job ends.
+ *    item never deletes the record that lets the job resume. When the job ends it stays as a small completion
+ *    record (state `done`, counts, instants; cursors removed): `delete-status` reads it, and a refresh part still
+ *    queued for the environment checks it (1 GetItem) and stops instead of writing behind the deletion.
  *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
  *    them in an `orgs` map (a user in thousands of orgs would approach 400 KB; far beyond a SaaS user's). Reports
  *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`).

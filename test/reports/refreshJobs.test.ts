@@ -1,10 +1,11 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { BatchWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { handler as dispatcher, dispatchRefreshJobs } from "../../functions/refreshDispatcher.js";
 import { handler as worker } from "../../functions/refreshWorker.js";
+import { logger } from "../../functions/shared/logger.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
@@ -12,8 +13,10 @@ import { PART_NAMES } from "../../lib/reports/refreshParts.js";
 import { type PartJob, planRun, runPartJob } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
 import { storeFromEnv } from "../../lib/storage/client.js";
+import { runDeletionJob, startEnvironmentDeletion } from "../../lib/tenants/deletion.js";
 import { interceptCommands, interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
+import { itemsMentioning } from "../tenants/fixtures.js";
 import { getReport } from "./helpers.js";
 
 const DAY = 86_400_000;
@@ -31,12 +34,12 @@ afterEach(() => {
   sqs.reset();
 });
 
-describe("refresh worker", () => {
-  const queuedBodies = () =>
-    sqs
-      .commandCalls(SendMessageBatchCommand)
-      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.MessageBody ?? ""));
+const queuedBodies = () =>
+  sqs
+    .commandCalls(SendMessageBatchCommand)
+    .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.MessageBody ?? ""));
 
+describe("refresh worker", () => {
   it("plans each environment into parts on the queue, reports only the failed records", async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
     process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
@@ -399,5 +402,58 @@ describe("a part delivered twice at the same time", () => {
       expect(churn.total_count).toBe(expected.length);
       expect(ids(churn), `churn ${interval}`).toEqual(expected);
     }
+  });
+});
+
+describe("a refresh job queued for a deleted environment", () => {
+  it("ends quietly, with a log line: no failure to retry or dead-letter, nothing written, nothing queued", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
+    const now = Date.now();
+    const env = await createEnvironment(store, "deleted", now - 10 * DAY);
+    await ingestEvents(store, env.environment_id, [
+      { type: "user.created", occurred_at: new Date(now - 9 * DAY).toISOString(), user_id: "u1" },
+    ]);
+    const plan = record("plan", JSON.stringify({ environment_id: env.environment_id }));
+    expect((await worker({ Records: [plan] })).batchItemFailures).toEqual([]);
+    const parts = queuedBodies().map((body, i) => record(`p${i}`, body));
+    expect(parts).toHaveLength(PART_NAMES.length);
+
+    await startEnvironmentDeletion(store, env.environment_id);
+    expect((await runDeletionJob(store, env.environment_id)).done).toBe(true);
+    sqs.resetHistory();
+    const info = vi.spyOn(logger, "info");
+    const result = await worker({ Records: [record("plan-again", plan.body), ...parts] });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(queuedBodies()).toEqual([]);
+    const skipped = info.mock.calls.filter(([message]) => message === "refresh skipped: environment deleted");
+    expect(skipped).toHaveLength(parts.length + 1);
+    info.mockRestore();
+    // Nothing of the environment was written again (the deletion's completion record aside).
+    const left = (await itemsMentioning(store, env.environment_id)).filter((x) => x.item.pk !== "DELETIONS");
+    expect(left).toEqual([]);
+  });
+
+  it("a part whose environment is deleted while it runs ends quietly too", async () => {
+    const now = Date.now();
+    const env = await createEnvironment(store, "deleted-while-running", now - 10 * DAY);
+    const jobs = await planRun(store, env.environment_id, now);
+    const part = jobs.find((j) => j.part === "user_invites") as PartJob;
+    // The deletion starts and removes the run after the part began.
+    const restore = interceptCommands(storeFromEnv().doc, async (command, send) => {
+      const answer = await send();
+      if (
+        command instanceof GetCommand &&
+        String((command.input as { Key?: { pk?: string } }).Key?.pk).includes("#RUN#")
+      ) {
+        restore();
+        await startEnvironmentDeletion(store, env.environment_id);
+        await runDeletionJob(store, env.environment_id);
+      }
+      return answer;
+    });
+    const result = await worker({ Records: [record("late", JSON.stringify(part))] });
+    restore();
+    expect(result.batchItemFailures).toEqual([]);
   });
 });
