@@ -7,7 +7,13 @@ import { deletionStatus } from "../tenants/deletion.js";
 import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
-import { environmentSetLimits, type Gateway, parseLimits, provisionGatewayKey } from "./limitsCommands.js";
+import {
+  environmentLimitsAudit,
+  environmentSetLimits,
+  type Gateway,
+  parseLimits,
+  provisionGatewayKey,
+} from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
 import { type DeletionQueue, environmentDelete, environmentExport, userErase } from "./tenantCommands.js";
 
@@ -64,6 +70,19 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
           parseLimits(options.rate, options.burst),
         ),
       ),
+    );
+  environment
+    .command("limits-audit")
+    .description(
+      "Compare every environment's stored limits with the deployed API's usage plans (needs API_ID, API_STAGE, " +
+        "USAGE_PLAN_PREFIX); lists the tier plans made by set-limits and reports drift: an environment's key " +
+        "missing or in another tier's plan, a plan whose throttle differs from its name, a key of a deleted " +
+        'environment; prints {"environments","in_step","plans","drift","plan_drift","orphan_keys"} ' +
+        '(and "fixed" with --fix)',
+    )
+    .option("--fix", "repair the drift: move keys into their tier's plan, reset plan throttles, delete orphan keys")
+    .action(async (options: { fix?: boolean }) =>
+      print(await environmentLimitsAudit(io.store(), io.gateway?.(), options.fix === true)),
     );
 
   environment
