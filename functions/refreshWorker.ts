@@ -4,7 +4,8 @@ import { isChurnShard } from "../lib/reports/churnShards.js";
 import { PART_NAMES, type PartName } from "../lib/reports/refreshParts.js";
 import { type PartJob, planRun, runPartJob } from "../lib/reports/refreshRun.js";
 import { SupersededSnapshotError } from "../lib/reports/snapshot.js";
-import { persistentStoreFromEnv } from "../lib/storage/client.js";
+import { persistentStoreFromEnv, type Store } from "../lib/storage/client.js";
+import { deletionStarted } from "../lib/tenants/deletion.js";
 import { logger } from "./shared/logger.js";
 import { sendMessages } from "./shared/sendMessages.js";
 
@@ -15,6 +16,7 @@ import { sendMessages } from "./shared/sendMessages.js";
  *  - `{environment_id, report_id, time, part, shard?}`: computes that part (a churn part: one shard of the list),
  *    queues the rest a churn shard hands on, and the part completing the run switches the pointer.
  * Failed records are reported back (partial batch response) so only they are retried and, in the end, dead-lettered.
+ * A message for an environment whose deletion has started (lib/tenants/deletion.ts) is dropped with a log line.
  */
 
 let sqs: SQSClient | undefined;
@@ -50,13 +52,34 @@ async function handle(record: SQSRecord): Promise<void> {
   if (typeof environmentId !== "string" || environmentId === "") throw new Error("message without environment_id");
   const store = persistentStoreFromEnv();
   const job = partJob(body);
+  // Deleted (or being deleted) since it was queued: nothing to refresh, and nothing must be written behind the
+  // deletion's scan. Ends quietly: no retry, no dead letter, no alarm.
+  if (await deletionStarted(store, environmentId)) {
+    logger.info("refresh skipped: environment deleted", { environment_id: environmentId, part: job?.part });
+    return;
+  }
+  try {
+    await refresh(store, record, environmentId, job);
+  } catch (error) {
+    // The deletion started while this job ran (its run item or environment is gone): the same quiet end.
+    if (!(error instanceof SupersededSnapshotError) && (await deletionStarted(store, environmentId))) {
+      logger.info("refresh stopped: environment deleted", { environment_id: environmentId, part: job?.part });
+      return;
+    }
+    throw error;
+  }
+}
+
+async function refresh(store: Store, record: SQSRecord, environmentId: string, job: PartJob | undefined) {
   if (job) {
     const outcome = await runPartJob(store, job);
     // A churn shard's rest (again, if this was a redelivery): a part like any other, counted once.
     if (outcome.next.length > 0) await sendMessages(sqsClient(), queueUrl(), outcome.next);
     logger.info("refresh part done", {
       ...job,
+      // Not counted: done already, or by a concurrent delivery whose chunks the snapshot serves (this one's expire).
       counted: outcome.result !== undefined,
+      attempt: outcome.attempt,
       switched: !!outcome.pointer,
       handed_on: outcome.next.map((n) => n.shard),
     });

@@ -15,6 +15,8 @@ export interface MonitoringProps {
   api: RestApi;
   functions: Record<string, IFunction>;
   deadLetterQueue: IQueue;
+  /** The environment-deletion jobs' dead-letter queue (infra/deletion.ts). */
+  deletionDeadLetterQueue: IQueue;
   tables: Record<string, Table>;
   alarmEmail?: string;
 }
@@ -36,7 +38,7 @@ const OPERATIONS = [
 
 /**
  * Alarms on what needs an operator, all notifying one SNS topic (subscribe to it, or pass `-c alarmEmail=...`):
- * API 5XX answers, each Lambda's errors and throttles, a refresh job in the dead-letter queue, DynamoDB throttling
+ * API 5XX answers, each Lambda's errors and throttles, a refresh or deletion job in its dead-letter queue, DynamoDB throttling
  * and system errors per table, and DynamoDB user errors (an account-level metric: it has no table dimension).
  */
 export class Monitoring extends Construct {
@@ -94,6 +96,17 @@ export class Monitoring extends Construct {
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: Stats.MAXIMUM }),
       1,
       "A report-refresh job failed every attempt and is in the dead-letter queue: that environment's reports are stale",
+    );
+
+    alarm(
+      "deletion-dlq",
+      props.deletionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: Stats.MAXIMUM,
+      }),
+      1,
+      "An environment-deletion job failed every attempt and is in its dead-letter queue: that tenant's data is not " +
+        "all removed (`npm run admin -- environment delete-status`; run `environment delete` again to resume it)",
     );
 
     for (const [name, table] of Object.entries(props.tables)) {

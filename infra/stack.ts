@@ -78,6 +78,7 @@ export class EngagementInsightsStack extends Stack {
         "deletion-worker": this.deletion.worker,
       },
       deadLetterQueue: this.refresh.deadLetterQueue,
+      deletionDeadLetterQueue: this.deletion.deadLetterQueue,
       tables: { entities: this.tables.entities, activity: this.tables.activity, reports: this.tables.reports },
       alarmEmail: config.alarmEmail,
     });

@@ -9,6 +9,8 @@ import {
   type RateLimits,
   tierName,
 } from "../limits/limits.js";
+import { auditLimits, type LimitsAudit } from "../limits/limitsAudit.js";
+import { listEnvironmentIds } from "../reports/refresh.js";
 import type { Store } from "../storage/client.js";
 import { CliError } from "./errors.js";
 
@@ -51,4 +53,21 @@ export async function environmentSetLimits(
 /** A new environment's gateway key, in the default tier (on AWS; nothing to do locally). */
 export async function provisionGatewayKey(gateway: Gateway | undefined, environmentId: string): Promise<void> {
   if (gateway) await assignTier(gateway.client, gateway.target, environmentId, defaultLimitsFromEnv());
+}
+
+/**
+ * `environment limits-audit [--fix]` (lib/limits/limitsAudit.ts): the stored limits of every listed environment
+ * against the deployed API's usage plans. Only a deployment has usage plans: locally the table is all there is.
+ */
+export async function environmentLimitsAudit(
+  store: Store,
+  gateway: Gateway | undefined,
+  fix: boolean,
+): Promise<LimitsAudit> {
+  if (!gateway) {
+    throw new CliError(
+      "limits-audit compares with a deployed API's usage plans: set API_ID, API_STAGE and USAGE_PLAN_PREFIX (stack outputs)",
+    );
+  }
+  return auditLimits(store, gateway.client, gateway.target, await listEnvironmentIds(store), { fix });
 }

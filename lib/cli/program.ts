@@ -3,10 +3,17 @@ import { DASHBOARD_PERMISSION, UnknownEnvironmentError } from "../auth/credentia
 import { HttpError } from "../http/types.js";
 import { refreshEnvironment } from "../reports/refresh.js";
 import type { Store } from "../storage/client.js";
+import { deletionStatus } from "../tenants/deletion.js";
 import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
-import { environmentSetLimits, type Gateway, parseLimits, provisionGatewayKey } from "./limitsCommands.js";
+import {
+  environmentLimitsAudit,
+  environmentSetLimits,
+  type Gateway,
+  parseLimits,
+  provisionGatewayKey,
+} from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
 import { type DeletionQueue, environmentDelete, environmentExport, userErase } from "./tenantCommands.js";
 
@@ -64,6 +71,19 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
         ),
       ),
     );
+  environment
+    .command("limits-audit")
+    .description(
+      "Compare every environment's stored limits with the deployed API's usage plans (needs API_ID, API_STAGE, " +
+        "USAGE_PLAN_PREFIX); lists the tier plans made by set-limits and reports drift: an environment's key " +
+        "missing or in another tier's plan, a plan whose throttle differs from its name, a key of a deleted " +
+        'environment; prints {"environments","in_step","plans","drift","plan_drift","orphan_keys"} ' +
+        '(and "fixed" with --fix)',
+    )
+    .option("--fix", "repair the drift: move keys into their tier's plan, reset plan throttles, delete orphan keys")
+    .action(async (options: { fix?: boolean }) =>
+      print(await environmentLimitsAudit(io.store(), io.gateway?.(), options.fix === true)),
+    );
 
   environment
     .command("export")
@@ -97,6 +117,17 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
       if (showProgress) io.stderr("\n");
       print(result);
     });
+
+  environment
+    .command("delete-status")
+    .description(
+      "Show the deletion job of an environment; prints " +
+        '{"environment_id","state","deleted_items","scanned_items","started_at","updated_at",...}: state "running" ' +
+        '(with finished_segments of segments), "done" (with finished_at), or "not_found" when no deletion was ' +
+        "started (with environment_exists)",
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .action(async (options: { environment: string }) => print(await deletionStatus(io.store(), options.environment)));
 
   program
     .command("user")

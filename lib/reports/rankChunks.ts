@@ -1,7 +1,7 @@
 import { batchGetAll, batchPutAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
-import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
+import { type ChunkRun, keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import type { OrgRow, UserRow } from "./types.js";
 
 /**
@@ -13,6 +13,9 @@ import type { OrgRow, UserRow } from "./types.js";
  * A list may be written in shards (the churn lists of big tenants, refreshParts.ts): consecutive rank ranges, each
  * by its own worker numbering its own chunks; the snapshot pointer lists the shards and their row counts in rank
  * order (`shards`), which is all a reader needs to find rank r's chunk.
+ *
+ * Each run of chunks is keyed by the part delivery (attempt) that wrote it, and the pointer names the attempt of
+ * each list and shard (refreshRun.ts): a duplicate delivery of a part writes beside, never over, the chunks served.
  */
 
 /** A report row without `id` / `report_id`. */
@@ -44,7 +47,7 @@ export class RankListWriter {
     readonly report: string,
     readonly interval: string,
     private readonly expiresAt: number,
-    private readonly shard?: string,
+    private readonly run: ChunkRun = {},
   ) {}
 
   add(row: RankRow): void {
@@ -66,7 +69,7 @@ export class RankListWriter {
   private seal(): void {
     if (this.buffer.length === 0) return;
     this.sealed.push({
-      ...keys.rankChunk(this.environmentId, this.reportId, this.report, this.interval, this.chunks++, this.shard),
+      ...keys.rankChunk(this.environmentId, this.reportId, this.report, this.interval, this.chunks++, this.run),
       [RANK_ROWS_ATTRIBUTE]: JSON.stringify(this.buffer),
       [REPORT_TTL_ATTRIBUTE]: this.expiresAt,
     });
@@ -75,17 +78,19 @@ export class RankListWriter {
 }
 
 /** A consecutive range of a list's ranks written as one run of chunks: the whole list, or one of its shards. */
-export interface ListSegment {
+export interface ListSegment extends ChunkRun {
   /** Absent for a list that is not sharded. */
-  shard?: string;
+  shard?: string | undefined;
+  /** The part delivery whose chunks these are; absent in snapshots made before attempts were recorded. */
+  attempt?: string | undefined;
   rows: number;
 }
 
 /** The segments of one list of a snapshot, in rank order. */
 export function listSegments(pointer: CurrentReportItem, listKey: string): ListSegment[] {
   const shards = pointer.shards?.[listKey];
-  if (shards) return shards.map(([shard, rows]) => ({ shard, rows }));
-  return [{ rows: pointer.counts?.[listKey] ?? 0 }];
+  if (shards) return shards.map(([shard, rows, attempt]) => ({ shard, rows, attempt }));
+  return [{ rows: pointer.counts?.[listKey] ?? 0, attempt: pointer.attempts?.[listKey] }];
 }
 
 /** Where one list of one snapshot is stored: its keys' parts and its segments. */
@@ -108,14 +113,14 @@ function chunksHolding(list: StoredList, first: number, last: number): ChunkRang
   const { environmentId, reportId, report, interval } = list;
   const chunks: ChunkRange[] = [];
   let start = 0;
-  for (const { shard, rows } of list.segments) {
+  for (const { shard, attempt, rows } of list.segments) {
     const end = start + rows - 1;
     if (rows > 0 && end >= first && start <= last) {
       const from = Math.floor((Math.max(first, start) - start) / RANK_CHUNK_ROWS);
       const to = Math.floor((Math.min(last, end) - start) / RANK_CHUNK_ROWS);
       for (let c = from; c <= to; c++)
         chunks.push({
-          key: keys.rankChunk(environmentId, reportId, report, interval, c, shard),
+          key: keys.rankChunk(environmentId, reportId, report, interval, c, { shard, attempt }),
           base: start + c * RANK_CHUNK_ROWS,
         });
     }

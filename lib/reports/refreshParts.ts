@@ -41,7 +41,8 @@ import type { DayActivity, OrgData } from "./types.js";
  * Why: churn lists hold most users of a big tenant (the dormant ones) and are the `byLastActive` order itself, so
  * they are streamed in order and never held, and cut into shards so that no worker computes more than a budget; the other lists only hold the tenant's active or changing part. Rows
  * are complete as of T (descriptive fields included), so a page is served from its chunks alone. Every part is
- * idempotent: a retry rewrites the same chunks from the same data.
+ * idempotent: each delivery writes its own chunks (keyed by its attempt) and only the delivery that counts the part
+ * is named by the pointer, so a duplicate computing from newer data never changes what is served.
  */
 
 export const PART_NAMES = [
@@ -60,6 +61,8 @@ export interface PartContext {
   store: Store;
   environmentId: string;
   reportId: string;
+  /** This delivery of the part: its chunks are keyed by it, so a concurrent duplicate never writes over them. */
+  attempt?: string;
   /** T in ms (whole seconds). */
   time: number;
   /** TTL of the written chunks (unix seconds). */
@@ -103,7 +106,10 @@ export function runPart(part: PartName, ctx: PartContext): Promise<PartResult> {
 }
 
 function writer(ctx: PartContext, report: ReportName, interval: string, shard?: string): RankListWriter {
-  return new RankListWriter(ctx.store, ctx.environmentId, ctx.reportId, report, interval, ctx.expiresAt, shard);
+  return new RankListWriter(ctx.store, ctx.environmentId, ctx.reportId, report, interval, ctx.expiresAt, {
+    shard,
+    attempt: ctx.attempt,
+  });
 }
 
 async function finish(writers: RankListWriter[]): Promise<PartResult> {

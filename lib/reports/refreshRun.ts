@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { requireEnvironment } from "../auth/credentials.js";
 import type { Store } from "../storage/client.js";
@@ -17,7 +18,9 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  * |-------------------------------|---------------------------------------------------------------|------------------------------------|
  * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts);  | 1 write; then 1 SQS message a part |
  * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |                                    |
- * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k` (not yet done) | 1 write per part                   |
+ * | a part is computed            | its chunks under its attempt id (one random id per delivery)  | its rows / 20 writes               |
+ * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k`,              | 1 write per part                   |
+ * |                               |   `attempts.#k` = this attempt (not yet done)                 |                                    |
  * | a churn shard hands on a rest | the same Update: ADD `parts_total` 1, SET `rests.#part`       | then 1 SQS message                 |
  * | the last part switches        | Put entities `REPORT#current` (report_time ≤ T)               | 1 write per run                    |
  * | a redelivered, done part      | GetItem of the run (consistent), no recomputation; its rest   | 1 read (+ 1 message)               |
@@ -27,7 +30,11 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  * delivered; `parts_done` as a string set lets any redelivery see whether the run is complete and (re)try the
  * switch, so a switch that failed is retried with its part alone. A churn shard that hands the rest of its range on
  * raises `parts_total` in the very write that counts it, so the run can never look complete while a rest is
- * pending, and a redelivery finds the recorded rest (not one recomputed from newer data) to queue again. A part's
+ * pending, and a redelivery finds the recorded rest (not one recomputed from newer data) to queue again.
+ * Two deliveries of one part may run at once (SQS is at least once) and compute different rows (ingestion goes on
+ * between them): each writes its chunks under its own attempt id, the counting write records the winner's attempt
+ * with the winner's counts (and rest), and the pointer names that attempt for each list, so what is served is
+ * always exactly one delivery's output; the loser's chunks are never named and expire by TTL. A part's
  * id is its name and, for a churn shard, its upper bound: distinct within a run (a plan repeating one is refused).
  * A failing part fails only its own message, which SQS retries and finally dead-letters; the previous snapshot
  * stays current meanwhile. The run item lives in the reports table beside the rows and expires with them (TTL).
@@ -47,6 +54,11 @@ export interface RunItem {
   shard_counts?: Record<string, number>;
   /** The rest handed on by a churn shard, by the part id of the shard that handed it on. */
   rests?: Record<string, ChurnShard>;
+  /**
+   * The attempt (part delivery) whose chunks hold each list, keyed as `counts` and `shard_counts` are: set by the
+   * write that counts the part, with its counts. Absent in runs planned before attempts were recorded.
+   */
+  attempts?: Record<string, string>;
   /** Rows per churn shard, when a run asks for other than CHURN_SHARD_ROWS (tests cut small lists). */
   shard_rows?: number;
   replace_newer: boolean;
@@ -101,6 +113,7 @@ export async function planRun(
           counts: {},
           shard_counts: {},
           rests: {},
+          attempts: {},
           ...(options.shardRows === undefined ? {} : { shard_rows: options.shardRows }),
           replace_newer: options.replaceNewer === true,
           [REPORT_TTL_ATTRIBUTE]: toUnixSeconds(time) + ROW_TTL_SECONDS,
@@ -144,31 +157,42 @@ async function getRun(store: Store, job: Pick<PartJob, "environment_id" | "repor
 export interface PartOutcome {
   /** Present when this part's run is complete and its snapshot current (switched by this call). */
   pointer?: CurrentReportItem;
-  /** The part's result, absent when it had been done already. */
+  /** The part's result, present when this delivery's result is the one counted (absent: done by another). */
   result?: PartResult;
+  /** This delivery's attempt id (its chunks' keys; orphans when another delivery counted the part). */
+  attempt?: string;
   /** Parts to queue: the rest a churn shard handed on (again, on a redelivery). */
   next: PartJob[];
 }
+
+/** A delivery's id: 12 hex digits, random (two deliveries of one part colliding: one in 2^48). */
+export const newAttemptId = (): string => randomUUID().replace(/-/g, "").slice(0, 12);
 
 /** Runs one part, counts it once, and switches the pointer if the run is then complete. */
 export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcome> {
   let run = await getRun(store, job);
   let result: PartResult | undefined;
+  // A run planned before attempts were recorded keeps the layout without them (its pointer names none).
+  const attempt = run.attempts ? newAttemptId() : undefined;
   if (!run.parts_done?.has(partId(job))) {
-    result = await runPart(job.part, {
+    const computed = await runPart(job.part, {
       store,
       environmentId: job.environment_id,
       reportId: job.report_id,
       time: job.time,
       expiresAt: toUnixSeconds(job.time) + ROW_TTL_SECONDS,
+      ...(attempt ? { attempt } : {}),
       ...(job.shard ? { shard: job.shard } : {}),
       ...(run.shard_rows === undefined ? {} : { shardRows: run.shard_rows }),
     });
-    run = await recordPart(store, job, result);
+    const recorded = await recordPart(store, job, computed, attempt);
+    run = recorded.run;
+    if (recorded.counted) result = computed;
   }
+  // The rest recorded with the counted delivery's result, whichever delivery this is.
   const rest = run.rests?.[partId(job)];
   const next = rest ? [{ ...job, shard: rest }] : [];
-  const outcome = { next, ...(result ? { result } : {}) };
+  const outcome = { next, ...(result ? { result } : {}), ...(attempt ? { attempt } : {}) };
   if ((run.parts_done?.size ?? 0) < run.parts_total) return outcome;
   const pointer = await switchPointer(store, job.environment_id, pointerOf(run), { replaceNewer: run.replace_newer });
   return { ...outcome, pointer };
@@ -177,12 +201,20 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
 /** The snapshot pointer of a complete run: whole lists' counts, sharded lists' totals and shards in rank order. */
 export function pointerOf(run: RunItem): CurrentReportItem {
   const counts = { ...run.counts };
-  const shards: Record<string, [string, number][]> = {};
+  const attempts: Record<string, string> = {};
+  for (const list of Object.keys(run.counts)) {
+    const attempt = run.attempts?.[list];
+    if (attempt !== undefined) attempts[list] = attempt;
+  }
+  const shards: Record<string, [string, number, string?][]> = {};
   for (const [key, rows] of Object.entries(run.shard_counts ?? {})) {
     const at = key.lastIndexOf(SHARD_SEPARATOR);
     const list = key.slice(0, at);
     counts[list] = (counts[list] ?? 0) + rows;
-    shards[list] = [...(shards[list] ?? []), [key.slice(at + 1), rows]];
+    const attempt = run.attempts?.[key];
+    const shard: [string, number, string?] =
+      attempt === undefined ? [key.slice(at + 1), rows] : [key.slice(at + 1), rows, attempt];
+    shards[list] = [...(shards[list] ?? []), shard];
   }
   // Shard ids are upper bounds (ISO instants): the newest range holds the first ranks.
   for (const list of Object.values(shards)) list.sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
@@ -191,19 +223,33 @@ export function pointerOf(run: RunItem): CurrentReportItem {
     report_time: toUnixSeconds(run.time),
     counts,
     ...(Object.keys(shards).length > 0 ? { shards } : {}),
+    ...(Object.keys(attempts).length > 0 ? { attempts } : {}),
   };
 }
 
-async function recordPart(store: Store, job: PartJob, result: PartResult): Promise<RunItem> {
+/**
+ * Counts the part with this delivery's result, unless another delivery counted it first: the one conditional write
+ * that decides which delivery's chunks (`attempt`), counts and rest the run keeps.
+ */
+async function recordPart(
+  store: Store,
+  job: PartJob,
+  result: PartResult,
+  attempt: string | undefined,
+): Promise<{ run: RunItem; counted: boolean }> {
   const id = partId(job);
   const map = job.shard ? "shard_counts" : "counts";
   // A part without rank lists (the curves) sets no count: DynamoDB refuses a name the expression does not use.
   const names: Record<string, string> = Object.keys(result.counts).length > 0 ? { "#counts": map } : {};
   const values: Record<string, unknown> = { ":part": new Set([id]), ":name": id };
-  const sets = Object.entries(result.counts).map(([key, count], i) => {
+  if (attempt !== undefined) {
+    names["#attempts"] = "attempts";
+    values[":attempt"] = attempt;
+  }
+  const sets = Object.entries(result.counts).flatMap(([key, count], i) => {
     names[`#k${i}`] = job.shard ? `${key}${SHARD_SEPARATOR}${job.shard.to}` : key;
     values[`:v${i}`] = count;
-    return `#counts.#k${i} = :v${i}`;
+    return [`#counts.#k${i} = :v${i}`, ...(attempt === undefined ? [] : [`#attempts.#k${i} = :attempt`])];
   });
   const adds = ["parts_done :part"];
   if (result.rest) {
@@ -226,10 +272,12 @@ async function recordPart(store: Store, job: PartJob, result: PartResult): Promi
         ReturnValues: "ALL_NEW",
       }),
     );
-    return updated.Attributes as RunItem;
+    return { run: updated.Attributes as RunItem, counted: true };
   } catch (error) {
-    // Counted already by a concurrent delivery of the same part: the run as it stands decides the switch.
-    if (error instanceof Error && error.name === "ConditionalCheckFailedException") return getRun(store, job);
+    // Counted already by a concurrent delivery of the same part: its chunks, counts and rest are the run's; this
+    // delivery's chunks are orphans (TTL). The run as it stands decides the switch.
+    if (error instanceof Error && error.name === "ConditionalCheckFailedException")
+      return { run: await getRun(store, job), counted: false };
     throw error;
   }
 }

@@ -123,5 +123,10 @@ export interface CurrentReportItem {
    * The lists written in shards (churn): per `{report}#{interval}`, each shard's id and row count in rank order.
    * A list absent here is one run of chunks numbered from 0.
    */
-  shards?: Record<string, [shard: string, rows: number][]>;
+  shards?: Record<string, [shard: string, rows: number, attempt?: string][]>;
+  /**
+   * The part delivery (attempt) whose chunks each list not written in shards is, per `{report}#{interval}`; a
+   * shard's attempt is the third element of its entry. Absent in snapshots made before attempts were recorded.
+   */
+  attempts?: Record<string, string>;
 }

@@ -23,7 +23,8 @@
  * | API key by key id (then hash compared)           | entities                | pk `KEY#{keyId}` sk `KEY`                                   | 1 GetItem                         |
  * | user token by token id (then hash compared)      | entities                | pk `TOKEN#{tokenId}` sk `TOKEN`                             | 1 GetItem                         |
  * | an environment's credentials (revoke all, delete)| entities                | pk `CREDS#{E}` sk `KEY#{keyId}` / `TOKEN#{tokenId}`         | Query ∝ its credentials           |
- * | environment deletion job (progress, resume)      | entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
+ * | environment deletion job (progress, resume), then| entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
+ * |   its completion record (delete-status, refresh) |                         |                                                            |                                   |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
  * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
@@ -40,9 +41,10 @@
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
  * | deleted users by last activity (refresh: curves) | activity                | pk `E#{E}#DELU` sk `{last active ISO}#{user}`               | Query ∝ those active since        |
- * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#C{chunk}` sk 0    | BatchGet ⌈s/20⌉+1 items           |
- * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items           |
- * | refresh run: parts done, row counts              | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
+ * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#A{attempt}#C{chunk}` sk 0 | BatchGet ⌈s/20⌉+1 items   |
+ * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#A{attempt}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items |
+ * |   (attempt: the part delivery the pointer names)  |                         |   (snapshots from before attempts: no `#A{attempt}`)        |                                   |
+ * | refresh run: parts done, row counts, attempts    | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}` sk 0       | 1 GetItem (+ the pointer)         |
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
@@ -99,7 +101,9 @@
  *    partition (written in the same transaction) so deleting an environment revokes every one of them with one
  *    Query. Like the credentials, the listing lives outside `E#{E}…`: what ingestion stores there is its own.
  *  - *Deletion jobs outside the environment.* The job's progress lives under `DELETIONS` so deleting every `E#{E}…`
- *    item never deletes the record that lets the job resume; it is removed when the job ends.
+ *    item never deletes the record that lets the job resume. When the job ends it stays as a small completion
+ *    record (state `done`, counts, instants; cursors removed): `delete-status` reads it, and a refresh part still
+ *    queued for the environment checks it (1 GetItem) and stops instead of writing behind the deletion.
  *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
  *    them in an `orgs` map (a user in thousands of orgs would approach 400 KB; far beyond a SaaS user's). Reports
  *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`).
@@ -113,6 +117,12 @@
  *    then the `REPORT#current` pointer is switched with one conditional write by the part completing the run's
  *    counter; readers always follow the pointer, so a half-written snapshot is never visible. Chunks of old
  *    snapshots and run counters expire through `expires_at` (TTL).
+ *  - *Chunks per part delivery.* SQS delivers at least once, and two deliveries of one part may run at the same
+ *    time on different data (ingestion goes on). Each delivery writes its chunks under its own random attempt id;
+ *    the one conditional write that counts the part records the winning attempt beside its row counts, and the
+ *    pointer names, per list (and per shard), the attempt whose chunks match its counts. A losing delivery's
+ *    chunks are never named and expire by TTL. Readers still find a chunk by arithmetic: the attempt is one more
+ *    part of the key, read from the pointer they already hold.
  *  - *Packed rank chunks, one partition each.* Report rows as of report_time, 20 per item: a refresh writes
  *    rows/20 items, each to its own partition key (one write per key per refresh, never a hot partition), and a
  *    page reads ≤ ⌈s/20⌉+1 of them at any depth, about the read units one item per row cost.
@@ -159,6 +169,12 @@ export type ActiveMetric = "active_users" | "active_orgs";
 export type Cadence = "day" | "week" | "month";
 
 const env = (e: string) => `E#${e}`;
+
+/** Which run of chunks of a list: a churn shard's (its upper bound) and the part delivery's that wrote it. */
+export interface ChunkRun {
+  shard?: string | undefined;
+  attempt?: string | undefined;
+}
 
 export const keys = {
   environment: (e: string) => ({ pk: env(e), sk: "ENV" }),
@@ -232,10 +248,14 @@ export const keys = {
 
   /**
    * Ranks [k·RANK_CHUNK_ROWS, (k+1)·RANK_CHUNK_ROWS) of one report × interval, or of one shard of it (a churn
-   * list is written by several workers, each numbering its own chunks): one partition per chunk.
+   * list is written by several workers, each numbering its own chunks): one partition per chunk. `attempt` is the
+   * delivery of the refresh part that wrote them (two deliveries of one part never write the same keys); snapshots
+   * made before attempts were recorded have none.
    */
-  rankChunk: (e: string, reportId: string, report: string, interval: string, chunk: number, shard?: string) => ({
-    pk: `${env(e)}#R#${reportId}#${report}#${interval}${shard === undefined ? "" : `#S${shard}`}#C${chunk}`,
+  rankChunk: (e: string, reportId: string, report: string, interval: string, chunk: number, at: ChunkRun = {}) => ({
+    pk: `${env(e)}#R#${reportId}#${report}#${interval}${at.shard === undefined ? "" : `#S${at.shard}`}${
+      at.attempt === undefined ? "" : `#A${at.attempt}`
+    }#C${chunk}`,
     sk: 0,
   }),
   /** Retention / lifecycle / stickiness body of a snapshot: `name` is `{route}#{cadence or interval}` (curves.ts). */

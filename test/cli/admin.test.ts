@@ -83,6 +83,8 @@ describe("admin CLI commands", () => {
     for (const command of [
       [],
       ["environment", "create"],
+      ["environment", "delete-status"],
+      ["environment", "limits-audit"],
       ["api-key", "create"],
       ["api-key", "revoke"],
       ["user-token", "create"],

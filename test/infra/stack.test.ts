@@ -475,6 +475,7 @@ describe("alarms", () => {
       "api-5xx",
       ...Object.keys(FUNCTION_PATHS).flatMap((fn) => [`${fn}-errors`, `${fn}-throttles`]),
       "refresh-dlq",
+      "deletion-dlq",
       ...["entities", "activity", "reports"].flatMap((t) => [`${t}-table-throttles`, `${t}-table-system-errors`]),
       "dynamodb-user-errors",
     ].map((name) => `engagement-insights-dev-${name}`);
@@ -495,6 +496,27 @@ describe("alarms", () => {
       Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlqId, "QueueName"] } }],
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
       Threshold: 1,
+    });
+  });
+});
+
+describe("deletion alarm", () => {
+  it("raises the deletion DLQ alarm as soon as one deletion job is dead-lettered", () => {
+    const deletionQueues = resourcesOfType(dev.template, "AWS::SQS::Queue").filter(([, q]) =>
+      String(q.Metadata?.["aws:cdk:path"]).includes("/Deletion/"),
+    );
+    expect(deletionQueues).toHaveLength(2);
+    const dlqId = deletionQueues.find(([, q]) => !q.Properties?.RedrivePolicy)?.[0] as string;
+    const jobs = deletionQueues.find(([, q]) => q.Properties?.RedrivePolicy)?.[1];
+    expect(jobs?.Properties?.RedrivePolicy.deadLetterTargetArn).toEqual(arnOf(dlqId));
+    dev.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "engagement-insights-dev-deletion-dlq",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Namespace: "AWS/SQS",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlqId, "QueueName"] } }],
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      Threshold: 1,
+      Statistic: "Maximum",
     });
   });
 });

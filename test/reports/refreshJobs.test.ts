@@ -1,19 +1,22 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { handler as dispatcher, dispatchRefreshJobs } from "../../functions/refreshDispatcher.js";
 import { handler as worker } from "../../functions/refreshWorker.js";
+import { logger } from "../../functions/shared/logger.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import { PART_NAMES } from "../../lib/reports/refreshParts.js";
-import { planRun } from "../../lib/reports/refreshRun.js";
+import { type PartJob, planRun, runPartJob } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
 import { storeFromEnv } from "../../lib/storage/client.js";
-import { interceptCommands } from "../helpers/intercept.js";
+import { runDeletionJob, startEnvironmentDeletion } from "../../lib/tenants/deletion.js";
+import { interceptCommands, interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
+import { itemsMentioning } from "../tenants/fixtures.js";
 import { getReport } from "./helpers.js";
 
 const DAY = 86_400_000;
@@ -31,12 +34,12 @@ afterEach(() => {
   sqs.reset();
 });
 
-describe("refresh worker", () => {
-  const queuedBodies = () =>
-    sqs
-      .commandCalls(SendMessageBatchCommand)
-      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.MessageBody ?? ""));
+const queuedBodies = () =>
+  sqs
+    .commandCalls(SendMessageBatchCommand)
+    .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.MessageBody ?? ""));
 
+describe("refresh worker", () => {
   it("plans each environment into parts on the queue, reports only the failed records", async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
     process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
@@ -268,5 +271,189 @@ describe("refresh dispatcher", () => {
       .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? "").environment_id));
     expect(queued).toContain(a.environment_id);
     expect(result.queued).toBe(queued.length);
+  });
+});
+
+/**
+ * One delivery of a part whose count (the run item's Update) waits for `release`: `reached` resolves once the part
+ * has computed and written its chunks, so a test can interleave two deliveries of one part with ingestion.
+ */
+function gatedDelivery(job: PartJob) {
+  let reach = () => {};
+  let open = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const gated = interceptedStore(store, async (command, send) => {
+    if (
+      command instanceof UpdateCommand &&
+      String((command.input as { Key?: { pk?: string } }).Key?.pk).includes("#RUN#")
+    ) {
+      reach();
+      await gate;
+    }
+    return send();
+  });
+  const done = runPartJob(gated, job);
+  return { reached, release: open, done };
+}
+
+describe("a part delivered twice at the same time", () => {
+  const ids = (body: unknown, list: "user_reports" | "org_reports" = "user_reports") =>
+    ((body as Record<string, { user_id?: string; org_id?: string }[]>)[list] ?? []).map(
+      (r) => r.user_id ?? r.org_id ?? "",
+    );
+
+  it("with ingestion between the deliveries, serves what the delivery that counted computed (user activity)", async () => {
+    const now = Date.now();
+    const env = await createEnvironment(store, "twice-activity", now - 100 * DAY);
+    const active = (user_id: string, daysAgo: number[]) =>
+      daysAgo.map((d) => ({ type: "user.active", occurred_at: new Date(now - d * DAY).toISOString(), user_id }));
+    // Before T: u1 active on 3 days, u2 on 2.
+    await ingestEvents(store, env.environment_id, [...active("u1", [50, 3, 2, 1]), ...active("u2", [50, 2, 1])]);
+    const jobs = await planRun(store, env.environment_id, now);
+    for (const job of jobs) if (job.part !== "user_activity") await runPartJob(store, job);
+    const part = jobs.find((j) => j.part === "user_activity") as PartJob;
+
+    const a = gatedDelivery(part);
+    await a.reached;
+    // Events before T arrive late: a delivery computing now ranks u3 first and sees one row more.
+    await ingestEvents(store, env.environment_id, active("u3", [50, 5, 4, 3, 2, 1]));
+    const b = gatedDelivery(part);
+    await b.reached;
+    a.release();
+    const first = await a.done;
+    b.release();
+    const second = await b.done;
+    expect(first.result).toBeDefined();
+    expect(second.pointer).toEqual(first.pointer);
+
+    // What delivery A alone gives: the data before the late events.
+    const champion = (await getReport(env.api_key, "user_report/champion", { report_interval: "30" })).body as {
+      total_count: number;
+      user_reports: { user_id: string; extra_properties: { num_active_days: number } }[];
+    };
+    expect(champion.total_count).toBe(2);
+    expect(ids(champion)).toEqual(["u1", "u2"]);
+    expect(champion.user_reports.map((r) => r.extra_properties.num_active_days)).toEqual([3, 2]);
+    const paged: string[] = [];
+    for (const page of ["0", "1"])
+      paged.push(
+        ...ids(
+          (
+            await getReport(env.api_key, "user_report/champion", {
+              report_interval: "30",
+              page_size: "1",
+              page_number: page,
+            })
+          ).body,
+        ),
+      );
+    expect(paged).toEqual(["u1", "u2"]);
+  });
+
+  it("a churn shard: the counted delivery's rows and its recorded rest (none), not the other's", async () => {
+    const now = Date.now();
+    const env = await createEnvironment(store, "twice-churn", now - 100 * DAY);
+    const dormant = (daysAgo: Record<string, number>) =>
+      ingestEvents(
+        store,
+        env.environment_id,
+        Object.entries(daysAgo).map(([user_id, d]) => ({
+          type: "user.created",
+          occurred_at: new Date(now - d * DAY).toISOString(),
+          user_id,
+        })),
+      );
+    await dormant({ u1: 40, u2: 35, u3: 30 });
+    // One shard of ≤ 3 rows: the three dormant users, no rest.
+    const jobs = await planRun(store, env.environment_id, now, { shardRows: 3 });
+    const shards = jobs.filter((j) => j.part === "user_churn");
+    expect(shards).toHaveLength(1);
+    for (const job of jobs) if (job.part !== "user_churn") await runPartJob(store, job);
+
+    const a = gatedDelivery(shards[0] as PartJob);
+    await a.reached;
+    // A newer dormant user: a delivery computing now has u4 u3 u2 and hands u1 on as a rest.
+    await dormant({ u4: 20 });
+    const b = gatedDelivery(shards[0] as PartJob);
+    await b.reached;
+    a.release();
+    const first = await a.done;
+    b.release();
+    const second = await b.done;
+    expect(first.result?.rest).toBeUndefined();
+    expect(first.next).toEqual([]);
+    // B computed a rest but did not count: it queues the recorded rest (none), so the run stays complete.
+    expect(second.result).toBeUndefined();
+    expect(second.next).toEqual([]);
+    expect(first.pointer).toBeDefined();
+
+    for (const [interval, expected] of [
+      ["7", ["u3", "u2", "u1"]],
+      ["30", ["u2", "u1"]],
+    ] as const) {
+      const churn = (await getReport(env.api_key, "user_report/churn", { report_interval: interval })).body as {
+        total_count: number;
+      };
+      expect(churn.total_count).toBe(expected.length);
+      expect(ids(churn), `churn ${interval}`).toEqual(expected);
+    }
+  });
+});
+
+describe("a refresh job queued for a deleted environment", () => {
+  it("ends quietly, with a log line: no failure to retry or dead-letter, nothing written, nothing queued", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
+    const now = Date.now();
+    const env = await createEnvironment(store, "deleted", now - 10 * DAY);
+    await ingestEvents(store, env.environment_id, [
+      { type: "user.created", occurred_at: new Date(now - 9 * DAY).toISOString(), user_id: "u1" },
+    ]);
+    const plan = record("plan", JSON.stringify({ environment_id: env.environment_id }));
+    expect((await worker({ Records: [plan] })).batchItemFailures).toEqual([]);
+    const parts = queuedBodies().map((body, i) => record(`p${i}`, body));
+    expect(parts).toHaveLength(PART_NAMES.length);
+
+    await startEnvironmentDeletion(store, env.environment_id);
+    expect((await runDeletionJob(store, env.environment_id)).done).toBe(true);
+    sqs.resetHistory();
+    const info = vi.spyOn(logger, "info");
+    const result = await worker({ Records: [record("plan-again", plan.body), ...parts] });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(queuedBodies()).toEqual([]);
+    const skipped = info.mock.calls.filter(([message]) => message === "refresh skipped: environment deleted");
+    expect(skipped).toHaveLength(parts.length + 1);
+    info.mockRestore();
+    // Nothing of the environment was written again (the deletion's completion record aside).
+    const left = (await itemsMentioning(store, env.environment_id)).filter((x) => x.item.pk !== "DELETIONS");
+    expect(left).toEqual([]);
+  });
+
+  it("a part whose environment is deleted while it runs ends quietly too", async () => {
+    const now = Date.now();
+    const env = await createEnvironment(store, "deleted-while-running", now - 10 * DAY);
+    const jobs = await planRun(store, env.environment_id, now);
+    const part = jobs.find((j) => j.part === "user_invites") as PartJob;
+    // The deletion starts and removes the run after the part began.
+    const restore = interceptCommands(storeFromEnv().doc, async (command, send) => {
+      const answer = await send();
+      if (
+        command instanceof GetCommand &&
+        String((command.input as { Key?: { pk?: string } }).Key?.pk).includes("#RUN#")
+      ) {
+        restore();
+        await startEnvironmentDeletion(store, env.environment_id);
+        await runDeletionJob(store, env.environment_id);
+      }
+      return answer;
+    });
+    const result = await worker({ Records: [record("late", JSON.stringify(part))] });
+    restore();
+    expect(result.batchItemFailures).toEqual([]);
   });
 });

@@ -95,8 +95,15 @@ describe("environment delete", () => {
     });
     expect(printed.deleted_items).toBeGreaterThan(50);
 
-    // Nothing of it is left in any table: no key, no value names it; its people's emails are gone too.
-    expect(await itemsMentioning(store, doomed.environment_id)).toEqual([]);
+    // Nothing of it is left in any table: no key, no value names it, but for the deletion's own completion record
+    // (state, counts, instants); its people's emails are gone too.
+    const left = await itemsMentioning(store, doomed.environment_id);
+    expect(left.map((x) => [x.table, x.item.pk, x.item.sk])).toEqual([
+      [store.tables.entities, "DELETIONS", doomed.environment_id],
+    ]);
+    expect(Object.keys(left[0]?.item ?? {}).sort()).toEqual(
+      ["pk", "sk", "state", "started_at", "updated_at", "finished_at", "scanned", "deleted"].sort(),
+    );
     expect(await itemsMentioning(store, "@doomed.test")).toEqual([]);
     expect(await verifyApiKey(store, doomed.api_key)).toBeUndefined();
     expect(await verifyUserToken(store, doomed.token.user_id, doomed.token.auth_token)).toBeUndefined();
@@ -149,7 +156,7 @@ describe("environment delete", () => {
       env.environment_id,
     );
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, done: true });
-    expect(await itemsMentioning(store, env.environment_id)).toEqual([]);
+    expect((await itemsMentioning(store, env.environment_id)).filter((x) => x.item.pk !== "DELETIONS")).toEqual([]);
     expect(await deletionProgress(store, env.environment_id)).toBeUndefined();
     expect((await itemsMentioning(store, other.environment_id)).length).toBe(otherBefore);
   });
@@ -163,5 +170,65 @@ describe("environment delete", () => {
       expect(help.stdout).toContain("--environment <id>");
     }
     expect((await allItems(store)).length).toBeGreaterThan(0);
+  });
+
+  it("delete-status: not_found before, running with progress midway, done with counts after", async () => {
+    const env = await populatedEnvironment(store, "status", NOW);
+    const status = async (id: string) => {
+      const out = await admin(store, "environment", "delete-status", "--environment", id);
+      expect(out.code).toBe(0);
+      expect(out.stdout.trim().split("\n")).toHaveLength(1);
+      return JSON.parse(out.stdout) as Record<string, unknown>;
+    };
+    expect(await status(env.environment_id)).toEqual({
+      environment_id: env.environment_id,
+      state: "not_found",
+      environment_exists: true,
+    });
+    expect(await status("env_never")).toEqual({
+      environment_id: "env_never",
+      state: "not_found",
+      environment_exists: false,
+    });
+
+    const before = Date.now();
+    await startEnvironmentDeletion(store, env.environment_id);
+    let pages = 0;
+    const partial = await runDeletionJob(store, env.environment_id, { now: () => pages++, deadline: 2 });
+    expect(partial.done).toBe(false);
+    const running = await status(env.environment_id);
+    expect(running).toMatchObject({
+      environment_id: env.environment_id,
+      state: "running",
+      deleted_items: partial.deleted,
+      scanned_items: partial.scanned,
+      finished_segments: partial.finished,
+      segments: 12,
+    });
+    expect(Date.parse(running.started_at as string)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(running.updated_at as string)).toBeGreaterThanOrEqual(Date.parse(running.started_at as string));
+    expect(running.finished_at).toBeUndefined();
+
+    const finished = await runDeletionJob(store, env.environment_id);
+    expect(finished.done).toBe(true);
+    const done = await status(env.environment_id);
+    expect(done).toMatchObject({
+      environment_id: env.environment_id,
+      state: "done",
+      deleted_items: finished.deleted,
+      scanned_items: finished.scanned,
+      started_at: running.started_at,
+    });
+    expect(finished.deleted).toBeGreaterThan(partial.deleted);
+    expect(Date.parse(done.finished_at as string)).toBeGreaterThanOrEqual(Date.parse(running.updated_at as string));
+    expect(done.finished_segments).toBeUndefined();
+    // A redelivered or repeated job finds it done: nothing is scanned again, the counts stay.
+    expect(await runDeletionJob(store, env.environment_id)).toMatchObject({ done: true, deleted: finished.deleted });
+    expect(await status(env.environment_id)).toEqual(done);
+
+    const help = await admin(store, "environment", "delete-status", "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--environment <id>");
+    expect(help.stdout).toContain("not_found");
   });
 });
