@@ -1,8 +1,9 @@
 import { ingestRoute } from "../lib/ingest/ingestRoute.js";
 import { storeFromEnv } from "../lib/storage/client.js";
+import { erasureQueueFromEnv } from "./shared/erasureQueue.js";
 import { httpHandler } from "./shared/httpHandler.js";
 
-/** The ingestion family (CONTRACT §2). */
+/** The ingestion family (CONTRACT §2); `user.erased` queues its erasure job (ERASURE_QUEUE_URL). */
 export const handler = httpHandler("ingest", {
-  "POST /api/backend/v1/events": (request) => ingestRoute(storeFromEnv(), request),
+  "POST /api/backend/v1/events": (request) => ingestRoute(storeFromEnv(), request, erasureQueueFromEnv()),
 });

@@ -209,9 +209,19 @@ export const keys = {
   lastActiveHoursPk: (e: string) => `${env(e)}#LAH`,
   lastActiveHour: (e: string, hour: string) => ({ pk: keys.lastActiveHoursPk(e), sk: hour }),
 
+  /** A user's erasure job (lib/tenants/erasureJob.ts): recorded by ingestion with `user.erased`, one per user. */
+  erasureJobsPk: (e: string) => `${env(e)}#ERASE`,
+  erasureJob: (e: string, userId: string) => ({ pk: keys.erasureJobsPk(e), sk: userId }),
+
   invitesPk: (e: string, day: string) => `${env(e)}#INV#${day}`,
   invite: (e: string, day: string, atMs: number, eventKey: string) => ({
     pk: keys.invitesPk(e, day),
+    sk: `${new Date(atMs).toISOString()}#${eventKey}`,
+  }),
+  /** The invite-log items naming an invitee email, by the email's hash (lib/ingest/emailHash.ts): one per invite. */
+  invitesToPk: (e: string, emailHash: string) => `${env(e)}#INVTO#${emailHash}`,
+  inviteTo: (e: string, emailHash: string, atMs: number, eventKey: string) => ({
+    pk: keys.invitesToPk(e, emailHash),
     sk: `${new Date(atMs).toISOString()}#${eventKey}`,
   }),
   memberChangesPk: (e: string, day: string) => `${env(e)}#MC#${day}`,
