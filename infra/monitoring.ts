@@ -15,6 +15,8 @@ export interface MonitoringProps {
   api: RestApi;
   functions: Record<string, IFunction>;
   deadLetterQueue: IQueue;
+  /** Erasure jobs that failed every attempt (infra/erasure.ts). */
+  erasureDeadLetterQueue?: IQueue;
   tables: Record<string, Table>;
   alarmEmail?: string;
 }
@@ -36,7 +38,7 @@ const OPERATIONS = [
 
 /**
  * Alarms on what needs an operator, all notifying one SNS topic (subscribe to it, or pass `-c alarmEmail=...`):
- * API 5XX answers, each Lambda's errors and throttles, a refresh job in the dead-letter queue, DynamoDB throttling
+ * API 5XX answers, each Lambda's errors and throttles, a refresh or erasure job in its dead-letter queue, DynamoDB throttling
  * and system errors per table, and DynamoDB user errors (an account-level metric: it has no table dimension).
  */
 export class Monitoring extends Construct {
@@ -95,6 +97,19 @@ export class Monitoring extends Construct {
       1,
       "A report-refresh job failed every attempt and is in the dead-letter queue: that environment's reports are stale",
     );
+
+    if (props.erasureDeadLetterQueue) {
+      alarm(
+        "erasure-dlq",
+        props.erasureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: Stats.MAXIMUM,
+        }),
+        1,
+        "An erasure job failed every attempt and is in the dead-letter queue: a person's data may still be in " +
+          "invites or the report snapshot (re-run `npm run admin -- user erase`)",
+      );
+    }
 
     for (const [name, table] of Object.entries(props.tables)) {
       alarm(

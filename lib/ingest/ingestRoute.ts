@@ -53,6 +53,5 @@ async function queueErasureJobs(environmentId: string, events: unknown[], queue:
   for (const event of events as { type?: unknown; user_id?: unknown }[]) {
     if (event.type === "user.erased" && typeof event.user_id === "string") erased.add(event.user_id);
   }
-  if (erased.size > 0)
-    await queue.send([...erased].map((user_id) => ({ environment_id: environmentId, user_id })));
+  if (erased.size > 0) await queue.send([...erased].map((user_id) => ({ environment_id: environmentId, user_id })));
 }

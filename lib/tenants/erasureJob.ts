@@ -198,7 +198,10 @@ export async function runErasureJob(
       position += ERASURE_PAGE_KEYS;
       job.scrub_cursor = { report_id: reportId, position };
       job.snapshot_rows = (job.snapshot_rows ?? 0) + rows;
-      await update("SET scrub_cursor = :cursor ADD snapshot_rows :rows", { ":cursor": job.scrub_cursor, ":rows": rows });
+      await update("SET scrub_cursor = :cursor ADD snapshot_rows :rows", {
+        ":cursor": job.scrub_cursor,
+        ":rows": rows,
+      });
     }
     job.scrubbed = [...(job.scrubbed ?? []), reportId];
     await store.doc.send(

@@ -20,6 +20,7 @@ const FUNCTION_PATHS: Record<string, string> = {
   "refresh-worker": "/Refresh/Worker/Resource",
   authorizer: "/Http/authorizer/Resource",
   "deletion-worker": "/Deletion/Worker/Resource",
+  "erasure-worker": "/Erasure/Worker/Resource",
 };
 
 /** Every context key set away from its default at once: one more synth instead of one per key. */
@@ -528,11 +529,17 @@ describe("IAM", () => {
     for (const action of WRITES) expect(activity).not.toContain(action);
   });
 
-  it("lets only the dispatcher send refresh jobs, the worker their parts, the deletion worker its continuations", () => {
+  it("lets only the dispatcher send refresh jobs, the workers their parts and continuations, ingest erasure jobs", () => {
     const senders = Object.entries(fnIds)
       .filter(([, id]) => statementsOf(id).some((s) => asList(s.Action).includes("sqs:SendMessage")))
       .map(([name]) => name);
-    expect(senders.sort()).toEqual(["deletion-worker", "refresh-dispatcher", "refresh-worker"]);
+    expect(senders.sort()).toEqual([
+      "deletion-worker",
+      "erasure-worker",
+      "ingest",
+      "refresh-dispatcher",
+      "refresh-worker",
+    ]);
   });
 });
 
