@@ -153,7 +153,7 @@ describe("user erase", () => {
         .filter(({ item }) => JSON.stringify(item).includes("ada@byevent.test"))
         .every(({ table, item }) => table === store.tables.reports && typeof item.expires_at === "number"),
     ).toBe(true);
-  });
+  }, 300_000);
 
   /** Carol: invited before she signed up, later changed her email (in another case), invited under both. */
   async function carolsHistory(environmentId: string, name: string) {
@@ -204,7 +204,7 @@ describe("user erase", () => {
       // No index entry is left for Carol's emails, Dave's is.
       expect(left.filter(({ item }) => String(item.pk).includes("#INVTO#"))).toHaveLength(2);
     }
-  });
+  }, 300_000);
 
   it("refuses an unknown user and has --help", async () => {
     const env = await createEnvironment(store, "unknown");
