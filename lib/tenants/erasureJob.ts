@@ -38,10 +38,11 @@ import { currentSnapshot, eraseFromChunks, userChunkKeys } from "./snapshotErasu
 /** Chunk keys read per page (one BatchGet of 100). */
 export const ERASURE_PAGE_KEYS = 100;
 /**
- * Longest a refresh run planned before the erasure can still switch the pointer: its parts' retries (SQS: 5
- * receives of a 3-minute worker, 6-minute visibility timeout) are over by then.
+ * Longest a refresh run planned before the erasure can still switch the pointer: a part is received at most 3 times
+ * with a 30-minute visibility timeout (infra/refresh.ts), ≤ 90 minutes, and a churn shard may hand its rest on to
+ * a part queued after it; 3 hours leaves room. Normally the next scheduled refresh ends the wait within the hour.
  */
-export const SETTLE_MS = 60 * 60 * 1000;
+export const SETTLE_MS = 3 * 60 * 60 * 1000;
 
 /** The user item is not erased yet (the batch that erases it is still being written, or failed): retry later. */
 export class ErasureNotReadyError extends Error {
