@@ -396,11 +396,12 @@ describe("report refresh", () => {
 });
 
 describe("alarms", () => {
-  it("cover API 5XX, every function's errors and throttles, the DLQ and each table, all notifying SNS", () => {
+  it("cover API 5XX, every function's errors and throttles, the DLQs and each table, all notifying SNS", () => {
     const expected = [
       "api-5xx",
       ...Object.keys(FUNCTION_PATHS).flatMap((fn) => [`${fn}-errors`, `${fn}-throttles`]),
       "refresh-dlq",
+      "erasure-dlq",
       ...["entities", "activity", "reports"].flatMap((t) => [`${t}-table-throttles`, `${t}-table-system-errors`]),
       "dynamodb-user-errors",
     ].map((name) => `engagement-insights-dev-${name}`);
