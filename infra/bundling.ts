@@ -69,6 +69,7 @@ export const lambdaEntries = {
   refreshWorker: "functions/refreshWorker.ts",
   authorizer: "functions/authorizer.ts",
   deletionWorker: "functions/deletionWorker.ts",
+  erasureWorker: "functions/erasureWorker.ts",
 } as const;
 
 export type LambdaName = keyof typeof lambdaEntries;

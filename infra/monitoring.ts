@@ -17,6 +17,8 @@ export interface MonitoringProps {
   deadLetterQueue: IQueue;
   /** The environment-deletion jobs' dead-letter queue (infra/deletion.ts). */
   deletionDeadLetterQueue: IQueue;
+  /** Erasure jobs that failed every attempt (infra/erasure.ts). */
+  erasureDeadLetterQueue?: IQueue;
   tables: Record<string, Table>;
   alarmEmail?: string;
 }
@@ -38,7 +40,7 @@ const OPERATIONS = [
 
 /**
  * Alarms on what needs an operator, all notifying one SNS topic (subscribe to it, or pass `-c alarmEmail=...`):
- * API 5XX answers, each Lambda's errors and throttles, a refresh or deletion job in its dead-letter queue, DynamoDB throttling
+ * API 5XX answers, each Lambda's errors and throttles, a refresh, deletion or erasure job in its dead-letter queue, DynamoDB throttling
  * and system errors per table, and DynamoDB user errors (an account-level metric: it has no table dimension).
  */
 export class Monitoring extends Construct {
@@ -108,6 +110,18 @@ export class Monitoring extends Construct {
       "An environment-deletion job failed every attempt and is in its dead-letter queue: that tenant's data is not " +
         "all removed (`npm run admin -- environment delete-status`; run `environment delete` again to resume it)",
     );
+    if (props.erasureDeadLetterQueue) {
+      alarm(
+        "erasure-dlq",
+        props.erasureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: Stats.MAXIMUM,
+        }),
+        1,
+        "An erasure job failed every attempt and is in the dead-letter queue: a person's data may still be in " +
+          "invites or the report snapshot (re-run `npm run admin -- user erase`)",
+      );
+    }
 
     for (const [name, table] of Object.entries(props.tables)) {
       alarm(

@@ -7,6 +7,7 @@ import { Api } from "./api.js";
 import { suppressCfnLintFindings } from "./cfnLintSuppressions.js";
 import type { InfraConfig } from "./config.js";
 import { Deletion } from "./deletion.js";
+import { Erasure } from "./erasure.js";
 import { HttpFunctions } from "./functions.js";
 import { Monitoring } from "./monitoring.js";
 import { acknowledgeNagFindings } from "./nagSuppressions.js";
@@ -26,6 +27,7 @@ export class EngagementInsightsStack extends Stack {
   readonly api: Api;
   readonly refresh: Refresh;
   readonly deletion: Deletion;
+  readonly erasure: Erasure;
   readonly monitoring: Monitoring;
   readonly web: WebDashboard;
 
@@ -67,6 +69,10 @@ export class EngagementInsightsStack extends Stack {
       removalPolicy,
     });
     this.deletion = new Deletion(this, "Deletion", { tables: this.tables, runtime, logRetention, removalPolicy });
+    this.erasure = new Erasure(this, "Erasure", { tables: this.tables, runtime, logRetention, removalPolicy });
+    // `user.erased` queues its erasure job from the ingestion request.
+    this.http.byFamily.ingest.addEnvironment("ERASURE_QUEUE_URL", this.erasure.queue.queueUrl);
+    this.erasure.queue.grantSendMessages(this.http.byFamily.ingest);
     this.monitoring = new Monitoring(this, "Monitoring", {
       namePrefix: `engagement-insights-${config.stage}`,
       api: this.api.restApi,
@@ -76,9 +82,11 @@ export class EngagementInsightsStack extends Stack {
         "refresh-dispatcher": this.refresh.dispatcher,
         "refresh-worker": this.refresh.worker,
         "deletion-worker": this.deletion.worker,
+        "erasure-worker": this.erasure.worker,
       },
       deadLetterQueue: this.refresh.deadLetterQueue,
       deletionDeadLetterQueue: this.deletion.deadLetterQueue,
+      erasureDeadLetterQueue: this.erasure.deadLetterQueue,
       tables: { entities: this.tables.entities, activity: this.tables.activity, reports: this.tables.reports },
       alarmEmail: config.alarmEmail,
     });
@@ -117,6 +125,8 @@ export class EngagementInsightsStack extends Stack {
       this.deletion.queue.queueUrl,
       "DELETION_QUEUE_URL for `npm run admin -- environment delete`",
     );
+    output("ErasureQueueUrl", this.erasure.queue.queueUrl, "Erasure jobs queued by user.erased");
+    output("ErasureDeadLetterQueueUrl", this.erasure.deadLetterQueue.queueUrl, "Failed erasure jobs");
     output("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
 
     const functions = [
@@ -125,6 +135,7 @@ export class EngagementInsightsStack extends Stack {
       this.refresh.dispatcher,
       this.refresh.worker,
       this.deletion.worker,
+      this.erasure.worker,
     ];
     acknowledgeNagFindings({ api: this.api, tables: this.tables, functions, runtime: config.lambdaRuntime });
     suppressCfnLintFindings(functions);

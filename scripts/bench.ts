@@ -6,9 +6,10 @@
  *  - every read route through the local server: items read, read units, response bytes and latency per call;
  *  - the same questions as SQL over one events table in a real PostgreSQL (scripts/bench/postgres.ts), and the ratio.
  * Prints one table with the ratio largest/smallest per row, writes bench/results.json. Asserts nothing.
+ * `--only erasure`: only the cost of a `user.erased` request and its job per snapshot size (scripts/bench/erasure.ts).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
@@ -21,6 +22,7 @@ import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
 import { DAY_MS } from "../lib/time.js";
 import { mapLimit } from "../lib/util/mapLimit.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
+import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
 import { seedTenant } from "./bench/seed.js";
@@ -38,6 +40,8 @@ const SIZES = (flag("--users") ?? "1000,10000").split(",").map(Number);
 const WITH_POSTGRES = !argv.includes("--no-postgres");
 /** Ingestion figures only (write units per event by type and on the mix): no refresh, routes or PostgreSQL. */
 const INGEST_ONLY = argv.includes("--ingest-only");
+/** `--only erasure`: just the cost of a `user.erased` request, and of its job, per snapshot size (scripts/bench/erasure.ts). */
+const ONLY = flag("--only");
 /** Sizes above this are seeded (scripts/bench/seed.ts), not ingested: ingestion here runs ≈ 60–100 events/s. */
 const SEED_ABOVE = Number(flag("--seed-above") ?? 20_000);
 const DYNAMODB_PORT = Number(process.env.DYNAMODB_PORT ?? 8104);
@@ -472,6 +476,20 @@ async function main() {
   }
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
   const capacity = meter(storeFromEnv().doc);
+  if (ONLY === "erasure") {
+    const erasure: ErasureCost[] = [];
+    for (const rows of (flag("--users") ?? "1000,10000,100000").split(",").map(Number))
+      erasure.push(await benchErasure(storeFromEnv(), rows, capacity));
+    printErasureCosts(erasure);
+    // Kept beside the last full run's figures.
+    const file = join(ROOT, "bench/results.json");
+    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+    const command = `npm run bench -- ${argv.join(" ")}`;
+    writeFileSync(file, `${JSON.stringify({ ...previous, erasure: { command, results: erasure } }, null, 2)}\n`);
+    await local.stop();
+    console.log("written bench/results.json (erasure)");
+    return;
+  }
   const kinds = meterKinds(storeFromEnv().doc);
   // Without tenant rate limits: the figures are the service's, not the limiter's.
   const server = await startLocalServer(0, { tenantGate: null });

@@ -6,6 +6,7 @@ import { ingestEvents } from "../ingest/ingest.js";
 import { validateEvents } from "../ingest/validate.js";
 import type { Store } from "../storage/client.js";
 import { parseJson } from "../validation/exactNumbers.js";
+import { runErasureJob } from "../tenants/erasureJob.js";
 import { CliError } from "./errors.js";
 import { type Line, readLines } from "./lines.js";
 
@@ -138,12 +139,17 @@ export async function importEvents(
   const fileDigest = digest.digest("hex").slice(0, 32);
 
   const total = { accepted: 0, duplicates: 0 };
+  const erased = new Set<string>();
   for await (const batch of batchesOf(path, batchSize, progress("importing"))) {
     const [changed] = batch.badJson;
     if (changed) throw new CliError(`line ${changed.line}: the file changed during the import`);
     const result = await ingestEvents(store, environmentId, withImportIds(batch, fileDigest), now);
     total.accepted += result.accepted;
     total.duplicates += result.duplicates;
+    for (const event of batch.events as { type?: unknown; user_id?: unknown }[])
+      if (event.type === "user.erased" && typeof event.user_id === "string") erased.add(event.user_id);
   }
+  // The erasure jobs the imported `user.erased` events recorded: run here, as `user erase` runs its own (no queue).
+  for (const userId of erased) await runErasureJob(store, environmentId, userId, { settle: false });
   return total;
 }

@@ -1,4 +1,5 @@
 import type { InviteItem, MemberChangeItem, OrgItem, UserItem, UserMembershipItem } from "../storage/items.js";
+import { withEmailHash } from "./emailHash.js";
 import type { IngestEvent } from "./schema.js";
 
 /**
@@ -34,6 +35,11 @@ export interface BatchEffects {
   activity: ActivityPoint[];
   invites: { eventKey: string; item: InviteItem }[];
   memberChanges: { eventKey: string; item: MemberChangeItem }[];
+  /**
+   * One per `user.erased` applied: the erasure job to record (lib/tenants/erasureJob.ts), with the hashes of every
+   * email the user had (its item drops them with its other personal fields).
+   */
+  erasures: { userId: string; at: number; emailHashes: string[] }[];
 }
 
 function cloneState(state: BatchState): BatchState {
@@ -76,7 +82,8 @@ const PROFILE_FIELDS = ["username", "email", "first_name", "last_name"] as const
 
 /** A user's state without any personal field (what `user.erased` leaves, in the shapes readers expect). */
 export function withoutPersonalFields<T extends Partial<UserItem>>(user: T): T {
-  return { ...user, ...NO_PERSONAL_FIELDS };
+  const { email_hashes, ...rest } = user;
+  return { ...rest, ...NO_PERSONAL_FIELDS } as T;
 }
 
 export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffects {
@@ -84,6 +91,7 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
   const activity: ActivityPoint[] = [];
   const invites: BatchEffects["invites"] = [];
   const memberChanges: BatchEffects["memberChanges"] = [];
+  const erasures: BatchEffects["erasures"] = [];
 
   const userState = (userId: string): UserState => {
     let s = state.users.get(userId);
@@ -153,6 +161,7 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
         if (!s) break;
         const user = s.user as UserItem;
         for (const field of PROFILE_FIELDS) if (event[field] !== undefined) user[field] = event[field] ?? null;
+        if (typeof event.email === "string") user.email_hashes = withEmailHash(user.email_hashes, event.email);
         if (event.profile !== undefined) user.profile_json = JSON.stringify(event.profile);
         if (event.signup_query_parameters !== undefined) {
           user.signup_query_parameters_json = JSON.stringify(event.signup_query_parameters);
@@ -178,6 +187,8 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
         // field is dropped; an erased user is never changed again. Erasing a deleted user still drops its fields.
         const s = ensureUser(event.user_id, at);
         const user = s.user as UserItem;
+        // Its job runs again for a later erasure too (harmless): the snapshot rows, and invites it may have missed.
+        erasures.push({ userId: event.user_id, at, emailHashes: user.email_hashes ?? [] });
         if (user.erased_at !== undefined) break;
         if (user.deleted_at === undefined) {
           user.deleted_at = at;
@@ -231,5 +242,5 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
       }
     }
   }
-  return { state, activity, invites, memberChanges };
+  return { state, activity, invites, memberChanges, erasures };
 }

@@ -3,7 +3,7 @@ import { authorizeApiKey } from "../auth/apiKey.js";
 import { NotUtf8Body } from "../http/requestBody.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
 import type { Store } from "../storage/client.js";
-import { eraseFromCurrentSnapshot } from "../tenants/snapshotErasure.js";
+import type { ErasureQueue } from "../tenants/erasureJob.js";
 import { parseJson } from "../validation/exactNumbers.js";
 import { ingestEvents } from "./ingest.js";
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH } from "./schema.js";
@@ -37,23 +37,28 @@ export function parseEventsBody(body: HttpRequest["body"]): unknown[] {
   return events;
 }
 
-/** `POST /api/backend/v1/events`: API key with `ingest`, then all-or-nothing ingestion. */
-export async function ingestRoute(store: Store, request: HttpRequest): Promise<HttpResponse> {
+/**
+ * `POST /api/backend/v1/events`: API key with `ingest`, then all-or-nothing ingestion. `erasures`: where the
+ * erasure jobs of its `user.erased` events are queued (absent locally: the demo server's loop finds them).
+ */
+export async function ingestRoute(store: Store, request: HttpRequest, erasures?: ErasureQueue): Promise<HttpResponse> {
   const environmentId = await authorizeApiKey(store, request, "ingest");
   const events = parseEventsBody(request.body);
   const result = await ingestEvents(store, environmentId, events);
-  await eraseErasedFromSnapshot(store, environmentId, events);
+  await queueErasureJobs(environmentId, events, erasures);
   return json(200, result);
 }
 
 /**
- * `user.erased` also reaches the rows of the current report snapshot (lib/tenants/snapshotErasure.ts). Done after
- * the batch, for duplicates too, so a retried request finishes what a failed one started.
+ * `user.erased` leaves the rest of the erasure (snapshot rows, invites) to a job that its batch recorded
+ * (lib/tenants/erasureJob.ts); the request only queues it, so its cost does not grow with the tenant. Queued for
+ * duplicates too, so a retried request finishes what a failed one started (a job already done ends at once).
  */
-async function eraseErasedFromSnapshot(store: Store, environmentId: string, events: unknown[]): Promise<void> {
+async function queueErasureJobs(environmentId: string, events: unknown[], queue: ErasureQueue | undefined) {
+  if (!queue) return;
   const erased = new Set<string>();
   for (const event of events as { type?: unknown; user_id?: unknown }[]) {
     if (event.type === "user.erased" && typeof event.user_id === "string") erased.add(event.user_id);
   }
-  for (const userId of erased) await eraseFromCurrentSnapshot(store, environmentId, userId);
+  if (erased.size > 0) await queue.send([...erased].map((user_id) => ({ environment_id: environmentId, user_id })));
 }

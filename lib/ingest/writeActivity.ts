@@ -7,6 +7,7 @@ import { type ActiveMetric, keys } from "../storage/tableDesign.js";
 import { dayOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import type { ActivityPoint, BatchEffects } from "./applyEvents.js";
+import { emailHash } from "./emailHash.js";
 
 /**
  * Step 1 of writeEffects: the day sets of active users and orgs, and the logs. A day set member holds the first and
@@ -22,6 +23,7 @@ import type { ActivityPoint, BatchEffects } from "./applyEvents.js";
  * | day member: `SET max_at` if greater   | activity after the day's last so far  | 1                                |
  * | day member: `SET min_at` if smaller   | activity before the day's first       | 1                                |
  * | invite / membership-change log: Put   | per event, keyed by the event         | 1 (BatchWrite)                   |
+ * | invite by invitee email hash: Put     | per invite (what erasure finds it by) | 1 (BatchWrite)                   |
  */
 
 const CONCURRENCY = 8;
@@ -118,6 +120,15 @@ export async function writeActivitySets(store: Store, e: string, activity: Activ
 export async function writeLogs(store: Store, e: string, effects: BatchEffects): Promise<void> {
   const puts = [
     ...effects.invites.map(({ eventKey, item }) => ({ ...keys.invite(e, dayOf(item.at), item.at, eventKey), ...item })),
+    // Erasing a person finds the invites naming any email it ever had by key (lib/tenants/erasureJob.ts).
+    ...effects.invites.map(({ eventKey, item }) => {
+      const invite = keys.invite(e, dayOf(item.at), item.at, eventKey);
+      return {
+        ...keys.inviteTo(e, emailHash(item.invitee_email), item.at, eventKey),
+        invite_pk: invite.pk,
+        invite_sk: invite.sk,
+      };
+    }),
     ...effects.memberChanges.map(({ eventKey, item }) => ({
       ...keys.memberChange(e, dayOf(item.at), item.at, eventKey, item.org_id),
       ...item,

@@ -4,6 +4,7 @@ import type { LoadedState } from "./loadState.js";
 import { writeActivitySets, writeLogs } from "./writeActivity.js";
 import { writeDeletionMarkers } from "./writeDeletionMarkers.js";
 import { writeEntities } from "./writeEntities.js";
+import { writeErasureJobs } from "./writeErasures.js";
 import { writeMembershipItems } from "./writeMemberships.js";
 
 export { VersionConflict } from "./writeEntities.js";
@@ -14,7 +15,9 @@ export { VersionConflict } from "./writeEntities.js";
  *  1. day sets of active users / orgs — each member put if absent, else its first/last instant widened outward
  *     (writeActivity.ts); invite and membership-change logs put under the event's key. All idempotent, no
  *     transaction: the distinct counts of days, weeks and months move in step 3, from the entities' calendars;
- *     a marker for each user the batch deletes (writeDeletionMarkers.ts).
+ *     a marker for each user the batch deletes (writeDeletionMarkers.ts). Each invite is also indexed by its
+ *     invitee's email hash, and each `user.erased` records its erasure job (writeErasures.ts): both before the user
+ *     write, so a batch that erased a user left its job behind.
  *  2. the org side of memberships (puts and deletes: idempotent);
  *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
  *     existing users, last-active hours, and the active sets' distinct counts through each entity's calendar of
@@ -37,6 +40,7 @@ export async function writeEffects(
     writeActivitySets(store, e, effects.activity),
     writeLogs(store, e, effects),
     writeDeletionMarkers(store, e, loaded.state, effects.state),
+    writeErasureJobs(store, e, effects),
   ]);
   await writeMembershipItems(store, e, loaded.state, effects);
   await writeEntities(store, e, batchId, loaded, effects);

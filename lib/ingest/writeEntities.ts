@@ -192,6 +192,8 @@ function userWrite(
   const changed = changedAttributes(userAttributes(e, loaded as UserState), attributes);
   if (Object.keys(changed).length === 0) return undefined;
   const remove = listed(user) ? [] : ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
+  // An erased user drops the hashes of its emails (its erasure job holds them until it has used them).
+  if (before.email_hashes !== undefined && user.email_hashes === undefined) remove.push("email_hashes");
   // An erasing write keeps no personal field in its pre-image either: a retry of its batch ends erased all the same.
   const previous = storedUser(loaded as UserState);
   const set = {

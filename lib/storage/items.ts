@@ -22,6 +22,11 @@ export interface UserItem {
   last_active_at: number;
   /** Set once the user is deleted: it then leaves every list of current users. */
   deleted_at?: number;
+  /**
+   * Hashes of every email the user ever had (lib/ingest/emailHash.ts), sorted: what its erasure looks up invites
+   * by. Absent when it never had one; dropped, with the other personal fields, when it is erased.
+   */
+  email_hashes?: string[];
   /** Set once the user is erased (`user.erased`): deleted, and its personal fields are gone from every item. */
   erased_at?: number;
   /**
@@ -76,6 +81,35 @@ export interface InviteItem {
   invitee_email: string;
   org_id: string | null;
   at: number;
+}
+
+/** Index of the invite log by invitee (pk `INVTO#{email hash}`): the invite item's key, for erasure. */
+export interface InviteToItem {
+  invite_pk: string;
+  invite_sk: string;
+}
+
+/**
+ * A user's erasure job (pk `E#{E}#ERASE`, sk the user id): recorded by ingestion with the `user.erased` that
+ * erases it, then worked through by lib/tenants/erasureJob.ts (its progress saved here, so it resumes).
+ */
+export interface ErasureJobItem {
+  environment_id: string;
+  user_id: string;
+  /** The event's instant. */
+  requested_at: number;
+  /** Hashes of the emails the user ever had: removed once their invites are scrubbed. */
+  email_hashes?: string[];
+  /** When the job first found the user item erased (ms): snapshots planned after it are clean. */
+  confirmed_at?: number;
+  /** The snapshot being scrubbed and the next chunk to read (an index into its user chunks' keys). */
+  scrub_cursor?: { report_id: string; position: number };
+  /** Snapshots scrubbed to the end. */
+  scrubbed?: string[];
+  invites?: number;
+  snapshot_rows?: number;
+  /** Set when the job is finished. */
+  done_at?: number;
 }
 
 export interface MemberChangeItem {

@@ -39,6 +39,8 @@
  * | every metric's day/week/month counts of a month  | activity                | pk `E#{E}#CNT` sk `{YYYY-MM}` (monthCounters.ts)            | Query ∝ months that have data     |
  * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
+ * | invites naming an email (erasure)                | activity                | pk `E#{E}#INVTO#{email hash}` sk `{ISO}#{eventKey}`         | Query ∝ those invites             |
+ * | a user's erasure job; the unfinished ones (local)| entities                | pk `E#{E}#ERASE` sk `{user}`                                | GetItem / Query ∝ pending jobs    |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
  * | deleted users by last activity (refresh: curves) | activity                | pk `E#{E}#DELU` sk `{last active ISO}#{user}`               | Query ∝ those active since        |
  * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#A{attempt}#C{chunk}` sk 0 | BatchGet ⌈s/20⌉+1 items   |
@@ -62,14 +64,16 @@
  * | user.active, repeat in a later hour     | 10    | batch 2, claim 1, day set 1; transaction: user, two hour counters   |
  * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once      |
  * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
- * | user.invited                            | 4     | batch 2, claim 1, invite log 1                                      |
+ * | user.invited                            | 5     | batch 2, claim 1, invite log 1, its index by invitee email hash 1   |
  * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters       |
  * | user.deleted                            | 10    | batch 2, claim 1, deleted-user marker 1; transaction: user,         |
  * |                                         |       | existing users, hour counter                                        |
+ * | user.erased (a listed user)             | 11    | as user.deleted, + its erasure job 1 (conditional Put)              |
  * | a duplicate                             | 0     | reads only                                                          |
  *
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
- * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25.
+ * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25 (the invites'
+ * index by invitee email adds ≈ 0.03: 15 % of users invite once, of ≈ 5 events each).
  *
  * Why the keys are shaped so:
  *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
@@ -100,6 +104,12 @@
  *    request), so nothing under `E#{E}` would find them; each is also listed in its environment's `CREDS#{E}`
  *    partition (written in the same transaction) so deleting an environment revokes every one of them with one
  *    Query. Like the credentials, the listing lives outside `E#{E}…`: what ingestion stores there is its own.
+ *  - *Erasure by key.* Each user item keeps the hashes of every email it ever had (`email_hashes`: set with the
+ *    user's write, no extra write), and each invite is indexed by its invitee email's hash (`INVTO#`, one more
+ *    write per invite), so erasing a person finds every invite naming any of its emails, sent before or after it
+ *    signed up, by key. `user.erased` records the user's erasure job in its batch (`ERASE`, one conditional Put);
+ *    the job, not the request, walks the current snapshot (lib/tenants/erasureJob.ts), so the request's cost does
+ *    not grow with the tenant.
  *  - *Deletion jobs outside the environment.* The job's progress lives under `DELETIONS` so deleting every `E#{E}…`
  *    item never deletes the record that lets the job resume. When the job ends it stays as a small completion
  *    record (state `done`, counts, instants; cursors removed): `delete-status` reads it, and a refresh part still
@@ -235,9 +245,19 @@ export const keys = {
   lastActiveHoursPk: (e: string) => `${env(e)}#LAH`,
   lastActiveHour: (e: string, hour: string) => ({ pk: keys.lastActiveHoursPk(e), sk: hour }),
 
+  /** A user's erasure job (lib/tenants/erasureJob.ts): recorded by ingestion with `user.erased`, one per user. */
+  erasureJobsPk: (e: string) => `${env(e)}#ERASE`,
+  erasureJob: (e: string, userId: string) => ({ pk: keys.erasureJobsPk(e), sk: userId }),
+
   invitesPk: (e: string, day: string) => `${env(e)}#INV#${day}`,
   invite: (e: string, day: string, atMs: number, eventKey: string) => ({
     pk: keys.invitesPk(e, day),
+    sk: `${new Date(atMs).toISOString()}#${eventKey}`,
+  }),
+  /** The invite-log items naming an invitee email, by the email's hash (lib/ingest/emailHash.ts): one per invite. */
+  invitesToPk: (e: string, emailHash: string) => `${env(e)}#INVTO#${emailHash}`,
+  inviteTo: (e: string, emailHash: string, atMs: number, eventKey: string) => ({
+    pk: keys.invitesToPk(e, emailHash),
     sk: `${new Date(atMs).toISOString()}#${eventKey}`,
   }),
   memberChangesPk: (e: string, day: string) => `${env(e)}#MC#${day}`,

@@ -1,33 +1,33 @@
-import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { requireEnvironment } from "../auth/credentials.js";
 import { ingestValidEvents } from "../ingest/ingest.js";
 import { RANK_ROWS_ATTRIBUTE } from "../reports/rankChunks.js";
 import type { Store } from "../storage/client.js";
 import type { UserItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
-import { eraseFromCurrentSnapshot, rewriteRows, rowNeedle } from "./snapshotErasure.js";
+import { runErasureJob } from "./erasureJob.js";
+import { rewriteRows, rowNeedle } from "./snapshotErasure.js";
 
 /**
- * Erasing a person (`user erase`, the right to erasure): every personal field of the user — email, username, first
- * and last name, profile, sign-up parameters — is removed from every item that holds it. Its anonymous traces
- * stay (activity sets and counters, invite and membership logs by id, so charts, the dashboard and report history
- * keep their counts). `user erase` ingests the event `user.erased` (its effect on the user item is ingestion's:
- * deleted as by `user.deleted`, personal fields dropped, pre-image included, never changed again), then clears
- * what ingestion cannot reach cheaply.
+ * Erasing a person (`user erase`, the right to erasure): every personal field of the user — every email it ever had,
+ * username, first and last name, profile, sign-up parameters — is removed from every item that holds it. Its
+ * anonymous traces stay (activity sets and counters, invite and membership logs by id, so charts, the dashboard and
+ * report history keep their counts). `user erase` ingests the event `user.erased` (its effect on the user item is
+ * ingestion's: deleted as by `user.deleted`, personal fields dropped, pre-image included, never changed again; its
+ * batch records the erasure job), runs the erasure job at once (erasureJob.ts), then sweeps what no key reaches.
  *
  * | where the person's data is                    | how it is found                                    | cost                    |
  * |-----------------------------------------------|----------------------------------------------------|-------------------------|
  * | the user item, its pre-image (`prev_state`)   | the `user.erased` event, through ingestion         | one batch               |
  * |   and its bySignup GSI copy                   |   (the GSI follows the item)                       |                         |
- * | rows of the current report snapshot           | Query of each user report of the current snapshot, | ∝ the user reports' rows|
- * |                                               | filtered on the user's id; matching rows rewritten |                         |
+ * | invite-log items naming any of its emails     | the job: Query `INVTO#{hash}` per email it had     | ∝ those invites         |
+ * | rows of the current report snapshot           | the job: its user-report chunks, page by page      | ∝ the user reports' rows|
  * | rows of earlier snapshots (until their TTL)   | offline sweep: Scan of reports, filtered on the    | ∝ reports table         |
- * |   and invite-log items naming its email       |   environment's prefix and the user; activity on   | + activity table        |
- * |                                               |   the environment's invite partitions and the email|                         |
+ * |                                               |   environment's prefix and the user                |                         |
  *
- * The sweep is a Scan because those items are reachable by no key: earlier snapshots' ids are not recorded once
- * the pointer moves on, and an invite is filed under the day it was sent with the *invitee's* email, which no key
- * names. It runs only in the offline admin command, never on a request path.
+ * The sweep is a Scan because earlier snapshots' ids are not recorded once the pointer moves on. It runs only in
+ * the offline admin command, never on a request path; the same job queued by the event leaves those rows to their
+ * TTL (7 days).
  */
 
 export interface ErasureResult {
@@ -48,13 +48,8 @@ async function* scanPages(store: Store, input: ConstructorParameters<typeof Scan
   } while (ExclusiveStartKey);
 }
 
-/** The offline sweep: earlier snapshots' rows of the user, and invite-log items that hold its email. */
-async function sweep(
-  store: Store,
-  environmentId: string,
-  userId: string,
-  email: string | null,
-): Promise<{ snapshot_rows: number; invites: number }> {
+/** The offline sweep: earlier snapshots' rows of the user. */
+async function sweepSnapshots(store: Store, environmentId: string, userId: string): Promise<number> {
   let snapshotRows = 0;
   for await (const items of scanPages(store, {
     TableName: store.tables.reports,
@@ -67,35 +62,12 @@ async function sweep(
   })) {
     snapshotRows += await rewriteRows(store, items, userId);
   }
-  let invites = 0;
-  if (email) {
-    for await (const items of scanPages(store, {
-      TableName: store.tables.activity,
-      FilterExpression: "begins_with(pk, :prefix) AND invitee_email = :email",
-      ExpressionAttributeValues: {
-        ":prefix": `${keys.environmentPartitionPrefix(environmentId)}INV#`,
-        ":email": email,
-      },
-    })) {
-      for (const item of items) {
-        await store.doc.send(
-          new UpdateCommand({
-            TableName: store.tables.activity,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: "SET invitee_email = :erased",
-            ExpressionAttributeValues: { ":erased": null },
-          }),
-        );
-        invites += 1;
-      }
-    }
-  }
-  return { snapshot_rows: snapshotRows, invites };
+  return snapshotRows;
 }
 
 /**
  * `user erase --environment ID --user-id U`: `user.erased` for the user, its rows in the current snapshot, then the
- * sweep of earlier snapshots and the invite logs. Running it again is harmless.
+ * job (invites, current snapshot), then the sweep of earlier snapshots. Running it again is harmless.
  */
 export async function eraseUser(
   store: Store,
@@ -111,7 +83,9 @@ export async function eraseUser(
   if (!user) throw new UnknownUserError(`unknown user ${userId} in environment ${environmentId}`);
   // The event's own effect (ingestion): deleted, memberships ended, personal fields dropped from the user item.
   await ingestValidEvents(store, environmentId, [{ type: "user.erased", user_id: userId, at: now }], now);
-  const current = await eraseFromCurrentSnapshot(store, environmentId, userId);
-  const swept = await sweep(store, environmentId, userId, user.email);
-  return { user_id: userId, erased: true, snapshot_rows: current + swept.snapshot_rows, invites: swept.invites };
+  // Its job (recorded by that batch): invites naming any email it had, the current snapshot. The sweep below
+  // reaches every snapshot, so the job need not wait for a newer one.
+  const job = await runErasureJob(store, environmentId, userId, { settle: false });
+  const swept = await sweepSnapshots(store, environmentId, userId);
+  return { user_id: userId, erased: true, snapshot_rows: job.snapshot_rows + swept, invites: job.invites };
 }

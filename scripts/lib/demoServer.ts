@@ -2,12 +2,14 @@ import { type DemoCredentials, ensureDemoEnvironment } from "../../lib/demo/demo
 import type { DemoOptions } from "../../lib/demo/generate.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import type { Store } from "../../lib/storage/client.js";
+import { runErasureJobs } from "./erasureLoop.js";
 import { type RunningServer, startLocalServer } from "./httpServer.js";
 import { startRefreshLoop } from "./refreshLoop.js";
 
 /**
  * What `npm start` runs once DynamoDB is up (scripts/local-server.ts), also started by the browser tests: the demo
- * environment, every route and the dashboard on one port, and the report refresh loop. `ready` settles after the
+ * environment, every route and the dashboard on one port, the report refresh loop, and the erasure-job loop (the
+ * jobs `user.erased` records, which SQS feeds to a worker on AWS). `ready` settles after the
  * first refresh, so whoever waits for it (the "Ready" line, the tests) sees filled reports, not the new
  * environment's empty snapshot.
  */
@@ -18,6 +20,8 @@ export interface DemoServerOptions {
   /** The built dashboard (web/dist). */
   webDir: string;
   refreshEveryMs: number;
+  /** How often the erasure jobs `user.erased` left are looked for and run (default 5 s). */
+  erasureEveryMs?: number;
   /** Size of a newly generated demo history (defaults: lib/demo/generate.ts). */
   demo?: Omit<DemoOptions, "now">;
   log?: (line: string) => void;
@@ -62,6 +66,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       first = false;
     }
   }, options.refreshEveryMs);
+  const erasures = startRefreshLoop(async () => {
+    try {
+      for (const line of await runErasureJobs(options.store, credentials.environment_id)) log(line);
+    } catch (error) {
+      options.onRefreshError?.(error as Error);
+    }
+  }, options.erasureEveryMs ?? 5_000);
 
   return {
     server,
@@ -70,6 +81,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     ready,
     stop: async () => {
       loop.stop();
+      erasures.stop();
       await server.close();
     },
   };

@@ -20,6 +20,7 @@ const FUNCTION_PATHS: Record<string, string> = {
   "refresh-worker": "/Refresh/Worker/Resource",
   authorizer: "/Http/authorizer/Resource",
   "deletion-worker": "/Deletion/Worker/Resource",
+  "erasure-worker": "/Erasure/Worker/Resource",
 };
 
 /** Every context key set away from its default at once: one more synth instead of one per key. */
@@ -470,12 +471,13 @@ describe("report refresh", () => {
 });
 
 describe("alarms", () => {
-  it("cover API 5XX, every function's errors and throttles, the DLQ and each table, all notifying SNS", () => {
+  it("cover API 5XX, every function's errors and throttles, the DLQs and each table, all notifying SNS", () => {
     const expected = [
       "api-5xx",
       ...Object.keys(FUNCTION_PATHS).flatMap((fn) => [`${fn}-errors`, `${fn}-throttles`]),
       "refresh-dlq",
       "deletion-dlq",
+      "erasure-dlq",
       ...["entities", "activity", "reports"].flatMap((t) => [`${t}-table-throttles`, `${t}-table-system-errors`]),
       "dynamodb-user-errors",
     ].map((name) => `engagement-insights-dev-${name}`);
@@ -625,11 +627,17 @@ describe("IAM", () => {
     for (const action of WRITES) expect(activity).not.toContain(action);
   });
 
-  it("lets only the dispatcher send refresh jobs, the worker their parts, the deletion worker its continuations", () => {
+  it("lets only the dispatcher send refresh jobs, the workers their parts and continuations, ingest erasure jobs", () => {
     const senders = Object.entries(fnIds)
       .filter(([, id]) => statementsOf(id).some((s) => asList(s.Action).includes("sqs:SendMessage")))
       .map(([name]) => name);
-    expect(senders.sort()).toEqual(["deletion-worker", "refresh-dispatcher", "refresh-worker"]);
+    expect(senders.sort()).toEqual([
+      "deletion-worker",
+      "erasure-worker",
+      "ingest",
+      "refresh-dispatcher",
+      "refresh-worker",
+    ]);
   });
 });
 

@@ -57,3 +57,51 @@ describe("deletion jobs in the stack", () => {
     }
   });
 });
+
+describe("erasure jobs in the stack", () => {
+  it("queue jobs from ingestion with retries, a DLQ and its alarm, for a worker fed one job at a time", () => {
+    const queues = resourcesOfType(template, "AWS::SQS::Queue").filter(([, q]) =>
+      String(q.Metadata?.["aws:cdk:path"]).includes("/Erasure/"),
+    );
+    expect(queues).toHaveLength(2);
+    const [jobsId, jobs] = queues.find(([, q]) => q.Properties?.RedrivePolicy) as [string, CfnResource];
+    const [dlqId] = queues.find(([, q]) => !q.Properties?.RedrivePolicy) as [string, CfnResource];
+    expect(jobs.Properties?.RedrivePolicy.deadLetterTargetArn).toEqual({ "Fn::GetAtt": [dlqId, "Arn"] });
+    const workerId = logicalIdByPath(template, "AWS::Lambda::Function", "/Erasure/Worker/Resource");
+    const worker = template.toJSON().Resources[workerId].Properties;
+    expect(jobs.Properties?.VisibilityTimeout).toBeGreaterThan(worker.Timeout);
+    expect(worker.Environment.Variables.ERASURE_QUEUE_URL).toEqual(ref(jobsId));
+    const ingestId = logicalIdByPath(template, "AWS::Lambda::Function", "/Http/ingest/Resource");
+    expect(template.toJSON().Resources[ingestId].Properties.Environment.Variables.ERASURE_QUEUE_URL).toEqual(
+      ref(jobsId),
+    );
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: ref(workerId),
+      BatchSize: 1,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").filter(([, a]) =>
+      JSON.stringify(a.Properties?.Dimensions ?? []).includes(dlqId),
+    );
+    expect(alarms).toHaveLength(1);
+  });
+
+  it("let the worker read and write by key only: no Scan, no BatchWrite, nothing on other rights", () => {
+    const policies = resourcesOfType(template, "AWS::IAM::Policy").filter(([, p]) =>
+      JSON.stringify(p.Properties?.Roles).includes("ErasureWorkerRole"),
+    );
+    const statements = policies.flatMap(([, p]) => p.Properties?.PolicyDocument.Statement as CfnResource[]);
+    const on = (table: string) => {
+      const id = logicalIdByPath(template, "AWS::DynamoDB::Table", `/Tables/${table}/Resource`);
+      return new Set(
+        statements
+          .filter((s) => JSON.stringify(s.Resource).includes(`"${id}"`))
+          .flatMap((s) => [s.Action].flat())
+          .filter((a: string) => a.startsWith("dynamodb:")),
+      );
+    };
+    expect([...on("Entities")].sort()).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    expect([...on("Activity")].sort()).toEqual(["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+    expect([...on("Reports")].sort()).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyEvents, type BatchState, type KeyedEvent } from "../../lib/ingest/applyEvents.js";
+import { emailHash } from "../../lib/ingest/emailHash.js";
 import type { IngestEvent } from "../../lib/ingest/schema.js";
 import { validateEvents } from "../../lib/ingest/validate.js";
 
@@ -59,6 +60,27 @@ describe("user.erased (the rules, no I/O)", () => {
       ev({ type: "user.erased", user_id: "u1", at: 4 * H }),
     ]);
     expect(effects.state.users.get("u1")?.user).toMatchObject({ email: null, deleted_at: 2 * H, erased_at: 3 * H });
+  });
+
+  it("keeps the hash of every email the user had, and hands them to its erasure job", () => {
+    const effects = applyEvents(empty(), [
+      ev({ type: "user.created", user_id: "u1", email: "Old@P.example", at: 1 * H }),
+      ev({ type: "user.updated", user_id: "u1", email: "new@p.example", at: 2 * H }),
+      ev({ type: "user.updated", user_id: "u1", email: " old@p.example", at: 3 * H }),
+      ev({ type: "user.updated", user_id: "u1", email: null, at: 4 * H }),
+    ]);
+    const hashes = [emailHash("old@p.example"), emailHash("new@p.example")].sort();
+    expect(effects.state.users.get("u1")?.user?.email_hashes).toEqual(hashes);
+    expect(effects.erasures).toEqual([]);
+    const erased = applyEvents(effects.state, [
+      ev({ type: "user.erased", user_id: "u1", at: 5 * H }),
+      ev({ type: "user.erased", user_id: "u1", at: 6 * H }),
+    ]);
+    expect(erased.erasures).toEqual([
+      { userId: "u1", at: 5 * H, emailHashes: hashes },
+      { userId: "u1", at: 6 * H, emailHashes: [] },
+    ]);
+    expect(erased.state.users.get("u1")?.user).not.toHaveProperty("email_hashes");
   });
 
   it("is a valid event type with a user_id", () => {

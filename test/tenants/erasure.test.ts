@@ -1,12 +1,16 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handler as ingest } from "../../functions/ingest.js";
 import { handler as insights } from "../../functions/insights.js";
 import { handler as usersHandler } from "../../functions/users.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
+import type { HttpRequest } from "../../lib/http/types.js";
+import { emailHash } from "../../lib/ingest/emailHash.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
+import { ingestRoute } from "../../lib/ingest/ingestRoute.js";
+import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import type { Store } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
+import { type ErasureJobRef, pendingErasureJobs, runErasureJob } from "../../lib/tenants/erasureJob.js";
 import { invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
 import { admin, allItems, itemsMentioning, populatedEnvironment } from "./fixtures.js";
@@ -76,9 +80,9 @@ describe("user erase", () => {
     expect(other.environment_id).not.toBe(env.environment_id);
   });
 
-  it("the user.erased event does the same to the user item and the current snapshot, at once", async () => {
+  it("the user.erased event erases the user item at once and queues a job for the rest; a refresh meanwhile is clean", async () => {
     const env = await populatedEnvironment(store, "byevent", NOW);
-    const bearer = { Authorization: `Bearer ${env.api_key}` };
+    const bearer = { authorization: `Bearer ${env.api_key}` };
     const champions = async () => {
       const response = await invoke(insights, {
         path: "/api/backend/v1/user_report/champion?report_interval=90&page_size=100",
@@ -88,27 +92,119 @@ describe("user erase", () => {
     };
     expect((await champions()).find((row) => row.user_id === "ada")).toMatchObject({ email: "ada@byevent.test" });
 
-    const body = { events: [{ type: "user.erased", user_id: "ada", event_id: "erase-ada" }] };
-    const sent = await invoke(ingest, { method: "POST", path: "/api/backend/v1/events", headers: bearer, body });
-    expect(sent.body).toEqual({ accepted: 1, duplicates: 0 });
-    const row = (await champions()).find((r) => r.user_id === "ada");
-    expect(row).toMatchObject({ email: null, first_name: null, last_name: null, username: null });
+    const queued: ErasureJobRef[][] = [];
+    const queue = { send: async (jobs: ErasureJobRef[]) => void queued.push(jobs) };
+    const body = JSON.stringify({ events: [{ type: "user.erased", user_id: "ada", event_id: "erase-ada" }] });
+    const request = (requestId: string): HttpRequest => ({
+      method: "POST",
+      path: "/api/backend/v1/events",
+      headers: bearer,
+      query: {},
+      pathParameters: {},
+      body,
+      requestId,
+    });
+    const sent = await ingestRoute(store, request("r1"), queue);
+    expect(JSON.parse(sent.body as string)).toEqual({ accepted: 1, duplicates: 0 });
+    expect(queued).toEqual([[{ environment_id: env.environment_id, user_id: "ada" }]]);
 
     const user = await store.doc.send(
       new GetCommand({ TableName: store.tables.entities, Key: keys.user(env.environment_id, "ada") }),
     );
-    // Neither the item nor the pre-image of its last write keeps a personal field.
-    expect(JSON.stringify(user.Item)).not.toMatch(/ada@byevent\.test|Lovelace|Countess|utm_source/);
+    // Neither the item nor the pre-image of its last write keeps a personal field, nor its emails' hashes.
+    expect(JSON.stringify(user.Item)).not.toMatch(/ada@byevent\.test|Lovelace|Countess|utm_source|email_hashes/);
     expect(user.Item).toMatchObject({ email: null, profile_json: "{}", signup_query_parameters_json: "{}" });
     const users = await invoke(usersHandler, {
       path: "/api/v2/users/ada",
       headers: { ...bearer, "environment-id": env.environment_id },
     });
     expect(users.status).toBe(404);
-    // Again (a retry): a duplicate, nothing changes.
-    const again = await invoke(ingest, { method: "POST", path: "/api/backend/v1/events", headers: bearer, body });
-    expect(again.body).toEqual({ accepted: 0, duplicates: 1 });
-  });
+    // The request left the snapshot to the job, recorded by its batch.
+    expect((await champions()).find((r) => r.user_id === "ada")).toMatchObject({ email: "ada@byevent.test" });
+    const job = await store.doc.send(
+      new GetCommand({ TableName: store.tables.entities, Key: keys.erasureJob(env.environment_id, "ada") }),
+    );
+    expect(job.Item).toMatchObject({ user_id: "ada", email_hashes: [emailHash("ada@byevent.test")] });
+
+    // Again (a retry): a duplicate, and the job is queued again (it ends at once when done).
+    const again = await ingestRoute(store, request("r2"), queue);
+    expect(JSON.parse(again.body as string)).toEqual({ accepted: 0, duplicates: 1 });
+    expect(queued).toHaveLength(2);
+
+    // The job: the current snapshot's rows and the invite; then it waits for a snapshot planned after the erasure.
+    const first = await runErasureJob(store, env.environment_id, "ada", { now: () => NOW + 60_000 });
+    expect(first).toMatchObject({ done: false, invites: 1 });
+    expect(first.snapshot_rows).toBeGreaterThan(0);
+    expect(first.waitMs).toBeGreaterThan(0);
+    expect((await champions()).find((r) => r.user_id === "ada")).toMatchObject({ email: null, first_name: null });
+    // A refresh while the job is pending reads the erased user item: its new snapshot holds nothing of the person.
+    await refreshEnvironment(store, env.environment_id, NOW + 120_000);
+    expect((await champions()).find((r) => r.user_id === "ada")).toMatchObject({ email: null, username: null });
+    const done = await runErasureJob(store, env.environment_id, "ada", { now: () => NOW + 180_000 });
+    expect(done).toMatchObject({ done: true, invites: 1 });
+    expect(await pendingErasureJobs(store, env.environment_id)).toEqual([]);
+    // Delivered again: nothing left to do.
+    expect(await runErasureJob(store, env.environment_id, "ada")).toMatchObject({ found: true, done: true });
+
+    // Only earlier snapshots (no key names them) still hold the person until their TTL.
+    const left = (await allItems(store)).filter(({ item }) => JSON.stringify(item).includes(env.environment_id));
+    expect(
+      left
+        .filter(({ item }) => JSON.stringify(item).includes("ada@byevent.test"))
+        .every(({ table, item }) => table === store.tables.reports && typeof item.expires_at === "number"),
+    ).toBe(true);
+  }, 300_000);
+
+  /** Carol: invited before she signed up, later changed her email (in another case), invited under both. */
+  async function carolsHistory(environmentId: string, name: string) {
+    const at = (hours: number) => new Date(NOW - 30 * 24 * 3600_000 + hours * 3600_000).toISOString();
+    await ingestEvents(
+      store,
+      environmentId,
+      [
+        { type: "user.invited", user_id: "bob", invitee_email: `carol@${name}.test`, occurred_at: at(1) },
+        { type: "user.created", user_id: "carol", email: `Carol@${name}.test`, occurred_at: at(2), event_id: "c1" },
+        { type: "user.updated", user_id: "carol", email: `carol.new@${name}.test`, occurred_at: at(3) },
+        { type: "user.invited", user_id: "bob", invitee_email: `carol.new@${name}.test`, occurred_at: at(4) },
+        { type: "user.invited", user_id: "bob", invitee_email: `CAROL@${name}.test`, occurred_at: at(5) },
+        { type: "user.invited", user_id: "ada", invitee_email: `dave@${name}.test`, occurred_at: at(6) },
+      ],
+      NOW,
+    );
+  }
+  const carolsEmails = (name: string) => new RegExp(`carol(\\.new)?@${name}\\.test`, "i");
+  const itemsOfEnvironment = async (environmentId: string) =>
+    (await allItems(store)).filter(({ item }) => JSON.stringify(item).includes(environmentId));
+
+  it("removes every email the person ever had from every invite, by either path", async () => {
+    for (const path of ["cli", "event"] as const) {
+      const name = `carol-${path}`;
+      const env = await populatedEnvironment(store, name, NOW);
+      await carolsHistory(env.environment_id, name);
+      const before = await itemsOfEnvironment(env.environment_id);
+      expect(before.filter(({ item }) => carolsEmails(name).test(JSON.stringify(item))).length).toBeGreaterThan(3);
+
+      if (path === "cli") {
+        const result = await admin(store, "user", "erase", "--environment", env.environment_id, "--user-id", "carol");
+        expect(JSON.parse(result.stdout)).toMatchObject({ erased: true, invites: 3 });
+      } else {
+        await ingestEvents(store, env.environment_id, [{ type: "user.erased", user_id: "carol", event_id: "x" }], NOW);
+        const job = await runErasureJob(store, env.environment_id, "carol", { now: () => NOW + 60_000 });
+        expect(job.invites).toBe(3);
+      }
+      const left = await itemsOfEnvironment(env.environment_id);
+      expect(
+        left.filter(({ item }) => carolsEmails(name).test(JSON.stringify(item))),
+        path,
+      ).toEqual([]);
+      // The invites stay (their counts), without the email; nobody else's invite changed.
+      const invites = left.filter(({ item }) => "inviter_id" in item);
+      expect(invites.filter(({ item }) => item.invitee_email === null)).toHaveLength(3);
+      expect(invites.filter(({ item }) => item.invitee_email === `dave@${name}.test`)).toHaveLength(1);
+      // No index entry is left for Carol's emails, Dave's is.
+      expect(left.filter(({ item }) => String(item.pk).includes("#INVTO#"))).toHaveLength(2);
+    }
+  }, 300_000);
 
   it("refuses an unknown user and has --help", async () => {
     const env = await createEnvironment(store, "unknown");
