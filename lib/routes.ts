@@ -17,6 +17,11 @@ export const routes: Route[] = [
   { family: "ingest", method: "POST", resource: "/api/backend/v1/events" },
   { family: "dashboard", method: "GET", resource: "/api/v1/engagement-dashboard/users/active-users" },
   { family: "dashboard", method: "GET", resource: "/api/v1/engagement-dashboard/users/new-users" },
+  ...["users-by-time-of-the-day-in-a-week", "chat-busier/hourly-data", "chat-busier/weekly-data"].map((path) => ({
+    family: "dashboard" as const,
+    method: "GET" as const,
+    resource: `/api/v1/engagement-dashboard/users/${path}`,
+  })),
   { family: "users", method: "GET", resource: "/api/v2/users" },
   { family: "users", method: "GET", resource: "/api/v2/users/{userId}" },
   { family: "users", method: "GET", resource: "/api/v2/usage-statistics/active-users" },

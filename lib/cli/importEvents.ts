@@ -5,8 +5,8 @@ import { NotUtf8Body } from "../http/requestBody.js";
 import { ingestEvents } from "../ingest/ingest.js";
 import { validateEvents } from "../ingest/validate.js";
 import type { Store } from "../storage/client.js";
-import { parseJson } from "../validation/exactNumbers.js";
 import { runErasureJob } from "../tenants/erasureJob.js";
+import { parseJson } from "../validation/exactNumbers.js";
 import { CliError } from "./errors.js";
 import { type Line, readLines } from "./lines.js";
 

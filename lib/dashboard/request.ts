@@ -4,7 +4,7 @@ import type { HttpRequest } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { invalidField, lacksPermission, notLoggedIn } from "./errors.js";
 import { type DayPeriod, periodOf } from "./period.js";
-import { periodQuerySchema } from "./schemas.js";
+import { periodQuerySchema, startQuerySchema } from "./schemas.js";
 
 /** The environment of the dashboard user's token; 401 without a valid token, 403 without the permission. */
 export async function authorizeDashboard(store: Store, request: HttpRequest): Promise<string> {
@@ -16,8 +16,16 @@ export async function authorizeDashboard(store: Store, request: HttpRequest): Pr
 
 /** The period of `start` and `end`, checked in that order (the first bad one is the one reported). */
 export function parsePeriodQuery(query: Record<string, string | undefined>): DayPeriod {
-  const { start, end } = parseParams(periodQuerySchema, query, (issue) =>
-    invalidField(issue.path[0] === "start" ? "start" : "end"),
-  );
+  const { start, end } = parseInstantsQuery(query);
   return periodOf(start, end);
+}
+
+/** `start` and `end` as instants (ms), checked in that order. */
+export function parseInstantsQuery(query: Record<string, string | undefined>): { start: number; end: number } {
+  return parseParams(periodQuerySchema, query, (issue) => invalidField(issue.path[0] === "start" ? "start" : "end"));
+}
+
+/** `start` alone as an instant (ms): the chat-busier routes take no `end`. */
+export function parseStartQuery(query: Record<string, string | undefined>): number {
+  return parseParams(startQuerySchema, query, () => invalidField("start")).start;
 }

@@ -19,6 +19,54 @@ const instant = (field: "start" | "end") =>
 /** Fields in the order they are checked: the first bad one is the one reported. */
 export const periodQuerySchema = z.object({ start: instant("start"), end: instant("end") });
 
+/** The chat-busier routes' one parameter: the instant their 24 hours / 8 days end at. */
+export const startQuerySchema = z.object({
+  start: z
+    .string()
+    .refine((value) => parseIsoInstant(value) !== undefined)
+    .transform((value) => parseIsoInstant(value) as number)
+    .meta({
+      description:
+        "ISO 8601 instant with a zone: hourly-data covers the 24 hours before it, weekly-data the UTC days from its day minus 7 through its day.",
+      example: "2023-10-05T14:48:00.000Z",
+    }),
+});
+
+const calendarParts = { day: z.int().min(1).max(31), month: z.int().min(1).max(12), year: z.int() };
+
+export const usersByTimeOfDayBodySchema = z
+  .object({
+    week: z.array(z.object({ users: z.int().min(1), hour: z.int().min(0).max(23), ...calendarParts })),
+    success: z.literal(true),
+  })
+  .meta({
+    description:
+      "One entry per UTC clock hour from `start`'s through `end`'s with at least one active user (its distinct active users), oldest first.",
+    example: { week: [{ users: 3, hour: 14, day: 5, month: 10, year: 2023 }], success: true },
+  });
+
+export const hourlyDataBodySchema = z
+  .object({
+    hours: z.array(z.object({ users: z.int().min(0), hour: z.int().min(0).max(22) })),
+    success: z.literal(true),
+  })
+  .meta({
+    description:
+      "The 24 hours before `start` in 12 groups of two clock hours by UTC hour of day (`hour` 0, 2, …, 22: hours h and h+1), all 12, hour ascending; `users` = distinct users active in the group's hours within those 24 hours.",
+    example: { hours: [{ users: 2, hour: 0 }], success: true },
+  });
+
+export const weeklyDataBodySchema = z
+  .object({
+    month: z.array(z.object({ users: z.int().min(0), ...calendarParts })),
+    success: z.literal(true),
+  })
+  .meta({
+    description:
+      "Every UTC day from the day of `start` − 7 days through `start`'s day (8 days), oldest first, zeros included: its distinct active users.",
+    example: { month: [{ users: 5, day: 5, month: 10, year: 2023 }], success: true },
+  });
+
 export const activeUsersBodySchema = z
   .object({
     month: z.array(

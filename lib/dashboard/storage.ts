@@ -1,13 +1,16 @@
+import { storedHourBounds } from "../ingest/hourBounds.js";
 import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { readBucketCounts } from "../storage/monthCounters.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
+import { dayStart } from "../time.js";
+import type { DayHours } from "./hours.js";
 import type { DayCount } from "./responses.js";
 
 /**
- * The dashboard's reads. Both cost in proportion to what exists: the counter partition holds one item per month
+ * The dashboard's reads. All cost in proportion to what exists: the counter partition holds one item per month
  * that has data, so a 12-year range with data on three days returns ≤ three items; a day's set is read only for
- * those days.
+ * those days (its members, with their hour bounds for the activity-by-hour routes).
  */
 
 /** Day counters of `metric` from `fromDay` through `toDay` (inclusive), only the days that have data. */
@@ -32,4 +35,18 @@ export async function activeUserIdsOfDay(store: Store, environmentId: string, da
     ProjectionExpression: "sk",
   });
   return items.map((item) => item.sk as string);
+}
+
+/** The users active on `day` with the bounds of their activity in each clock hour (lib/ingest/hourBounds.ts). */
+export async function activeUserHoursOfDay(store: Store, environmentId: string, day: string): Promise<DayHours> {
+  const items = await queryAll(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": keys.activitySetPk(environmentId, "active_users", "day", day) },
+  });
+  const dayStartMs = dayStart(day);
+  return {
+    day,
+    users: items.map((item) => ({ userId: item.sk as string, hours: storedHourBounds(item, dayStartMs) })),
+  };
 }

@@ -2,28 +2,34 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll, batchWriteAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
-import type { ActivitySetItem } from "../storage/items.js";
 import { type ActiveMetric, keys } from "../storage/tableDesign.js";
-import { dayOf } from "../time.js";
+import { dayOf, dayStart } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import type { ActivityPoint, BatchEffects } from "./applyEvents.js";
 import { emailHash } from "./emailHash.js";
+import { addInstant, type HourBounds, hourAttributes, storedHourBounds } from "./hourBounds.js";
 
 /**
  * Step 1 of writeEffects: the day sets of active users and orgs, and the logs. A day set member holds the first and
- * last instant of that day's activity (windows that start or end inside a day are decided exactly); it is written
- * without a transaction and converges whatever the order or repetition of writes: a member new to its day is put only
- * if absent, an existing one is widened by conditional updates that only ever lower `min_at` / raise `max_at`. The
- * distinct counts of days, weeks and months are not moved here: they move with the entity's write (writeEntities.ts,
- * activeDays.ts), so no set item needs a transaction, and weeks and months need no set items at all.
+ * last instant of that day's activity (windows that start or end inside a day are decided exactly) and, for users,
+ * the first and last instant within each clock hour of the day (hourBounds.ts: what the activity-by-hour routes
+ * read); it is written without a transaction and converges whatever the order or repetition of writes: a member new
+ * to its day is put only if absent, an existing one is merged (every bound only moves outward) by one update
+ * conditional on the bounds it read, re-read and merged again when a concurrent batch moved them meanwhile. The
+ * distinct counts of days, weeks and months are not moved here: they move with the entity's write
+ * (writeEntities.ts, activeDays.ts), so no set item needs a transaction, and weeks and months need no set items.
  *
- * | write                                 | when                                  | cost (write units, items < 1 KB) |
- * |---------------------------------------|---------------------------------------|----------------------------------|
- * | day member: conditional Put           | first activity of the id that day     | 1                                |
- * | day member: `SET max_at` if greater   | activity after the day's last so far  | 1                                |
- * | day member: `SET min_at` if smaller   | activity before the day's first       | 1                                |
- * | invite / membership-change log: Put   | per event, keyed by the event         | 1 (BatchWrite)                   |
- * | invite by invitee email hash: Put     | per invite (what erasure finds it by) | 1 (BatchWrite)                   |
+ * | write                                 | when                                          | cost (write units, < 1 KB) |
+ * |---------------------------------------|-----------------------------------------------|----------------------------|
+ * | day member: conditional Put           | first activity of the id that day             | 1                          |
+ * | day member: merge (one Update)        | a bound moves: the day's first / last instant, | 1                          |
+ * |                                       | or (users) a new clock hour or its bounds     |                            |
+ * | invite / membership-change log: Put   | per event, keyed by the event                 | 1 (BatchWrite)             |
+ * | invite by invitee email hash: Put     | per invite (what erasure finds it by)         | 1 (BatchWrite)             |
+ *
+ * An activity after (or before) the day's others moves `max_at` (`min_at`) and its hour's bounds in the same write,
+ * so hours cost nothing more in time order; only an activity inside the day's span that opens an hour, or moves an
+ * hour's bounds without moving the day's, costs the one merge write by itself.
  */
 
 const CONCURRENCY = 8;
@@ -34,6 +40,8 @@ interface DayMember {
   id: string;
   min: number;
   max: number;
+  /** Users' activity per clock hour of the day (orgs keep none). */
+  hours?: HourBounds;
 }
 
 function dayMembers(activity: ActivityPoint[]): DayMember[] {
@@ -42,11 +50,15 @@ function dayMembers(activity: ActivityPoint[]): DayMember[] {
     const metric: ActiveMetric = kind === "user" ? "active_users" : "active_orgs";
     const day = dayOf(at);
     const key = JSON.stringify([metric, day, id]);
-    const member = members.get(key);
+    let member = members.get(key);
     if (member) {
       member.min = Math.min(member.min, at);
       member.max = Math.max(member.max, at);
-    } else members.set(key, { metric, day, id, min: at, max: at });
+    } else {
+      member = { metric, day, id, min: at, max: at, ...(kind === "user" ? { hours: new Map() } : {}) };
+      members.set(key, member);
+    }
+    if (member.hours) addInstant(member.hours, at);
   }
   return [...members.values()];
 }
@@ -63,24 +75,61 @@ async function conditional(store: Store, command: PutCommand | UpdateCommand): P
   }
 }
 
-/** Widens a stored member to `m`'s instants: each bound moves only outward, so concurrent widenings commute. */
-async function widen(store: Store, e: string, m: DayMember, stored: ActivitySetItem): Promise<void> {
-  const Key = keys.activitySet(e, m.metric, "day", m.day, m.id);
-  const bound = async (field: "min_at" | "max_at", value: number) => {
-    await conditional(
-      store,
-      new UpdateCommand({
-        TableName: store.tables.activity,
-        Key,
-        UpdateExpression: `SET ${field} = :v`,
-        // Failed: a concurrent batch already moved it at least as far.
-        ConditionExpression: `${field} ${field === "min_at" ? ">" : "<"} :v`,
-        ExpressionAttributeValues: { ":v": value },
-      }),
-    );
-  };
-  if (m.min < stored.min_at) await bound("min_at", m.min);
-  if (m.max > stored.max_at) await bound("max_at", m.max);
+/** The member's attributes besides its keys: day bounds, and (users) hour bounds. */
+function memberAttributes(m: DayMember): Record<string, number> {
+  return { min_at: m.min, max_at: m.max, ...(m.hours ? hourAttributes(m.hours) : {}) };
+}
+
+/** `m` merged into what is stored: every bound moved outward. */
+function merged(m: DayMember, stored: Record<string, unknown>): DayMember {
+  const storedMin = stored.min_at as number;
+  const storedMax = stored.max_at as number;
+  const out: DayMember = { ...m, min: Math.min(m.min, storedMin), max: Math.max(m.max, storedMax) };
+  if (m.hours) {
+    const hours = storedHourBounds(stored, dayStart(m.day));
+    for (const [hour, b] of m.hours) {
+      const s = hours.get(hour);
+      hours.set(hour, s ? { min: Math.min(s.min, b.min), max: Math.max(s.max, b.max) } : { ...b });
+    }
+    out.hours = hours;
+  }
+  return out;
+}
+
+/**
+ * Merges `m` into the stored member with one Update of the attributes that change, conditional on each of them
+ * (and the day bounds) being as read. False: a concurrent batch changed them meanwhile (read again and merge).
+ */
+async function merge(store: Store, e: string, m: DayMember, stored: Record<string, unknown>): Promise<boolean> {
+  const next = memberAttributes(merged(m, stored));
+  const changed = Object.entries(next).filter(([field, value]) => stored[field] !== value);
+  if (changed.length === 0) return true;
+  const names: Record<string, string> = { "#min": "min_at", "#max": "max_at" };
+  const values: Record<string, unknown> = { ":min": stored.min_at, ":max": stored.max_at };
+  const conditions = ["#min = :min", "#max = :max"];
+  const sets = changed.map(([field, value], i) => {
+    names[`#a${i}`] = field;
+    values[`:a${i}`] = value;
+    if (field !== "min_at" && field !== "max_at") {
+      if (stored[field] === undefined) conditions.push(`attribute_not_exists(#a${i})`);
+      else {
+        values[`:o${i}`] = stored[field];
+        conditions.push(`#a${i} = :o${i}`);
+      }
+    }
+    return `#a${i} = :a${i}`;
+  });
+  return conditional(
+    store,
+    new UpdateCommand({
+      TableName: store.tables.activity,
+      Key: keys.activitySet(e, m.metric, "day", m.day, m.id),
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ConditionExpression: conditions.join(" AND "),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }),
+  );
 }
 
 export async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<void> {
@@ -95,7 +144,7 @@ export async function writeActivitySets(store: Store, e: string, activity: Activ
           members.map((m) => keys.activitySet(e, m.metric, "day", m.day, m.id)),
           { consistent: true },
         )
-      ).map((item) => [`${item.pk}\u0000${item.sk}`, item as unknown as ActivitySetItem]),
+      ).map((item) => [`${item.pk}\u0000${item.sk}`, item]),
     );
     const storedOf = (m: DayMember) => {
       const { pk, sk } = keys.activitySet(e, m.metric, "day", m.day, m.id);
@@ -104,13 +153,16 @@ export async function writeActivitySets(store: Store, e: string, activity: Activ
     const lost: DayMember[] = [];
     await mapLimit(members, CONCURRENCY, async (m) => {
       const existing = storedOf(m);
-      if (existing) return widen(store, e, m, existing);
+      if (existing) {
+        if (!(await merge(store, e, m, existing))) lost.push(m);
+        return;
+      }
       const put = new PutCommand({
         TableName: store.tables.activity,
-        Item: { ...keys.activitySet(e, m.metric, "day", m.day, m.id), min_at: m.min, max_at: m.max },
+        Item: { ...keys.activitySet(e, m.metric, "day", m.day, m.id), ...memberAttributes(m) },
         ConditionExpression: "attribute_not_exists(pk)",
       });
-      // Put meanwhile by a concurrent batch: read again and widen it instead.
+      // Put meanwhile by a concurrent batch: read again and merge into it instead.
       if (!(await conditional(store, put))) lost.push(m);
     });
     members = lost;

@@ -2,13 +2,18 @@ import * as z from "zod";
 import { createDocument, type ZodOpenApiOperationObject } from "zod-openapi";
 import { chartBodySchema, chartPathSchema, chartQuerySchema } from "../charts/schemas.js";
 import { MAX_ACTIVE_USER_DAYS } from "../dashboard/activeUsersJson.js";
+import { MAX_HOUR_USER_DAYS } from "../dashboard/hours.js";
 import {
   activeUsersBodySchema,
+  hourlyDataBodySchema,
   invalidFieldSchema,
   lacksPermissionSchema,
   newUsersBodySchema,
   notLoggedInSchema,
   periodQuerySchema,
+  startQuerySchema,
+  usersByTimeOfDayBodySchema,
+  weeklyDataBodySchema,
 } from "../dashboard/schemas.js";
 import { familyErrors } from "../http/familyErrors.js";
 import {
@@ -89,26 +94,38 @@ const responseTooLargeSchema = exactBody(
 
 const INVALID_PERIOD = "`start` (checked first) or `end` missing or not an ISO 8601 instant";
 
-const dashboard = (operationId: string, summary: string, body: z.ZodType, mayBeTooLarge = false): Operation => ({
+const START_INVALID = "`start` missing or not an ISO 8601 instant";
+
+interface DashboardOptions {
+  query?: z.ZodObject;
+  invalid?: string;
+  /** What makes a period too large to answer (a 400 of its own), if anything can. */
+  tooLarge?: string;
+  streamed?: boolean;
+}
+
+/** A dashboard route's 400: its parameters, and (when `tooLarge` is set) a period over its user-day cap. */
+const dashboard = (
+  operationId: string,
+  summary: string,
+  body: z.ZodType,
+  { query = periodQuerySchema, invalid = INVALID_PERIOD, tooLarge, streamed = false }: DashboardOptions = {},
+): Operation => ({
   operationId,
   summary,
   security: security.userToken,
-  requestParams: { query: periodQuerySchema },
+  requestParams: { query },
   responses: {
     200: jsonResponse(
-      mayBeTooLarge
+      streamed
         ? `${summary}. Streamed: a long answer is sent as it is read (chunked), brotli or gzip for clients that ` +
             "accept it."
         : summary,
       body,
     ),
-    400: mayBeTooLarge
-      ? jsonResponse(
-          `${INVALID_PERIOD}; or the period holds more than ${MAX_ACTIVE_USER_DAYS.toLocaleString("en-US")} ` +
-            "active user-days, more than a streamed answer carries (ask for a shorter period).",
-          z.union([invalidFieldSchema, responseTooLargeSchema]),
-        )
-      : jsonResponse(`${INVALID_PERIOD}.`, invalidFieldSchema),
+    400: tooLarge
+      ? jsonResponse(`${invalid}; or ${tooLarge}`, z.union([invalidFieldSchema, responseTooLargeSchema]))
+      : jsonResponse(`${invalid}.`, invalidFieldSchema),
     401: jsonResponse("Headers missing, unknown user, wrong or revoked token.", unauthorizedBody(notLoggedInSchema)),
     403: jsonResponse("The token lacks view-engagement-dashboard.", lacksPermissionSchema),
     ...serverErrors("dashboard"),
@@ -195,12 +212,39 @@ function operations(): Record<string, Operation> {
       "dashboardActiveUsers",
       "Active users per day of the period",
       activeUsersBodySchema,
-      true,
+      {
+        streamed: true,
+        tooLarge:
+          `the period holds more than ${MAX_ACTIVE_USER_DAYS.toLocaleString("en-US")} active user-days, more than a ` +
+          "streamed answer carries (ask for a shorter period).",
+      },
     ),
     "GET /api/v1/engagement-dashboard/users/new-users": dashboard(
       "dashboardNewUsers",
       "Sign-ups per day of the period, with the period's and yesterday's variation",
       newUsersBodySchema,
+    ),
+    "GET /api/v1/engagement-dashboard/users/users-by-time-of-the-day-in-a-week": dashboard(
+      "dashboardUsersByTimeOfDay",
+      "Distinct active users per UTC clock hour of the period",
+      usersByTimeOfDayBodySchema,
+      {
+        tooLarge:
+          `the period holds more than ${MAX_HOUR_USER_DAYS.toLocaleString("en-US")} active user-days to read ` +
+          "(ask for a shorter period).",
+      },
+    ),
+    "GET /api/v1/engagement-dashboard/users/chat-busier/hourly-data": dashboard(
+      "dashboardBusierHourlyData",
+      "Distinct active users of the 24 hours before start, per two clock hours of the day",
+      hourlyDataBodySchema,
+      { query: startQuerySchema, invalid: START_INVALID },
+    ),
+    "GET /api/v1/engagement-dashboard/users/chat-busier/weekly-data": dashboard(
+      "dashboardBusierWeeklyData",
+      "Distinct active users of each of the 8 days through start's",
+      weeklyDataBodySchema,
+      { query: startQuerySchema, invalid: START_INVALID },
     ),
     "GET /api/v2/users": {
       operationId: "listUsers",

@@ -69,11 +69,14 @@ export interface OrgMemberItem {
 /**
  * Member of a bucket's set of active users / orgs (pk `SET#{metric}#{cadence}#{bucket}`, sk: the id).
  * Day sets keep the first and last activity instant of that day, so windows that start or end inside a day
- * (`[T − N·24h, T)`) are decided exactly.
+ * (`[T − N·24h, T)`) are decided exactly. A user's member also keeps, for each clock hour HH of the day it was active
+ * in, its first and last instant within that hour (ms since the hour's start) as `hHHn` / `hHHx`
+ * (lib/ingest/hourBounds.ts).
  */
 export interface ActivitySetItem {
   min_at: number;
   max_at: number;
+  [hourBound: `h${string}${"n" | "x"}`]: number;
 }
 
 export interface InviteItem {

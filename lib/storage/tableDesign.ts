@@ -36,6 +36,9 @@
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
+ * | users active per clock hour (dashboard §10: by   | activity                | the same day set members: a user's first / last instant in  | Query per day with data, ∝ its    |
+ * |   hour, 24 h in two-hour groups)                 |                         |   each hour HH of the day, attributes `hHHn` / `hHHx`       |   users (≤ 2 days for hourly-data)|
+ * | users active per day of 8 days (weekly-data)     | activity                | the month counters `CNT` below                             | Query ∝ months (≤ 2)              |
  * | every metric's day/week/month counts of a month  | activity                | pk `E#{E}#CNT` sk `{YYYY-MM}` (monthCounters.ts)            | Query ∝ months that have data     |
  * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
  * | invites in a window                              | activity                | pk `E#{E}#INV#{day}` sk `{ISO}#{eventKey}`                  | Query per day ∝ invites           |
@@ -61,6 +64,9 @@
  * | user.active, first of its day           | 12    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
  * |                                         |       | last-active hour −1/+1 (4 × 2)                                      |
  * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves)     |
+ * | user.active, earlier that day           | 4     | batch 2, claim 1, day set `min_at` (and its hour) 1                 |
+ * | user.active inside the day's span, in a | 4     | batch 2, claim 1, day set member's hour bounds 1 (the one write     |
+ * |   new hour or moving an hour's bounds   |       |   hour-level data adds by itself; none in time order)               |
  * | user.active, repeat in a later hour     | 10    | batch 2, claim 1, day set 1; transaction: user, two hour counters   |
  * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once      |
  * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
@@ -74,6 +80,9 @@
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
  * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25 (the invites'
  * index by invitee email adds ≈ 0.03: 15 % of users invite once, of ≈ 5 events each).
+ * Clock hours (issue 21) add no item and no write in time order: a user's hour bounds ride in the day set member's
+ * put (first activity of the day) and in the merge that moves its day bounds (a later or earlier hour); the bench
+ * prints what they add by themselves ("hour-level data … write units per event").
  *
  * Why the keys are shaped so:
  *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
@@ -91,6 +100,19 @@
  *    counter moves (−1 old hour, +1 new hour, ±1 on creation and deletion) in the same transaction as the user's
  *    write, so it is exact under retries like the existing-user count. A count for the last N days is the hour
  *    counters of the whole hours since the boundary plus an exact index count of the one partial hour.
+ *  - *Clock hours on the day members, counted on read.* The activity-by-hour routes need distinct users per clock
+ *    hour, and (hourly-data) whether a user was active in the part of an hour a window `[start − 24h, start)` cuts.
+ *    Exact counters per hour (an hour calendar on the user item whose difference moves hour-count items in the
+ *    transaction, like the day counts) cost a transaction item (2 units) per distinct hour-count item a request
+ *    touches: on the bench's mix, ≈ 0.9 new user-hours per event spread over two years, that is ≈ 1–2 units per
+ *    event whatever the packing (per hour, day or month: few users share one, or the item grows to KBs), against a
+ *    budget of 0.3. So the hours are kept where they cost nothing more: a user's first and last instant within each
+ *    hour of its day (lib/ingest/hourBounds.ts), on the day member that is written anyway, merged outward like the
+ *    day bounds (exact under retries and concurrency: a join, written conditional on what was read). The price is on
+ *    read: users-by-time reads the members of the days with data in its period (∝ user-days, as active-users does;
+ *    refused over 1M user-days), hourly-data the members of ≤ 2 days; weekly-data is the day counters. The first /
+ *    last instant per hour decide a window that cuts the hour at one end exactly; a user's hours are counted once
+ *    per hour since it is one member of its day, and a two-hour group across two days compares ids.
  *  - *Hot partitions.* Per-day sets spread a tenant's writes over one partition per day instead of one per tenant;
  *    the month's counter item is written only when a user or org enters a day (once per user per day, plus sign-ups),
  *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs hold one partition per tenant: their

@@ -62,7 +62,21 @@ export function itemSize(item: Record<string, unknown>): number {
 const unitsOf = (item: Record<string, unknown> | undefined) =>
   item ? Math.max(1, Math.ceil(itemSize(item) / 1024)) : 1;
 
-type Write = { key: Record<string, unknown>; units: number };
+type Write = { key: Record<string, unknown>; units: number; hoursOnly?: boolean };
+
+/** The kind of a day set member's merge that moves only clock-hour bounds: what hour-level data adds by itself. */
+export const HOURS_ONLY_SUFFIX = " (clock hours only)";
+
+/** Whether an Update sets only `hHHn` / `hHHx` attributes (lib/ingest/hourBounds.ts), not the day's bounds. */
+function setsOnlyHours(input: Record<string, unknown>): boolean {
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const set = /^SET (.*?)(?: REMOVE | ADD |$)/.exec(String(input.UpdateExpression ?? ""))?.[1] ?? "";
+  const fields = set.split(",").map((a) => {
+    const name = a.split("=")[0]?.trim() ?? "";
+    return names[name] ?? name;
+  });
+  return fields.length > 0 && fields.every((f) => /^h\d\d[nx]$/.test(f));
+}
 
 function writesOf(commandName: string, input: Record<string, unknown>): Write[] {
   const base = commandName.replace(/(Items?)?Command$/, "");
@@ -87,7 +101,9 @@ function writesOf(commandName: string, input: Record<string, unknown>): Write[] 
   }
   if (base === "Put")
     return [{ key: keyOf(input.Item as Record<string, unknown>), units: unitsOf(input.Item as never) }];
-  if (base === "Update" || base === "Delete") return [{ key: keyOf(input.Key as Record<string, unknown>), units: 1 }];
+  if (base === "Update")
+    return [{ key: keyOf(input.Key as Record<string, unknown>), units: 1, hoursOnly: setsOnlyHours(input) }];
+  if (base === "Delete") return [{ key: keyOf(input.Key as Record<string, unknown>), units: 1 }];
   return [];
 }
 
@@ -98,8 +114,8 @@ export function meterKinds(doc: DynamoDBDocumentClient): KindCosts {
     (next, context) => async (args) => {
       const result = await next(args);
       const name = (context as { commandName?: string }).commandName ?? "";
-      for (const { key, units } of writesOf(name, args.input as Record<string, unknown>)) {
-        const kind = kindOfKey(String(key.pk), key.sk);
+      for (const { key, units, hoursOnly } of writesOf(name, args.input as Record<string, unknown>)) {
+        const kind = kindOfKey(String(key.pk), key.sk) + (hoursOnly ? HOURS_ONLY_SUFFIX : "");
         const cost = costs.get(kind) ?? { items: 0, units: 0 };
         cost.items += 1;
         cost.units += units;

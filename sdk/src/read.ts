@@ -3,6 +3,8 @@ import { type FetchLike, request, type Transport } from "./http.js";
 import type {
   ActiveUsersByDay,
   ActiveUsersCount,
+  BusierHourlyData,
+  BusierWeeklyData,
   Camelize,
   ChartMetricData,
   Lifecycle,
@@ -17,21 +19,23 @@ import type {
   Stickiness,
   User,
   UserReport,
+  UsersByTimeOfDay,
   UsersPage,
 } from "./types.js";
 
 /**
  * The read client: the insights API (CONTRACT §6) under PropelAuth's method names and enums, with camelCase
- * results; the engagement dashboard (§4) and the users and usage-statistics API (§5). Each method is one request
- * (`users.list` one per page); a non-2xx answer rejects with the typed error of its status (errors.ts). Every
- * method is async, so missing credentials or a bad argument reject its promise too: none throws synchronously.
+ * results; the engagement dashboard (§4, and its activity-by-hour sections of §10) and the users and usage-statistics
+ * API (§5). Each method is one request (`users.list` one per page); a non-2xx answer rejects with the typed error of
+ * its status (errors.ts). Every method is async, so missing credentials or a bad argument reject its promise too:
+ * none throws synchronously.
  *
  * | methods | API | credentials |
  * |---|---|---|
  * | fetch…Report, fetchChartMetricData, fetchUserSignupQueryParams | §6 insights | apiKey (read) |
  * | fetchRetention / fetchLifecycle / fetchStickiness | §10 (insights family) | apiKey (read) |
  * | users.list / users.page / users.get / activeUsersCount | §5 users | apiKey (read) + environmentId |
- * | activeUsers / newUsers | §4 dashboard | userId + authToken (a dashboard user token) |
+ * | activeUsers / newUsers / usersByTimeOfDay / busierHourlyData / busierWeeklyData | §4, §10 dashboard | userId + authToken (a dashboard user token) |
  */
 
 // The enums' values are the document's (the compiler checks them against the generated types).
@@ -246,6 +250,37 @@ export class EngagementInsightsReader {
       start: day(start),
       end: day(end),
     });
+  }
+
+  /** Distinct active users per UTC clock hour from `start`'s hour through `end`'s (hours with none left out), oldest first. */
+  usersByTimeOfDay(start: Date | string, end: Date | string): Promise<UsersByTimeOfDay> {
+    return this.get<UsersByTimeOfDay>(
+      "/api/v1/engagement-dashboard/users/users-by-time-of-the-day-in-a-week",
+      this.dashboardHeaders(),
+      { start: day(start), end: day(end) },
+    );
+  }
+
+  /** Distinct active users of the 24 hours before `start`, in 12 groups of two clock hours of the day (0, 2, …, 22). */
+  busierHourlyData(start: Date | string): Promise<BusierHourlyData> {
+    return this.get<BusierHourlyData>(
+      "/api/v1/engagement-dashboard/users/chat-busier/hourly-data",
+      this.dashboardHeaders(),
+      {
+        start: day(start),
+      },
+    );
+  }
+
+  /** Distinct active users of each UTC day from `start` − 7 days through `start`'s day (8 days, zeros included), oldest first. */
+  busierWeeklyData(start: Date | string): Promise<BusierWeeklyData> {
+    return this.get<BusierWeeklyData>(
+      "/api/v1/engagement-dashboard/users/chat-busier/weekly-data",
+      this.dashboardHeaders(),
+      {
+        start: day(start),
+      },
+    );
   }
 
   // ---- §5 users and usage statistics -----------------------------------------------------------------------------

@@ -79,6 +79,9 @@ export type User = Camelize<Schemas["User"]>;
 export type SignupQueryParams = Camelize<Json200<"userSignupQueryParameters">>;
 export type ActiveUsersByDay = Json200<"dashboardActiveUsers">;
 export type NewUsersSummary = Json200<"dashboardNewUsers">;
+export type UsersByTimeOfDay = Json200<"dashboardUsersByTimeOfDay">;
+export type BusierHourlyData = Json200<"dashboardBusierHourlyData">;
+export type BusierWeeklyData = Json200<"dashboardBusierWeeklyData">;
 export type ListUsersPage = Json200<"listUsers">;
 /** One page of `users.page`: the users camelCased, with the API's own cursors. */
 export type UsersPage = Camelize<ListUsersPage>;

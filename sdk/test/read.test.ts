@@ -171,6 +171,21 @@ describe("read client: engagement dashboard and users", () => {
     expect(fresh.days.reduce((sum, d) => sum + d.users, 0)).toBe(5);
   });
 
+  it("usersByTimeOfDay, busierHourlyData and busierWeeklyData", async () => {
+    const byHour = await reader.usersByTimeOfDay(daysAgo(30), daysAgo(0));
+    const weekly = await reader.busierWeeklyData(daysAgo(0));
+    const hourly = await reader.busierHourlyData(new Date());
+    expect([byHour.success, weekly.success, hourly.success]).toEqual([true, true, true]);
+    // Each user was active once on each of its days (cid twice): 6 user-hours in 30 days, 1 user-day in the last 8.
+    const active = await reader.activeUsers(daysAgo(7), daysAgo(0));
+    const weekUsers = weekly.month.reduce((sum, d) => sum + d.users, 0);
+    expect(weekly.month).toHaveLength(8);
+    expect(weekUsers).toBe(active.month.reduce((sum, d) => sum + d.users, 0));
+    expect(byHour.week.reduce((sum, h) => sum + h.users, 0)).toBe(6);
+    expect(weekUsers).toBe(1);
+    expect(hourly.hours.map((h) => h.hour)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22]);
+  });
+
   it("users.list iterates every page in sign-up order; users.get; activeUsersCount", async () => {
     const listed: string[] = [];
     for await (const user of reader.users.list({ limit: 2 })) listed.push(user._id);

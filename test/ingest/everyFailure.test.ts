@@ -2,18 +2,22 @@ import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
+import { hourlyDataBody, usersByHourBody, weeklyDataBody } from "../../lib/dashboard/hours.js";
+import { activeUserHoursOfDay, dayCounters } from "../../lib/dashboard/storage.js";
 import { type IngestResult, ingestEvents } from "../../lib/ingest/ingest.js";
 import { REPORTS } from "../../lib/reports/definitions.js";
 import { readReportPage } from "../../lib/reports/read.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import type { Store } from "../../lib/storage/client.js";
+import { dayOf } from "../../lib/time.js";
 import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 
 /**
  * Exactly once under every failure: a batch that touches every event type is delivered with the Nth storage call
  * failing, for EVERY N of a clean delivery and for three kinds of failure, then sent again until it is answered;
- * every table's content and every report must equal those of one clean delivery.
+ * every table's content, every report and every activity-by-hour answer (CONTRACT §10) must equal those of one
+ * clean delivery.
  *
  *  - `throttle`: the call is refused as throttled (nothing applied);
  *  - `error`: the call fails with an error that is not retryable (nothing applied);
@@ -24,6 +28,7 @@ import { testStore } from "../helpers/store.js";
 // Relative to the real clock: environments get a snapshot when created, and a refresh must come after it.
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 3_600_000;
 const daysBefore = (days: number) => new Date(T0 - days * 86_400_000).toISOString();
+const minutesBefore = (minutes: number) => new Date(T0 - minutes * 60_000).toISOString();
 /** Events without `occurred_at` resolve to the instant of the attempt that first claims them. */
 const FIRST_ATTEMPT = T0;
 const RETRY = T0 + 60_000;
@@ -59,6 +64,13 @@ const batch = [
   { type: "user.active", user_id: "gone", event_id: "e13" },
   { type: "user.created", user_id: "early", occurred_at: daysBefore(2), event_id: "e14" },
   { type: "user.created", user_id: "inv", occurred_at: daysBefore(40), event_id: "e15" },
+  // Clock hours (lib/ingest/hourBounds.ts): a later hour, a repeat in it, an hour inside the day's span (its own merge
+  // write), an earlier instant of an hour already held; the events without occurred_at fall on T0's hour.
+  { type: "user.active", user_id: "early", occurred_at: minutesBefore(125), event_id: "e16" },
+  { type: "user.active", user_id: "early", occurred_at: minutesBefore(65), event_id: "e17" },
+  { type: "user.active", user_id: "early", occurred_at: minutesBefore(61), event_id: "e18" },
+  { type: "user.active", user_id: "early", occurred_at: minutesBefore(100), event_id: "e19" },
+  { type: "user.active", user_id: "early", occurred_at: minutesBefore(64), event_id: "e20" },
   { type: "user.active", user_id: "inv", event_id: "e4" }, // a repeat inside the batch: a duplicate
 ];
 /** As a client sends it: JSON, so `__proto__` is an ordinary key. */
@@ -113,6 +125,26 @@ async function reports(store: Store, environmentId: string) {
   return JSON.parse(JSON.stringify(pages).replace(/\b\d+-[0-9a-f]{8}\b/g, "SNAPSHOT"));
 }
 
+/**
+ * The activity-by-hour answers (CONTRACT §10) of the last days, read as the routes read them: users per clock hour,
+ * the 24 hours before T0's next hour and before a mid-hour instant, and the 8 days.
+ */
+async function hourAnswers(store: Store, environmentId: string) {
+  const from = T0 - 45 * 86_400_000;
+  const to = T0 + 3_600_000;
+  const days = (await dayCounters(store, environmentId, "active_users", dayOf(from), dayOf(to))).filter(
+    (c) => c.count > 0,
+  );
+  const read = await Promise.all(days.map((c) => activeUserHoursOfDay(store, environmentId, c.day)));
+  const midHour = T0 - 90 * 60_000;
+  return {
+    byHour: usersByHourBody(read, from, to),
+    hourly: hourlyDataBody(read, to),
+    hourlyMidHour: hourlyDataBody(read, midHour),
+    weekly: weeklyDataBody(new Map(days.map((c) => [c.day, c.count])), to),
+  };
+}
+
 async function environmentWithSetup(store: Store, name: string): Promise<string> {
   const { environment_id } = await createEnvironment(store, name);
   await ingestEvents(store, environment_id, setup, T0 - 86_400_000);
@@ -134,7 +166,10 @@ function faultyStore(store: Store, nth: number, kind: FaultKind | undefined, cal
   return interceptedStore(store, (_command, send) => (++calls.n === nth && kind ? faultOf(kind, send) : send()));
 }
 
-const clean: Record<string, { tables: string[]; reports: Record<string, unknown> }> = {};
+const clean: Record<
+  string,
+  { tables: string[]; reports: Record<string, unknown>; hours: Awaited<ReturnType<typeof hourAnswers>> }
+> = {};
 let callsOfCleanDelivery = 0;
 
 beforeAll(async () => {
@@ -148,7 +183,11 @@ beforeAll(async () => {
     const result = await ingestEvents(faultyStore(store, 0, undefined, calls), e, batchBody(), now);
     expect(result).toEqual({ accepted: batch.length - 1, duplicates: 1 });
     if (label === "first") callsOfCleanDelivery = calls.n;
-    clean[label] = { tables: await tableContents(store, e), reports: await reports(store, e) };
+    clean[label] = {
+      tables: await tableContents(store, e),
+      reports: await reports(store, e),
+      hours: await hourAnswers(store, e),
+    };
   }
 }, 120_000);
 
@@ -157,6 +196,15 @@ describe.concurrent("a batch delivered with its Nth storage call failing, then s
   it("the clean deliveries differ where an instant was resolved; the batch makes a few dozen storage calls", () => {
     expect(callsOfCleanDelivery).toBeGreaterThan(10);
     expect(clean.first?.tables).not.toEqual(clean.retry?.tables);
+  });
+
+  it("the clean delivery's hour answers hold the batch's clock hours (so comparing them can fail)", () => {
+    const hours = clean.first?.hours;
+    // "early": 125, 100 min before T0 (one hour, or two), 65/64/61 (one hour); the events without occurred_at: T0's.
+    expect(hours?.byHour.week.length).toBeGreaterThanOrEqual(3);
+    expect(hours?.hourly.hours.some((g) => g.users > 0)).toBe(true);
+    expect(hours?.hourlyMidHour).not.toEqual(hours?.hourly);
+    expect(hours?.weekly.month.at(-1)?.users).toBeGreaterThan(0);
   });
 
   for (const kind of ["throttle", "error", "crash"] as const) {
@@ -179,6 +227,7 @@ describe.concurrent("a batch delivered with its Nth storage call failing, then s
         const tables = await tableContents(store, e);
         expect({ nth, tables }).toEqual({ nth, tables: expected?.tables });
         expect({ nth, reports: await reports(store, e) }).toEqual({ nth, reports: expected?.reports });
+        expect({ nth, hours: await hourAnswers(store, e) }).toEqual({ nth, hours: expected?.hours });
         const last = results.at(-1) as IngestResult;
         expect(last.accepted + last.duplicates).toBe(batch.length);
         // Sending it once more changes nothing and counts nothing.

@@ -258,6 +258,31 @@ describe.skipIf(unavailable)("dashboard in a browser", () => {
     await page.click(".token-form button[type=submit]");
     await page.waitForSelector("#engagement-days-title");
     await page.waitForSelector("#engagement-days-title ~ .table-wrap table tbody tr");
+    // Activity by hour: a weekday × hour table whose cells add up to the route's hours of the period.
+    await page.waitForSelector("#engagement-hours-title ~ .table-wrap table.heatmap tbody tr");
+    const heatmap = await page.$eval("table.heatmap", (table) => ({
+      rows: [...table.querySelectorAll("tbody th[scope=row]")].map((th) => th.getAttribute("abbr")),
+      columns: table.querySelectorAll("thead th[scope=col]").length,
+      sum: [...table.querySelectorAll("tbody td")].reduce((n, td) => n + Number(td.textContent?.replace(/,/g, "")), 0),
+      focusable: (table.closest(".table-wrap") as HTMLElement | null)?.tabIndex,
+    }));
+    const [startDay, endDay] = await page.$$eval("input[name=period-start], input[name=period-end]", (inputs) =>
+      inputs.map((i) => (i as HTMLInputElement).value),
+    );
+    const byHour = (await (
+      await fetch(
+        `${base}/api/v1/engagement-dashboard/users/users-by-time-of-the-day-in-a-week?start=${startDay}T00:00:00.000Z&end=${endDay}T23:59:59.999Z`,
+        { headers: { "x-user-id": credentials.user_id, "x-auth-token": credentials.auth_token } },
+      )
+    ).json()) as { week: { users: number }[] };
+    const routeSum = byHour.week.reduce((n, h) => n + h.users, 0);
+    expect(routeSum).toBeGreaterThan(0);
+    expect(heatmap).toEqual({
+      rows: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+      columns: 25,
+      sum: routeSum,
+      focusable: 0,
+    });
     await screenshot(page, "engagement");
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.close();
@@ -315,6 +340,15 @@ describe.skipIf(unavailable)("dashboard in a browser", () => {
       expect(scrollWidth, name).toBeLessThanOrEqual(innerWidth);
       await screenshot(page, `375-${name}`);
     }
+    // The Engagement view with its activity-by-hour table: the table scrolls inside its wrapper, the page doesn't.
+    await page.goto(`${base}/#/engagement`);
+    await page.waitForSelector(".token-form button[type=submit]");
+    await page.click(".token-form button[type=submit]");
+    await page.waitForSelector("table.heatmap tbody tr");
+    const { scrollWidth, innerWidth } = await noHorizontalScroll(page);
+    expect(scrollWidth, "engagement").toBeLessThanOrEqual(innerWidth);
+    await screenshot(page, "375-engagement");
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.close();
   });
 

@@ -15,6 +15,7 @@
  * | fetchActiveUsersByDay     | activeUsers                                 | user id + token       |
  * | fetchNewUsers             | newUsers                                    | user id + token       |
  * | fetchRetention / fetchLifecycle / fetchStickiness | the SDK's methods of the same names | API key     |
+ * | fetchUsersByTimeOfDay     | usersByTimeOfDay                            | user id + token       |
  *
  * Why: the API is served beside the app (the local server, CloudFront), so the SDK's base URL is this page's
  * origin: no CORS and nothing to configure. One reader per call, whose fetch also listens to the view's abort
@@ -50,6 +51,7 @@ import {
   type User,
   type UserReport,
   type UserReportRow,
+  type UsersByTimeOfDay,
   type UsersPage,
 } from "../../sdk/src/index.js";
 
@@ -67,6 +69,7 @@ export type {
 export type ChartCadence = ChartMetricCadence;
 export type ActiveUsersEntry = ActiveUsersByDay["month"][number];
 export type NewUsersBody = NewUsersSummary;
+export type HourEntry = UsersByTimeOfDay["week"][number];
 export type ReportPage = UserReport | OrgReport;
 
 export interface ApiCredentials {
@@ -383,6 +386,16 @@ export function fetchNewUsers(
   signal?: AbortSignal,
 ): Promise<NewUsersBody> {
   return call(withToken(c), "token", signal, (r) => r.newUsers(start, end));
+}
+
+/** Distinct active users per UTC clock hour from `start`'s hour through `end`'s (hours with none left out). */
+export function fetchUsersByTimeOfDay(
+  c: DashboardCredentials,
+  start: string,
+  end: string,
+  signal?: AbortSignal,
+): Promise<UsersByTimeOfDay> {
+  return call(withToken(c), "token", signal, (r) => r.usersByTimeOfDay(start, end));
 }
 
 /**

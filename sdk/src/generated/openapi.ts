@@ -58,6 +58,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/engagement-dashboard/users/users-by-time-of-the-day-in-a-week": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Distinct active users per UTC clock hour of the period */
+        get: operations["dashboardUsersByTimeOfDay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/engagement-dashboard/users/chat-busier/hourly-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Distinct active users of the 24 hours before start, per two clock hours of the day */
+        get: operations["dashboardBusierHourlyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/engagement-dashboard/users/chat-busier/weekly-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Distinct active users of each of the 8 days through start's */
+        get: operations["dashboardBusierWeeklyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users": {
         parameters: {
             query?: never;
@@ -1451,6 +1502,304 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardHeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Internal server error [internal-error]";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Service unavailable, retry [retry]";
+                    };
+                };
+            };
+        };
+    };
+    dashboardUsersByTimeOfDay: {
+        parameters: {
+            query: {
+                /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (start). */
+                start: string;
+                /** @description ISO 8601 instant with a zone; the period runs from `start`'s UTC day through `end`'s, inclusive (end). */
+                end: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Distinct active users per UTC clock hour of the period */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        week: {
+                            users: number;
+                            hour: number;
+                            day: number;
+                            month: number;
+                            year: number;
+                        }[];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the period holds more than 1,000,000 active user-days to read (ask for a shorter period). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardInvalidField"] | components["schemas"]["DashboardResponseTooLarge"];
+                };
+            };
+            /** @description Headers missing, unknown user, wrong or revoked token. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                };
+            };
+            /** @description The token lacks view-engagement-dashboard. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Internal server error [internal-error]";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Service unavailable, retry [retry]";
+                    };
+                };
+            };
+        };
+    };
+    dashboardBusierHourlyData: {
+        parameters: {
+            query: {
+                /** @description ISO 8601 instant with a zone: hourly-data covers the 24 hours before it, weekly-data the UTC days from its day minus 7 through its day. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Distinct active users of the 24 hours before start, per two clock hours of the day */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        hours: {
+                            users: number;
+                            hour: number;
+                        }[];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description `start` missing or not an ISO 8601 instant. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardInvalidField"];
+                };
+            };
+            /** @description Headers missing, unknown user, wrong or revoked token. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                };
+            };
+            /** @description The token lacks view-engagement-dashboard. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Internal server error [internal-error]";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: false;
+                        /** @constant */
+                        error: "Service unavailable, retry [retry]";
+                    };
+                };
+            };
+        };
+    };
+    dashboardBusierWeeklyData: {
+        parameters: {
+            query: {
+                /** @description ISO 8601 instant with a zone: hourly-data covers the 24 hours before it, weekly-data the UTC days from its day minus 7 through its day. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Distinct active users of each of the 8 days through start's */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        month: {
+                            users: number;
+                            day: number;
+                            month: number;
+                            year: number;
+                        }[];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description `start` missing or not an ISO 8601 instant. */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardInvalidField"];
+                };
+            };
+            /** @description Headers missing, unknown user, wrong or revoked token. */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                };
+            };
+            /** @description The token lacks view-engagement-dashboard. */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardForbidden"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */

@@ -4,12 +4,15 @@ import {
   type DashboardCredentials,
   fetchActiveUsersByDay,
   fetchNewUsers,
+  fetchUsersByTimeOfDay,
+  type HourEntry,
   type LocalConfig,
   type NewUsersBody,
 } from "../api.js";
 import { LineChart } from "../chart.js";
 import { DateRangeInputs } from "../dateRange.js";
 import { daysBetween, formatNumber, formatSigned, lastDays } from "../format.js";
+import { HourHeatmap } from "../hourHeatmap.js";
 import { loadDashboardCredentials, saveDashboardCredentials } from "../session.js";
 import { Empty, Load } from "../states.js";
 import { TableWrap } from "../tableWrap.js";
@@ -84,13 +87,20 @@ function EngagementData({
       Promise.all([
         fetchActiveUsersByDay(credentials, start, end, signal),
         fetchNewUsers(credentials, start, end, signal),
+        fetchUsersByTimeOfDay(credentials, start, end, signal),
       ]),
     [credentials, start, end],
   );
   return (
     <Load state={state} what="engagement">
-      {([active, fresh]) => (
-        <EngagementView active={active.month} fresh={fresh} startDate={startDate} endDate={endDate} />
+      {([active, fresh, byHour]) => (
+        <EngagementView
+          active={active.month}
+          fresh={fresh}
+          hours={byHour.week}
+          startDate={startDate}
+          endDate={endDate}
+        />
       )}
     </Load>
   );
@@ -101,11 +111,13 @@ const pad = (n: number) => String(n).padStart(2, "0");
 function EngagementView({
   active,
   fresh,
+  hours,
   startDate,
   endDate,
 }: {
   active: ActiveUsersEntry[];
   fresh: NewUsersBody;
+  hours: HourEntry[];
   startDate: string;
   endDate: string;
 }) {
@@ -160,6 +172,10 @@ function EngagementView({
           />
         </section>
       )}
+      <section class="panel" aria-labelledby="engagement-hours-title">
+        <h2 id="engagement-hours-title">Activity by hour</h2>
+        {hours.length === 0 ? <Empty>No activity in this period.</Empty> : <HourHeatmap entries={hours} />}
+      </section>
       <section class="panel" aria-labelledby="engagement-days-title">
         <h2 id="engagement-days-title">Days</h2>
         {rows.length === 0 ? (
