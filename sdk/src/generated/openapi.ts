@@ -1592,7 +1592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                    "application/json": components["schemas"]["DashboardUnauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The token lacks view-engagement-dashboard. */
@@ -1604,6 +1604,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1689,7 +1724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                    "application/json": components["schemas"]["DashboardUnauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The token lacks view-engagement-dashboard. */
@@ -1701,6 +1736,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
@@ -1788,7 +1858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardUnauthorized"];
+                    "application/json": components["schemas"]["DashboardUnauthorized"] | components["schemas"]["GatewayUnauthorized"];
                 };
             };
             /** @description The token lacks view-engagement-dashboard. */
@@ -1800,6 +1870,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardForbidden"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardMethodNotAllowed"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardTooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardHeaderFieldsTooLarge"];
                 };
             };
             /** @description Unexpected fault (details only in the logs, under the x-request-id). */
