@@ -1,6 +1,6 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { storeFromEnv } from "../lib/storage/client.js";
+import { persistentStoreFromEnv } from "../lib/storage/client.js";
 import { ErasureNotReadyError, runErasureJob } from "../lib/tenants/erasureJob.js";
 import { logger } from "./shared/logger.js";
 
@@ -17,7 +17,7 @@ const SAFETY_MS = 60_000;
 const MAX_DELAY_SECONDS = 900;
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const store = storeFromEnv();
+  const store = persistentStoreFromEnv();
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
     let job: { job?: unknown; environment_id?: unknown; user_id?: unknown } = {};

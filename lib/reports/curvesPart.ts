@@ -46,7 +46,12 @@ export interface CurvesContext {
   reportId: string;
   time: number;
   expiresAt: number;
+  /** This delivery's attempt (refreshRun.ts): its items' keys, so a concurrent duplicate never overwrites them. */
+  attempt?: string;
 }
+
+/** The run's and pointer's key for the attempt whose curve items of `entity` a snapshot serves. */
+export const curvesAttemptKey = (entity: CurveEntity): string => `curves#${entity}`;
 
 /** The days whose first / last instants decide something: T's day and each stickiness window's first day. */
 function edgeDays(T: number): string[] {
@@ -112,7 +117,7 @@ async function* idPages(ctx: CurvesContext, input: { index?: string; pk: string;
 export async function curvesPart(
   ctx: CurvesContext,
   entity: CurveEntity,
-): Promise<{ counts: Record<string, number>; itemsWritten: number }> {
+): Promise<{ counts: Record<string, number>; itemsWritten: number; attemptKeys: string[] }> {
   const T = ctx.time;
   const from = curvesLookbackStart(T);
   const edges = new Set(edgeDays(T));
@@ -145,10 +150,10 @@ export async function curvesPart(
     for await (const ids of deleted) await fold(ids, (i) => i.deleted_at !== undefined);
   }
   const items = [...acc.bodies()].map(([name, body]) => ({
-    ...keys.curve(ctx.environmentId, ctx.reportId, entity, name),
+    ...keys.curve(ctx.environmentId, ctx.reportId, entity, name, ctx.attempt),
     body: JSON.stringify(body),
     [REPORT_TTL_ATTRIBUTE]: ctx.expiresAt,
   }));
   await batchPutAll(ctx.store, ctx.store.tables.reports, items);
-  return { counts: {}, itemsWritten: items.length };
+  return { counts: {}, itemsWritten: items.length, attemptKeys: [curvesAttemptKey(entity)] };
 }

@@ -2,6 +2,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
 import { type CurveEntity, type CurveRoute, curveName, emptyBody } from "./curves.js";
+import { curvesAttemptKey } from "./curvesPart.js";
 import { currentPointer } from "./read.js";
 
 /**
@@ -21,7 +22,7 @@ export async function readCurve(
   const got = await store.doc.send(
     new GetCommand({
       TableName: store.tables.reports,
-      Key: keys.curve(environmentId, pointer.report_id, entity, name),
+      Key: keys.curve(environmentId, pointer.report_id, entity, name, pointer.attempts?.[curvesAttemptKey(entity)]),
     }),
   );
   const body = got.Item

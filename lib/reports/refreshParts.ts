@@ -79,6 +79,11 @@ export interface PartResult {
   itemsWritten: number;
   /** A churn part that reached its budget: the rest of its range, to be computed by a new part. */
   rest?: ChurnShard;
+  /**
+   * Keys, beyond `counts`', under which the run records this delivery's attempt when it is counted (the curves:
+   * items that are not rank lists, read through the attempt the pointer names).
+   */
+  attemptKeys?: string[];
 }
 
 const PARALLEL_QUERIES = 16;

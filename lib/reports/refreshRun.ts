@@ -202,9 +202,9 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
 export function pointerOf(run: RunItem): CurrentReportItem {
   const counts = { ...run.counts };
   const attempts: Record<string, string> = {};
-  for (const list of Object.keys(run.counts)) {
-    const attempt = run.attempts?.[list];
-    if (attempt !== undefined) attempts[list] = attempt;
+  // Every attempt but the shards' (named with their shard below): whole lists', and parts' without lists (curves).
+  for (const [key, attempt] of Object.entries(run.attempts ?? {})) {
+    if (run.shard_counts?.[key] === undefined) attempts[key] = attempt;
   }
   const shards: Record<string, [string, number, string?][]> = {};
   for (const [key, rows] of Object.entries(run.shard_counts ?? {})) {
@@ -251,6 +251,12 @@ async function recordPart(
     values[`:v${i}`] = count;
     return [`#counts.#k${i} = :v${i}`, ...(attempt === undefined ? [] : [`#attempts.#k${i} = :attempt`])];
   });
+  if (attempt !== undefined) {
+    (result.attemptKeys ?? []).forEach((key, i) => {
+      names[`#a${i}`] = key;
+      sets.push(`#attempts.#a${i} = :attempt`);
+    });
+  }
   const adds = ["parts_done :part"];
   if (result.rest) {
     names["#rests"] = "rests";

@@ -50,7 +50,7 @@
  * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#A{attempt}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items |
  * |   (attempt: the part delivery the pointer names)  |                         |   (snapshots from before attempts: no `#A{attempt}`)        |                                   |
  * | refresh run: parts done, row counts, attempts    | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
- * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}` sk 0       | 1 GetItem (+ the pointer)         |
+ * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}#A{attempt}` | 1 GetItem (+ the pointer)         |
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
  * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
@@ -300,9 +300,12 @@ export const keys = {
     }#C${chunk}`,
     sk: 0,
   }),
-  /** Retention / lifecycle / stickiness body of a snapshot: `name` is `{route}#{cadence or interval}` (curves.ts). */
-  curve: (e: string, reportId: string, entity: string, name: string) => ({
-    pk: `${env(e)}#R#${reportId}#${entity}#${name}`,
+  /**
+   * Retention / lifecycle / stickiness body of a snapshot: `name` is `{route}#{cadence or interval}` (curves.ts);
+   * `attempt` the delivery of the curves part that wrote it, as for rank chunks (none in older snapshots).
+   */
+  curve: (e: string, reportId: string, entity: string, name: string, attempt?: string) => ({
+    pk: `${env(e)}#R#${reportId}#${entity}#${name}${attempt === undefined ? "" : `#A${attempt}`}`,
     sk: 0,
   }),
   /** A deleted user, keyed by its last activity (frozen at deletion): the refresh's curves count it in history. */

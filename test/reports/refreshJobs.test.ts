@@ -12,7 +12,7 @@ import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import { PART_NAMES } from "../../lib/reports/refreshParts.js";
 import { type PartJob, planRun, runPartJob } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
-import { storeFromEnv } from "../../lib/storage/client.js";
+import { persistentStoreFromEnv } from "../../lib/storage/client.js";
 import { runDeletionJob, startEnvironmentDeletion } from "../../lib/tenants/deletion.js";
 import { interceptCommands, interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
@@ -92,7 +92,7 @@ describe("refresh worker", () => {
 
     // The first write of the first part (user churn) fails; every other part completes.
     let writes = 0;
-    const restore = interceptCommands(storeFromEnv().doc, async (command, send) => {
+    const restore = interceptCommands(persistentStoreFromEnv().doc, async (command, send) => {
       if (command instanceof BatchWriteCommand && ++writes === 1) throw new Error("injected fault");
       return send();
     });
@@ -355,6 +355,30 @@ describe("a part delivered twice at the same time", () => {
     expect(paged).toEqual(["u1", "u2"]);
   });
 
+  it("the curves part (no rank lists): the counted delivery's stickiness, not the later one's", async () => {
+    const now = Date.now();
+    const env = await createEnvironment(store, "twice-curves", now - 100 * DAY);
+    const active = (user_id: string, daysAgo: number[]) =>
+      daysAgo.map((d) => ({ type: "user.active", occurred_at: new Date(now - d * DAY).toISOString(), user_id }));
+    await ingestEvents(store, env.environment_id, [...active("u1", [50, 3, 2, 1]), ...active("u2", [50, 2, 1])]);
+    const jobs = await planRun(store, env.environment_id, now);
+    for (const job of jobs) if (job.part !== "user_curves") await runPartJob(store, job);
+    const part = jobs.find((j) => j.part === "user_curves") as PartJob;
+
+    const a = gatedDelivery(part);
+    await a.reached;
+    await ingestEvents(store, env.environment_id, active("u3", [50, 5, 4, 3, 2, 1]));
+    const b = gatedDelivery(part);
+    await b.reached;
+    a.release();
+    await a.done;
+    b.release();
+    const second = await b.done;
+    expect(second.pointer).toBeDefined();
+    const sticky = (await getReport(env.api_key, "stickiness", { report_interval: "30" })).body as { active: number };
+    expect(sticky.active).toBe(2); // u1 and u2: what delivery A computed before u3's late events
+  });
+
   it("a churn shard: the counted delivery's rows and its recorded rest (none), not the other's", async () => {
     const now = Date.now();
     const env = await createEnvironment(store, "twice-churn", now - 100 * DAY);
@@ -440,7 +464,7 @@ describe("a refresh job queued for a deleted environment", () => {
     const jobs = await planRun(store, env.environment_id, now);
     const part = jobs.find((j) => j.part === "user_invites") as PartJob;
     // The deletion starts and removes the run after the part began.
-    const restore = interceptCommands(storeFromEnv().doc, async (command, send) => {
+    const restore = interceptCommands(persistentStoreFromEnv().doc, async (command, send) => {
       const answer = await send();
       if (
         command instanceof GetCommand &&
