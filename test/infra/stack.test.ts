@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Family, familyPrefixes, routes } from "../../lib/routes.js";
+import { type Family, familyPrefixes, routes, SEGMENT_ROUTES } from "../../lib/routes.js";
 import {
   GSI_BY_LAST_ACTIVE,
   GSI_BY_SIGNUP,
@@ -121,6 +121,30 @@ describe("REST API", () => {
     }
   });
 
+  it("serves Segment's tracking routes (CONTRACT §11) on the ingestion function, with an uncached authorizer", () => {
+    const methods = templateMethods();
+    const paths = resourcePaths(resourcesOfType(dev.template, "AWS::ApiGateway::Resource"));
+    const authorizers = new Map(resourcesOfType(dev.template, "AWS::ApiGateway::Authorizer"));
+    expect(SEGMENT_ROUTES).toHaveLength(7);
+    for (const resource of SEGMENT_ROUTES) {
+      expect(methods.get(`POST ${resource}`), resource).toBe(fnIds.ingest);
+      const [, method] = resourcesOfType(dev.template, "AWS::ApiGateway::Method").find(
+        ([, m]) =>
+          m.Properties?.HttpMethod === "POST" &&
+          paths.get((m.Properties.ResourceId as { Ref: string }).Ref) === resource,
+      ) as [string, CfnResource];
+      expect(method.Properties).toMatchObject({ AuthorizationType: "CUSTOM", ApiKeyRequired: true });
+      // The key may be in the body (writeKey), which no identity source names: no cache, no identity source.
+      const authorizer = authorizers.get((method.Properties?.AuthorizerId as { Ref: string } | undefined)?.Ref ?? "");
+      expect(authorizer?.Properties).toMatchObject({ Type: "REQUEST", AuthorizerResultTtlInSeconds: 0 });
+      expect(authorizer?.Properties?.IdentitySource ?? "").toBe("");
+    }
+    // /v1 is no family prefix: no catch-all there (unknown paths get the gateway's JSON 404).
+    expect([...methods.keys()].filter((m) => m.includes(" /v1") && !m.startsWith("POST "))).toEqual(
+      SEGMENT_ROUTES.map((r) => `ANY ${r}`),
+    );
+  });
+
   it("answers every other method of a documented resource through the same function (ANY → 405 there)", () => {
     const methods = templateMethods();
     for (const route of routes) {
@@ -190,8 +214,10 @@ describe("REST API", () => {
       ([, p]) => p.Properties?.Principal === "apigateway.amazonaws.com",
     );
     const perFunction = permissions.map(([, p]) => functionOfUri(p.Properties?.FunctionName));
-    // The authorizer has one per authorizer that uses it (bearer and dashboard credentials).
-    expect(perFunction.sort()).toEqual([...FAMILIES.map((f) => fnIds[f]), fnIds.authorizer, fnIds.authorizer].sort());
+    // The authorizer has one per authorizer that uses it (bearer, dashboard and Segment credentials).
+    expect(perFunction.sort()).toEqual(
+      [...FAMILIES.map((f) => fnIds[f]), fnIds.authorizer, fnIds.authorizer, fnIds.authorizer].sort(),
+    );
   });
 
   it("turns API Gateway's answer for unknown paths outside every prefix into a JSON 404", () => {
