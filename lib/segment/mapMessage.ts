@@ -199,11 +199,15 @@ function group(userId: string, message: Json, envelope: (role?: DerivedRole) => 
 
 /**
  * One message (of a batch, or the body of a single-message route) as events. `routeType` is the type the route
- * names (`/v1/track`), undefined for `/v1/batch`, where each message says its own; `sentAt` the batch's.
+ * names (`/v1/track`: used when the message names none), undefined for `/v1/batch`, where each message says its
+ * own; `sentAt` the batch's.
  */
 export function mapMessage(message: unknown, routeType: SegmentType | undefined, sentAt: unknown): Mapped {
   if (!isObject(message)) return { ok: false, field: "", message: "must be an object" };
-  const type = (routeType ?? message.type) as SegmentType;
+  // A single-message route takes the message's own type when it names one: Segment's webhook destinations send
+  // every event to one URL (README "Send from Segment"); else the route's.
+  const own = SEGMENT_TYPES.includes(message.type as SegmentType) ? (message.type as SegmentType) : undefined;
+  const type = (own ?? routeType ?? message.type) as SegmentType;
   if (!SEGMENT_TYPES.includes(type)) {
     return { ok: false, field: "type", message: `must be one of ${SEGMENT_TYPES.join(", ")}` };
   }

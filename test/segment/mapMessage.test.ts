@@ -71,6 +71,8 @@ describe("Segment messages as events (CONTRACT §11)", () => {
     expect(eventsOf({ type: "track", userId: "u1", sentAt: "2026-11-02T00:00:00Z" }, undefined, "x")[0]).toMatchObject({
       occurred_at: "2026-11-02T00:00:00Z",
     });
+    // A single-message route: the message's own type if it names one (webhook destinations), else the route's.
+    expect(eventsOf({ type: "identify", userId: "u1" }, "track")[0]).toMatchObject({ type: "user.created" });
     expect(eventsOf({ userId: 42 }, "page", "2026-11-03T00:00:00Z")[0]).toEqual({
       type: "user.active",
       user_id: "42",
