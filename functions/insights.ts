@@ -1,6 +1,10 @@
 import { chartRoutes } from "../lib/insights/chartRoutes.js";
 import { reportRoutes } from "../lib/insights/reportRoutes.js";
-import { httpHandler } from "./shared/httpHandler.js";
+import { streamingHttpHandler } from "./shared/streamingHttpHandler.js";
 
-/** The user and org insights family (CONTRACT §6): reports from snapshots, live charts, sign-up parameters. */
-export const handler = httpHandler("insights", { ...reportRoutes, ...chartRoutes });
+/**
+ * The user and org insights family (CONTRACT §6): reports from snapshots, live charts, sign-up parameters. It
+ * streams (Lambda response streaming, API Gateway `STREAM`) for the CSV downloads of whole reports (§12), which a
+ * buffered answer could neither hold (a million rows) nor send (6 MB); JSON answers are sent whole as before.
+ */
+export const handler = streamingHttpHandler("insights", { ...reportRoutes, ...chartRoutes });

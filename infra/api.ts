@@ -129,7 +129,7 @@ export class Api extends Construct {
       },
     });
 
-    // A streaming family (the dashboard) is invoked with response streaming (InvokeWithResponseStream): its answers
+    // A streaming family (the dashboard, insights) is invoked with response streaming (InvokeWithResponseStream): its answers
     // pass API Gateway as they are written, with no 6 MB (Lambda) or 10 MB (API Gateway) limit and no 29 s timeout.
     // API Gateway does no content encoding then: the function compresses itself.
     const integrations = Object.fromEntries(

@@ -137,6 +137,13 @@ const chart = (operationId: string, alias: boolean): Operation => ({
   },
 });
 
+const CSV_EXAMPLE = {
+  user:
+    "id,report_id,user_id,user_created_at,username,first_name,last_name,email,last_active_at,org_data\r\n" +
+    '1773330458-ab12cd34:0,1773330458-ab12cd34,u-42,1767225600,ada,Ada,Lovelace,ada@example.com,1772000000,"[{""display_name"":""Acme"",""org_id"":""acme"",""user_role"":""Admin""}]"\r\n',
+  org: "id,report_id,org_id,name,num_users,org_created_at\r\n1773330458-ab12cd34:0,1773330458-ab12cd34,acme,Acme,12,1767225600\r\n",
+};
+
 function operations(): Record<string, Operation> {
   const ops: Record<string, Operation> = {
     "POST /api/backend/v1/events": {
@@ -264,7 +271,16 @@ function operations(): Record<string, Operation> {
       security: security.apiKey,
       requestParams: { query: reportQuerySchema(definition) },
       responses: {
-        200: jsonResponse("A page of the report.", user ? userReportSchema : orgReportSchema),
+        200: {
+          description:
+            "A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested " +
+            "fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's " +
+            "report_time in `x-report-time` and the row count in `x-total-count`.",
+          content: {
+            "application/json": { schema: user ? userReportSchema : orgReportSchema },
+            "text/csv": { schema: z.string().meta({ example: CSV_EXAMPLE[definition.subject] }) },
+          },
+        },
         ...insightsErrorResponses(false, true),
       },
     };

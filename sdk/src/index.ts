@@ -45,6 +45,7 @@ export {
   GrowthReportInterval,
   type ReadOptions,
   ReengagementReportInterval,
+  type ReportName,
   type ReportPage,
   TopInviterReportInterval,
 } from "./read.js";

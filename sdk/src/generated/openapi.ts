@@ -2486,7 +2486,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2495,6 +2495,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2576,7 +2577,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2585,6 +2586,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2666,7 +2668,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2675,6 +2677,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2756,7 +2759,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2765,6 +2768,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2846,7 +2850,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2855,6 +2859,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2936,7 +2941,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2945,6 +2950,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -3026,7 +3032,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3035,6 +3041,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -3116,7 +3123,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3125,6 +3132,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
