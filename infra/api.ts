@@ -27,7 +27,7 @@ import {
 import { familyErrors, gatewayBodies } from "../lib/http/familyErrors.js";
 import { anonymousUsageKey } from "../lib/limits/authorizer.js";
 import { type RateLimits, tierName } from "../lib/limits/limits.js";
-import { type Family, familyPrefixes, PROXY_SUFFIX, routes } from "../lib/routes.js";
+import { type Family, familyPrefixes, PROXY_SUFFIX, routes, SEGMENT_ROUTES } from "../lib/routes.js";
 import { STREAMING_FAMILIES, STREAMING_HTTP_TIMEOUT } from "./functions.js";
 
 export interface ApiProps {
@@ -153,7 +153,7 @@ export class Api extends Construct {
       },
     });
 
-    // A streaming family (the dashboard) is invoked with response streaming (InvokeWithResponseStream): its answers
+    // A streaming family (the dashboard, insights) is invoked with response streaming (InvokeWithResponseStream): its answers
     // pass API Gateway as they are written, with no 6 MB (Lambda) or 10 MB (API Gateway) limit and no 29 s timeout.
     // API Gateway does no content encoding then: the function compresses itself.
     const integrations = Object.fromEntries(
@@ -182,6 +182,21 @@ export class Api extends Construct {
       resultsCacheTtl: cacheTtl,
     });
 
+    // Segment's routes (CONTRACT §11) take the key as HTTP Basic or as `writeKey` in the body, which no identity
+    // source can name: this authorizer has none and no cache, so it runs on every request (one Segment request is a
+    // whole batch) and counts Basic-auth requests against their tenant; body-only keys count as anonymous.
+    const segmentAuthorizer = new RequestAuthorizer(this, "SegmentAuthorizer", {
+      handler: props.authorizer,
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    const authorizerOf = (resource: IResource, family: Family) =>
+      family === "dashboard"
+        ? dashboardAuthorizer
+        : (SEGMENT_ROUTES as readonly string[]).includes(resource.path)
+          ? segmentAuthorizer
+          : bearerAuthorizer;
+
     const root = this.restApi.root;
     const addMethod = (resource: IResource, method: string, family: Family, limited = false) => {
       // Documented routes are authorized and counted against their tenant's usage plan; the catch-alls (404/405
@@ -189,9 +204,7 @@ export class Api extends Construct {
       resource.addMethod(
         method,
         integrations[family],
-        limited
-          ? { authorizer: family === "dashboard" ? dashboardAuthorizer : bearerAuthorizer, apiKeyRequired: true }
-          : {},
+        limited ? { authorizer: authorizerOf(resource, family), apiKeyRequired: true } : {},
       );
       this.methods.set(`${method} ${resource.path}`, family);
     };

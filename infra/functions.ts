@@ -19,9 +19,10 @@ const HTTP_TIMEOUT = Duration.seconds(HTTP_FUNCTION_TIMEOUT_SECONDS);
 
 /**
  * Families whose Lambda streams its answer (functions/shared/streamingHttpHandler.ts): API Gateway invokes them with
- * response streaming (`STREAM`, infra/api.ts), where its 29 s limit does not apply.
+ * response streaming (`STREAM`, infra/api.ts), where its 29 s limit does not apply: the dashboard's big answers,
+ * and the insights family's CSV downloads of whole reports (CONTRACT §12).
  */
-export const STREAMING_FAMILIES: readonly Family[] = ["dashboard"];
+export const STREAMING_FAMILIES: readonly Family[] = ["dashboard", "insights"];
 
 /**
  * A streaming family's function timeout, and its integration's: the largest answer the dashboard allows (4M UUID

@@ -4,6 +4,17 @@
  * and each family handler dispatches on the `resource` template, exactly as API Gateway hands it over.
  */
 
+/** Segment's tracking routes (CONTRACT §11): the batch, then one per message type. */
+export const SEGMENT_ROUTES = [
+  "/v1/batch",
+  "/v1/identify",
+  "/v1/track",
+  "/v1/group",
+  "/v1/page",
+  "/v1/screen",
+  "/v1/alias",
+] as const;
+
 export type Family = "ingest" | "dashboard" | "users" | "insights" | "docs";
 
 export interface Route {
@@ -15,6 +26,9 @@ export interface Route {
 
 export const routes: Route[] = [
   { family: "ingest", method: "POST", resource: "/api/backend/v1/events" },
+  // Segment's HTTP tracking API (CONTRACT §11), on the ingestion Lambda; outside every family prefix, as Segment's
+  // libraries append these paths to their `host`.
+  ...SEGMENT_ROUTES.map((resource) => ({ family: "ingest" as const, method: "POST" as const, resource })),
   { family: "dashboard", method: "GET", resource: "/api/v1/engagement-dashboard/users/active-users" },
   { family: "dashboard", method: "GET", resource: "/api/v1/engagement-dashboard/users/new-users" },
   ...["users-by-time-of-the-day-in-a-week", "chat-busier/hourly-data", "chat-busier/weekly-data"].map((path) => ({

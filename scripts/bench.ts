@@ -92,6 +92,8 @@ interface SizeResult {
     maxRssMiB: number;
   };
   routes: Record<string, { itemsRead: number; readUnits: number; bytes: number; ms: number }>;
+  /** The CSV download of the longest report (user churn, 7 days): every row, streamed. */
+  csv?: { ms: number; maxRssMiB: number; bytes: number; rows: number };
   postgres?: Record<string, { ms: number; dynamoMs: number; ratio: number }>;
 }
 
@@ -134,6 +136,32 @@ async function runPart(job: PartJob): Promise<WorkerRun> {
       const line = out.trim().split("\n").pop() ?? "";
       if (code === 0) resolve(JSON.parse(line));
       else reject(new Error(`refresh part exited ${code}: ${out}`));
+    });
+  });
+}
+
+/** The CSV download of a report in a process of its own (scripts/bench/csvDownload.ts): time and peak memory. */
+async function runCsvDownload(apiKey: string, path: string): Promise<SizeResult["csv"]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        `--max-old-space-size=${WORKER_HEAP_MB}`,
+        "--import",
+        "tsx",
+        join(ROOT, "scripts/bench/csvDownload.ts"),
+        JSON.stringify({ apiKey, path }),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code === 0) resolve(JSON.parse(line));
+      else reject(new Error(`CSV download exited ${code}: ${out}`));
     });
   });
 }
@@ -299,6 +327,15 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
         dash,
       );
     }
+    // The longest report whole as CSV (CONTRACT §12), streamed by the insights handler in a process of its own.
+    const csv = INGEST_ONLY
+      ? undefined
+      : await runCsvDownload(api_key, "/api/backend/v1/user_report/churn?report_interval=7");
+    if (csv) {
+      console.log(
+        `  CSV user_report/churn 7: ${csv.rows} rows, ${(csv.bytes / 1048576).toFixed(1)} MiB in ${(csv.ms / 1000).toFixed(1)} s, peak RSS ${csv.maxRssMiB.toFixed(0)} MiB`,
+      );
+    }
     if (!seeded && !INGEST_ONLY) await measureLive();
     async function measureLive() {
       await measure(
@@ -346,6 +383,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
         maxRssMiB: partList.length ? Math.max(...partList.map((p) => p.maxRssMiB)) : Number.NaN,
       },
       routes,
+      ...(csv ? { csv } : {}),
     };
 
     // 4. The baseline: the same events in one PostgreSQL table, the same questions.
@@ -385,6 +423,9 @@ function printTable(results: SizeResult[]) {
     ["refresh: items read", (r) => r.refresh.itemsRead],
     ["refresh: items written", (r) => r.refresh.itemsWritten],
     ["refresh: peak RSS MiB of the largest worker", (r) => r.refresh.maxRssMiB],
+    ["CSV churn 7 (all rows): rows", (r) => r.csv?.rows ?? Number.NaN],
+    ["CSV churn 7 (all rows): peak RSS MiB", (r) => r.csv?.maxRssMiB ?? Number.NaN],
+    ["CSV churn 7 (all rows): seconds", (r) => (r.csv ? r.csv.ms / 1000 : Number.NaN)],
   ];
   for (const part of Object.keys(results[0]?.refresh.parts ?? {})) {
     rows.push([`refresh part ${part}: workers`, (r) => r.refresh.parts[part]?.workers ?? Number.NaN]);

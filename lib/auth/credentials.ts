@@ -223,3 +223,16 @@ export function bearerToken(header: string | undefined): string | undefined {
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
 }
+
+/**
+ * The user name of `Authorization: Basic base64(user:password)`: how Segment's libraries present a write key (the
+ * key as user name, the password empty; CONTRACT §11). The password is not read.
+ */
+export function basicUserName(header: string | undefined): string | undefined {
+  const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1] as string, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  const user = colon === -1 ? decoded : decoded.slice(0, colon);
+  return user.length > 0 ? user : undefined;
+}

@@ -10,6 +10,12 @@ export const securitySchemes = {
     scheme: "bearer",
     description: "An API key of the environment: `Authorization: Bearer <api key>` (permission `read` or `ingest`).",
   },
+  segmentWriteKey: {
+    type: "http",
+    scheme: "basic",
+    description:
+      "Segment's write key: an API key with ingest as the Basic user name, the password empty (or `writeKey` in the body).",
+  },
   environmentId: {
     type: "apiKey",
     in: "header",
@@ -33,6 +39,8 @@ export const securitySchemes = {
 /** The three ways a route authenticates (CONTRACT §0): each a list of schemes presented together. */
 export const security = {
   apiKey: [{ apiKey: [] }],
+  /** Basic auth, or the key in the body (`{}`: no header needed). */
+  segmentWriteKey: [{ segmentWriteKey: [] }, {}] as Record<string, string[]>[],
   apiKeyAndEnvironment: [{ apiKey: [], environmentId: [] }],
   userToken: [{ dashboardUserId: [], dashboardAuthToken: [] }],
 };

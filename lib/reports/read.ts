@@ -47,7 +47,17 @@ export async function readReportPage(
   const segments = listSegments(pointer, countKey(report, interval));
   const list = { environmentId, reportId: pointer.report_id, report, interval, segments };
   const stored = await readRankRows(store, list, first, last);
-  const rows = stored.map(
+  return { rows: withIds(pointer, report, interval, first, stored), total, reportTime: pointer.report_time };
+}
+
+function withIds(
+  pointer: CurrentReportItem,
+  report: ReportName,
+  interval: string,
+  first: number,
+  stored: Awaited<ReturnType<typeof readRankRows>>,
+): ReportRow[] {
+  return stored.map(
     (row, i) =>
       ({
         id: rowId(pointer.report_id, report, interval, first + i),
@@ -55,5 +65,39 @@ export async function readReportPage(
         ...row,
       }) as ReportRow,
   );
-  return { rows, total, reportTime: pointer.report_time };
+}
+
+/** Rows read per storage call when a whole report is read (a CSV download). */
+export const ALL_ROWS_CHUNK = 1000;
+
+export interface AllReportRows {
+  total: number;
+  reportTime: number;
+  /** The rows in order, a chunk at a time: read as they are asked for, so a long report is never held whole. */
+  chunks: AsyncGenerator<ReportRow[]>;
+}
+
+/**
+ * Every row of a report of the current snapshot (CSV, CONTRACT §12), all from the snapshot current when the call
+ * began (one pointer read), read as the same page reads as readReportPage in chunks of ALL_ROWS_CHUNK: the cost is
+ * that of reading every page once, the memory one chunk.
+ */
+export async function readAllReportRows(
+  store: Store,
+  environmentId: string,
+  report: ReportName,
+  interval: string,
+  chunkSize = ALL_ROWS_CHUNK,
+): Promise<AllReportRows> {
+  const pointer = await currentPointer(store, environmentId);
+  const total = pointer.counts?.[countKey(report, interval)] ?? 0;
+  const segments = listSegments(pointer, countKey(report, interval));
+  const list = { environmentId, reportId: pointer.report_id, report, interval, segments };
+  async function* chunks(): AsyncGenerator<ReportRow[]> {
+    for (let first = 0; first < total; first += chunkSize) {
+      const last = Math.min(first + chunkSize, total) - 1;
+      yield withIds(pointer, report, interval, first, await readRankRows(store, list, first, last));
+    }
+  }
+  return { total, reportTime: pointer.report_time, chunks: chunks() };
 }

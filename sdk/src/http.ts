@@ -71,6 +71,50 @@ export async function request<T>(transport: Transport, path: string, options: Re
   return body as T;
 }
 
+/**
+ * A request whose answer is read as a stream (a CSV download): the timeout covers the wait for the status and headers
+ * only, since a long body keeps coming for as long as it takes. A non-2xx answer is read whole and thrown typed.
+ */
+export async function requestStream(
+  transport: Transport,
+  path: string,
+  options: RequestOptions & { accept: string },
+): Promise<Response> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, transport.timeout);
+  const onAbort = () => controller.abort();
+  options.signal?.addEventListener("abort", onAbort);
+  let response: Response;
+  try {
+    response = await transport.fetch(urlOf(transport.apiUrl, path, options.query), {
+      method: "GET",
+      headers: { accept: options.accept, ...options.headers },
+      signal: controller.signal,
+    });
+  } catch (error) {
+    const message = timedOut
+      ? `no answer within ${transport.timeout} ms`
+      : `request failed: ${(error as Error).message}`;
+    throw new NetworkError(message, timedOut, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!response.ok) {
+    options.signal?.removeEventListener("abort", onAbort);
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {}
+    throw apiError(response.status, body, response.headers.get("x-request-id") ?? undefined);
+  }
+  return response;
+}
+
 /** How long to wait before retry `attempt` (0-based): full jitter under an exponential cap. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
   return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);

@@ -50,6 +50,7 @@ export {
   GrowthReportInterval,
   type ReadOptions,
   ReengagementReportInterval,
+  type ReportName,
   type ReportPage,
   StickinessInterval,
   TopInviterReportInterval,

@@ -1,5 +1,5 @@
 import { EngagementInsightsError } from "./errors.js";
-import { type FetchLike, request, type Transport } from "./http.js";
+import { type FetchLike, request, requestStream, type Transport } from "./http.js";
 import type {
   ActiveUsersByDay,
   ActiveUsersCount,
@@ -125,6 +125,17 @@ export function camelize<T>(value: T): Camelize<T> {
   return out as Camelize<T>;
 }
 
+/** The 8 reports of CONTRACT §6, as their route names. */
+export type ReportName =
+  | "user_report/top_inviter"
+  | "user_report/champion"
+  | "user_report/reengagement"
+  | "user_report/churn"
+  | "org_report/reengagement"
+  | "org_report/churn"
+  | "org_report/growth"
+  | "org_report/attrition";
+
 const day = (value: Date | string) => (value instanceof Date ? value.toISOString() : value);
 
 export class EngagementInsightsReader {
@@ -155,6 +166,35 @@ export class EngagementInsightsReader {
         page_number: page.pageNumber,
       }),
     );
+  }
+
+  /**
+   * Every row of a report (`user_report/churn`, ...) as RFC 4180 CSV (CONTRACT §12), streamed: iterate the text as it
+   * arrives (`for await (const text of csv.chunks())`), or `await csv.text()` for a small report. The snapshot's
+   * `report_time` and row count come from the response headers.
+   */
+  async downloadReportCsv(report: ReportName, interval: string, options: { signal?: AbortSignal } = {}) {
+    const response = await requestStream(this.transport, `/api/backend/v1/${report}`, {
+      accept: "text/csv",
+      headers: this.apiKeyHeaders(),
+      query: { report_interval: interval },
+      signal: options.signal,
+    });
+    return {
+      reportTime: Number(response.headers.get("x-report-time")),
+      totalCount: Number(response.headers.get("x-total-count")),
+      text: () => response.text(),
+      async *chunks(): AsyncGenerator<string> {
+        if (!response.body) return;
+        const decoder = new TextDecoder();
+        const reader = response.body.getReader();
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          yield decoder.decode(next.value, { stream: true });
+        }
+        const rest = decoder.decode();
+        if (rest) yield rest;
+      },
+    };
   }
 
   // ---- §6 user and org insights, PropelAuth's names --------------------------------------------------------------

@@ -94,6 +94,24 @@ describe("read client: insights (PropelAuth's names, camelCase results)", () => 
     expect(back.userReports.map((r) => r.userId)).toEqual(["cid"]);
   });
 
+  it("downloads a whole report as CSV, streamed, with its report_time and row count", async () => {
+    const csv = await reader.downloadReportCsv("user_report/churn", ChurnReportInterval.SEVEN_DAYS);
+    expect(csv.totalCount).toBe(4);
+    const json = await reader.fetchUserChurnReport(ChurnReportInterval.SEVEN_DAYS);
+    expect(csv.reportTime).toBe(json.reportTime);
+    let text = "";
+    for await (const chunk of csv.chunks()) text += chunk;
+    const lines = text.split("\r\n");
+    expect(lines[0]).toBe(
+      "id,report_id,user_id,user_created_at,username,first_name,last_name,email,last_active_at,org_data",
+    );
+    expect(lines.slice(1, -1).map((line) => line.split(",")[2])).toEqual(json.userReports.map((r) => r.userId));
+    expect(lines.at(-1)).toBe("");
+    await expect(
+      new EngagementInsightsReader({ apiUrl: service.url, apiKey: "wrong" }).downloadReportCsv("org_report/churn", "7"),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
   it("org reports", async () => {
     const growth = await reader.fetchOrgGrowthReport(GrowthReportInterval.THIRTY_DAYS);
     expect(growth.orgReports.map((r) => [r.orgId, r.name, r.numUsers, r.extraProperties])).toEqual([

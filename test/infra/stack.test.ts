@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Family, familyPrefixes, routes } from "../../lib/routes.js";
+import { type Family, familyPrefixes, routes, SEGMENT_ROUTES } from "../../lib/routes.js";
 import {
   GSI_BY_LAST_ACTIVE,
   GSI_BY_SIGNUP,
@@ -123,6 +123,30 @@ describe("REST API", () => {
     }
   });
 
+  it("serves Segment's tracking routes (CONTRACT §11) on the ingestion function, with an uncached authorizer", () => {
+    const methods = templateMethods();
+    const paths = resourcePaths(resourcesOfType(dev.template, "AWS::ApiGateway::Resource"));
+    const authorizers = new Map(resourcesOfType(dev.template, "AWS::ApiGateway::Authorizer"));
+    expect(SEGMENT_ROUTES).toHaveLength(7);
+    for (const resource of SEGMENT_ROUTES) {
+      expect(methods.get(`POST ${resource}`), resource).toBe(fnIds.ingest);
+      const [, method] = resourcesOfType(dev.template, "AWS::ApiGateway::Method").find(
+        ([, m]) =>
+          m.Properties?.HttpMethod === "POST" &&
+          paths.get((m.Properties.ResourceId as { Ref: string }).Ref) === resource,
+      ) as [string, CfnResource];
+      expect(method.Properties).toMatchObject({ AuthorizationType: "CUSTOM", ApiKeyRequired: true });
+      // The key may be in the body (writeKey), which no identity source names: no cache, no identity source.
+      const authorizer = authorizers.get((method.Properties?.AuthorizerId as { Ref: string } | undefined)?.Ref ?? "");
+      expect(authorizer?.Properties).toMatchObject({ Type: "REQUEST", AuthorizerResultTtlInSeconds: 0 });
+      expect(authorizer?.Properties?.IdentitySource ?? "").toBe("");
+    }
+    // /v1 is no family prefix: no catch-all there (unknown paths get the gateway's JSON 404).
+    expect([...methods.keys()].filter((m) => m.includes(" /v1") && !m.startsWith("POST "))).toEqual(
+      SEGMENT_ROUTES.map((r) => `ANY ${r}`),
+    );
+  });
+
   it("answers every other method of a documented resource through the same function (ANY → 405 there)", () => {
     const methods = templateMethods();
     for (const route of routes) {
@@ -160,7 +184,7 @@ describe("REST API", () => {
     expect(Object.fromEntries(templateMethods())).toEqual(Object.fromEntries(expected));
   });
 
-  it("invokes the dashboard's function with response streaming (STREAM, 3 min), every other family buffered", () => {
+  it("invokes the dashboard's and insights' functions with response streaming (STREAM, 3 min), the others buffered", () => {
     const byFamily = new Map<string, Set<string>>();
     for (const [, method] of resourcesOfType(dev.template, "AWS::ApiGateway::Method")) {
       const integration = method.Properties?.Integration;
@@ -170,21 +194,24 @@ describe("REST API", () => {
       const shape = `${mode} ${integration.TimeoutInMillis ?? "default"} ${/\/(2021-11-15|2015-03-31)\/functions\//.exec(uri)?.[1]} ${/"\/([a-z-]*invocations)"/.exec(uri)?.[1]}`;
       byFamily.set(fn, (byFamily.get(fn) ?? new Set()).add(shape));
     }
-    expect([...(byFamily.get(fnIds.dashboard as string) ?? [])]).toEqual([
-      "STREAM 180000 2021-11-15 response-streaming-invocations",
-    ]);
-    for (const family of ["ingest", "users", "insights", "docs"]) {
+    for (const family of ["dashboard", "insights"]) {
+      expect([...(byFamily.get(fnIds[family] as string) ?? [])], family).toEqual([
+        "STREAM 180000 2021-11-15 response-streaming-invocations",
+      ]);
+    }
+    for (const family of ["ingest", "users", "docs"]) {
       expect([...(byFamily.get(fnIds[family] as string) ?? [])], family).toEqual([
         "BUFFERED default 2015-03-31 invocations",
       ]);
     }
   });
 
-  it("gives the streaming dashboard function the integration's 3 min, the buffered ones 25 s (under API Gateway's 29 s)", () => {
+  it("gives the streaming functions the integration's 3 min, the buffered ones 25 s (under API Gateway's 29 s)", () => {
     const timeoutOf = (name: string) =>
       (dev.template.toJSON().Resources[fnIds[name] as string] as CfnResource).Properties?.Timeout;
     expect(timeoutOf("dashboard")).toBe(180);
-    for (const family of ["ingest", "users", "insights", "docs"]) expect(timeoutOf(family), family).toBe(25);
+    expect(timeoutOf("insights")).toBe(180);
+    for (const family of ["ingest", "users", "docs"]) expect(timeoutOf(family), family).toBe(25);
   });
 
   it("gives each HTTP function a single invoke permission for the API (not one per method)", () => {
@@ -192,8 +219,10 @@ describe("REST API", () => {
       ([, p]) => p.Properties?.Principal === "apigateway.amazonaws.com",
     );
     const perFunction = permissions.map(([, p]) => functionOfUri(p.Properties?.FunctionName));
-    // The authorizer has one per authorizer that uses it (bearer and dashboard credentials).
-    expect(perFunction.sort()).toEqual([...FAMILIES.map((f) => fnIds[f]), fnIds.authorizer, fnIds.authorizer].sort());
+    // The authorizer has one per authorizer that uses it (bearer, dashboard and Segment credentials).
+    expect(perFunction.sort()).toEqual(
+      [...FAMILIES.map((f) => fnIds[f]), fnIds.authorizer, fnIds.authorizer, fnIds.authorizer].sort(),
+    );
   });
 
   it("turns API Gateway's answer for unknown paths outside every prefix into a JSON 404", () => {

@@ -28,7 +28,7 @@ const post = (json: string) =>
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
     body: JSON.parse(json),
   });
-const get = (handler: typeof users, path: string, query: Record<string, string> = {}) =>
+const get = (handler: typeof users | typeof insights, path: string, query: Record<string, string> = {}) =>
   invoke(handler, {
     method: "GET",
     path,

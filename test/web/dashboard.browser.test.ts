@@ -211,6 +211,16 @@ describe.skipIf(unavailable)("dashboard in a browser", () => {
     await setInput(page, "input[name=page-number]", "3");
     await expectPage(2);
 
+    // Download CSV: every row of the report (not the page) asked as text/csv, and the button ready again after.
+    const csvAnswer = page.waitForResponse(
+      (r) => r.url().includes("/user_report/champion") && r.request().headers().accept === "text/csv",
+    );
+    await page.click("button.download-csv");
+    const csv = await csvAnswer;
+    expect(csv.headers()["content-type"]).toBe("text/csv; charset=utf-8");
+    expect((await csv.text()).split("\r\n").length - 2).toBe(first.total_count);
+    await page.waitForFunction(() => document.querySelector("button.download-csv")?.textContent === "Download CSV");
+
     // A user row links to that user's details: the v2 user and its sign-up parameters.
     const firstUser = (await rowsShown())[0]?.user_id as string;
     await page.click("table.report tbody tr:first-child th a");

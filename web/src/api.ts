@@ -9,6 +9,7 @@
  * | verifySession             | fetchChartMetricData (1 day) + activeUsersCount | API key + environment |
  * | fetchChartMetric          | fetchChartMetricData                        | API key               |
  * | fetchReport               | fetchUser…Report / fetchOrg…Report          | API key               |
+ * | downloadReportCsv         | downloadReportCsv                           | API key               |
  * | fetchSignupParameters     | fetchUserSignupQueryParams                  | API key               |
  * | listUsers / fetchUser     | users.page / users.get                      | API key + environment |
  * | fetchActiveUserCount      | activeUsersCount                            | API key + environment |
@@ -342,6 +343,19 @@ export function fetchReport(
   return call(withKey(c), "key", signal, (r) =>
     fetchPage(r, q.interval, { pageSize: q.pageSize, pageNumber: q.pageNumber }),
   );
+}
+
+/** Every row of a report as a CSV file (the SDK's downloadReportCsv), named as the server names it. */
+export function downloadReportCsv(
+  c: ApiCredentials,
+  report: ReportName,
+  interval: string,
+): Promise<{ file: string; blob: Blob }> {
+  return call(withKey(c), "key", undefined, async (r) => {
+    const csv = await r.downloadReportCsv(report, interval);
+    const blob = new Blob([await csv.text()], { type: "text/csv" });
+    return { file: `${report.replace("/", "-")}-${interval}-${csv.reportTime}.csv`, blob };
+  });
 }
 
 export function fetchSignupParameters(

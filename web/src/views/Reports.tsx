@@ -1,5 +1,8 @@
+import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
 import {
   type ApiCredentials,
+  downloadReportCsv,
   fetchReport,
   type OrgReportRow,
   REPORTS,
@@ -111,8 +114,51 @@ function ReportTable({ credentials, report, interval, pageSize, pageNumber, onPa
   );
   return (
     <Load state={state} what="the report">
-      {(page) => <ReportPageView report={report} page={page} onPage={onPage} />}
+      {(page) => (
+        <ReportPageView
+          report={report}
+          page={page}
+          onPage={onPage}
+          download={<DownloadCsv credentials={credentials} report={report} interval={interval} />}
+        />
+      )}
     </Load>
+  );
+}
+
+/** Every row of the report (not only this page) as a CSV file, saved by the browser. */
+function DownloadCsv({
+  credentials,
+  report,
+  interval,
+}: {
+  credentials: ApiCredentials;
+  report: ReportInfo;
+  interval: string;
+}) {
+  const [state, setState] = useState<"idle" | "busy" | string>("idle");
+  const download = async () => {
+    setState("busy");
+    try {
+      const { file, blob } = await downloadReportCsv(credentials, report.name, interval);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = file;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 0);
+      setState("idle");
+    } catch (error) {
+      setState((error as Error).message);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="download-csv" disabled={state === "busy"} onClick={download}>
+        {state === "busy" ? "Downloading…" : "Download CSV"}
+      </button>
+      {state !== "idle" && state !== "busy" && <span role="alert"> {state}</span>}
+    </>
   );
 }
 
@@ -120,10 +166,12 @@ function ReportPageView({
   report,
   page,
   onPage,
+  download,
 }: {
   report: ReportInfo;
   page: ReportPage;
   onPage: (page: number) => void;
+  download: ComponentChildren;
 }) {
   const pages = Math.max(1, Math.ceil(page.totalCount / page.pageSize));
   const rows = "userReports" in page ? page.userReports : page.orgReports;
@@ -133,6 +181,8 @@ function ReportPageView({
         As of <time dateTime={new Date(page.reportTime * 1000).toISOString()}>{formatUnix(page.reportTime)}</time>
         {" · "}
         <span class="total">{formatNumber(page.totalCount)}</span> {report.subject === "user" ? "users" : "orgs"}
+        {" · "}
+        {download}
       </p>
       {rows.length === 0 ? (
         <Empty>
