@@ -242,10 +242,6 @@ async function recordPart(
   // A part without rank lists (the curves) sets no count: DynamoDB refuses a name the expression does not use.
   const names: Record<string, string> = Object.keys(result.counts).length > 0 ? { "#counts": map } : {};
   const values: Record<string, unknown> = { ":part": new Set([id]), ":name": id };
-  if (attempt !== undefined) {
-    names["#attempts"] = "attempts";
-    values[":attempt"] = attempt;
-  }
   const sets = Object.entries(result.counts).flatMap(([key, count], i) => {
     names[`#k${i}`] = job.shard ? `${key}${SHARD_SEPARATOR}${job.shard.to}` : key;
     values[`:v${i}`] = count;
@@ -256,6 +252,11 @@ async function recordPart(
       names[`#a${i}`] = key;
       sets.push(`#attempts.#a${i} = :attempt`);
     });
+  }
+  // Named only when used: DynamoDB refuses a name or value the expression does not use.
+  if (sets.some((set) => set.startsWith("#attempts."))) {
+    names["#attempts"] = "attempts";
+    values[":attempt"] = attempt;
   }
   const adds = ["parts_done :part"];
   if (result.rest) {

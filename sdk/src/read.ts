@@ -293,7 +293,7 @@ export class EngagementInsightsReader {
   }
 
   /** Distinct active users per UTC clock hour from `start`'s hour through `end`'s (hours with none left out), oldest first. */
-  usersByTimeOfDay(start: Date | string, end: Date | string): Promise<UsersByTimeOfDay> {
+  async usersByTimeOfDay(start: Date | string, end: Date | string): Promise<UsersByTimeOfDay> {
     return this.get<UsersByTimeOfDay>(
       "/api/v1/engagement-dashboard/users/users-by-time-of-the-day-in-a-week",
       this.dashboardHeaders(),
@@ -302,7 +302,7 @@ export class EngagementInsightsReader {
   }
 
   /** Distinct active users of the 24 hours before `start`, in 12 groups of two clock hours of the day (0, 2, …, 22). */
-  busierHourlyData(start: Date | string): Promise<BusierHourlyData> {
+  async busierHourlyData(start: Date | string): Promise<BusierHourlyData> {
     return this.get<BusierHourlyData>(
       "/api/v1/engagement-dashboard/users/chat-busier/hourly-data",
       this.dashboardHeaders(),
@@ -313,7 +313,7 @@ export class EngagementInsightsReader {
   }
 
   /** Distinct active users of each UTC day from `start` − 7 days through `start`'s day (8 days, zeros included), oldest first. */
-  busierWeeklyData(start: Date | string): Promise<BusierWeeklyData> {
+  async busierWeeklyData(start: Date | string): Promise<BusierWeeklyData> {
     return this.get<BusierWeeklyData>(
       "/api/v1/engagement-dashboard/users/chat-busier/weekly-data",
       this.dashboardHeaders(),

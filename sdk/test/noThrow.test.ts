@@ -50,6 +50,13 @@ describe("the reader never throws synchronously", () => {
     ["users.page", () => bare.users.page()],
     ["users.get", () => bare.users.get("u")],
     ["activeUsersCount", () => bare.activeUsersCount()],
+    ["downloadReportCsv", () => bare.downloadReportCsv("user_report/churn", "7")],
+    ["fetchRetention", () => bare.fetchRetention()],
+    ["fetchLifecycle", () => bare.fetchLifecycle()],
+    ["fetchStickiness", () => bare.fetchStickiness("30")],
+    ["usersByTimeOfDay", () => bare.usersByTimeOfDay("2026-01-01", "2026-01-02")],
+    ["busierHourlyData", () => bare.busierHourlyData("2026-01-02")],
+    ["busierWeeklyData", () => bare.busierWeeklyData("2026-01-02")],
   ];
 
   it("every method rejects with EngagementInsightsError when its credentials are missing", async () => {

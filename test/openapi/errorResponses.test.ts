@@ -4,6 +4,7 @@ import { MAX_BODY_BYTES } from "../../lib/ingest/schema.js";
 import { TenantGate } from "../../lib/limits/tenantGate.js";
 import { buildOpenApiDocument } from "../../lib/openapi/document.js";
 import { type Family, routes } from "../../lib/routes.js";
+import { SEGMENT_MAX_BATCH_BYTES } from "../../lib/segment/segmentRoute.js";
 import type { Store } from "../../lib/storage/client.js";
 import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
 import { assertConformsToOpenApi } from "../helpers/openapiConformance.js";
@@ -118,6 +119,20 @@ function handlerCases(route: { family: Family; method: string; resource: string 
     );
     return cases;
   }
+  if (family === "ingest" && resource.startsWith("/v1/")) {
+    // Segment's tracking API (CONTRACT §11): Basic auth with the key as user name; a key without ingest is a 401.
+    const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
+    const headers = { authorization: basic(credentials.full), "content-type": "application/json" };
+    cases.push(
+      { status: 401, request: { ...base, headers: { authorization: basic(credentials.readOnly) } } },
+      { status: 400, request: { ...base, headers, body: "{" } },
+      {
+        status: 413,
+        request: { ...base, headers, body: `{"batch": [], "pad": "${"x".repeat(SEGMENT_MAX_BATCH_BYTES)}"}` },
+      },
+    );
+    return cases;
+  }
   if (family === "ingest") {
     const headers = { ...auth(family), "content-type": "application/json" };
     cases.push(
@@ -137,6 +152,9 @@ function handlerCases(route: { family: Family; method: string; resource: string 
     "/api/v2/usage-statistics/active-users": "/api/v2/usage-statistics/active-users?days=0",
     "/api/backend/v1/chart_metric/{chartMetric}": "/api/backend/v1/chart_metric/signups?cadence=Yearly",
     "/api/backend/v1/chart_metrics/{chartMetric}": "/api/backend/v1/chart_metrics/signups?cadence=Yearly",
+    "/api/backend/v1/retention": "/api/backend/v1/retention?cadence=Yearly",
+    "/api/backend/v1/lifecycle": "/api/backend/v1/lifecycle?entity=teams",
+    "/api/backend/v1/stickiness": "/api/backend/v1/stickiness?report_interval=9",
   };
   const badPath = bad[resource] ?? (/_report\//.test(resource) ? resource : undefined);
   if (badPath) cases.push({ status: 400, request: { ...base, path: badPath, headers: auth(family) } });
