@@ -146,13 +146,20 @@ const requestArb = fc.record({
 
 // ---- what every answer must be ----
 
-type FamilyShape = "users" | "dashboard" | "insights";
-const RIGHT_CREDENTIALS: Record<FamilyShape, string> = { users: "users", dashboard: "dashboard", insights: "apiKey" };
+type FamilyShape = "users" | "dashboard" | "insights" | "segment";
+const RIGHT_CREDENTIALS: Record<FamilyShape, string> = {
+  users: "users",
+  dashboard: "dashboard",
+  insights: "apiKey",
+  segment: "apiKey",
+};
 
 /** The family whose format answers `path`: the one whose prefix it is under (the events route is insights-shaped). */
 function familyOf(path: string): FamilyShape {
   if (path.startsWith("/api/v2/")) return "users";
   if (path.startsWith("/api/v1/engagement-dashboard/")) return "dashboard";
+  // Segment's tracking API (CONTRACT §11) answers in Segment's format; the edge's 404 / 405 / 429 are ingestion's.
+  if (path.startsWith("/v1/")) return "segment";
   return "insights";
 }
 
@@ -171,6 +178,8 @@ function expectFamilyFormat(family: FamilyShape, response: RawResponse, what: st
       expect(body.success, what).toBe(false);
       expect(typeof body.error, what).toBe("string");
     }
+  } else if (family === "segment" && body.success === false) {
+    expect(typeof body.message, what).toBe("string");
   } else {
     expect(typeof body.error, what).toBe("string");
   }

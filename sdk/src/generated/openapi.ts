@@ -24,6 +24,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment: a batch of tracking messages
+         * @description Segment's HTTP tracking API (for `@segment/analytics-node` and other Segment or RudderStack libraries pointed at this service): messages mapped to events (CONTRACT §11) and ingested exactly once per messageId.
+         */
+        post: operations["segmentBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment: one identify message
+         * @description Segment's HTTP tracking API (for `@segment/analytics-node` and other Segment or RudderStack libraries pointed at this service): messages mapped to events (CONTRACT §11) and ingested exactly once per messageId.
+         */
+        post: operations["segmentIdentify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment: one track message
+         * @description Segment's HTTP tracking API (for `@segment/analytics-node` and other Segment or RudderStack libraries pointed at this service): messages mapped to events (CONTRACT §11) and ingested exactly once per messageId.
+         */
+        post: operations["segmentTrack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment: one group message
+         * @description Segment's HTTP tracking API (for `@segment/analytics-node` and other Segment or RudderStack libraries pointed at this service): messages mapped to events (CONTRACT §11) and ingested exactly once per messageId.
+         */
+        post: operations["segmentGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment: one page message
+         * @description Segment's HTTP tracking API (for `@segment/analytics-node` and other Segment or RudderStack libraries pointed at this service): messages mapped to events (CONTRACT §11) and ingested exactly once per messageId.
+         */
+        post: operations["segmentPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment: one screen message
+         * @description Segment's HTTP tracking API (for `@segment/analytics-node` and other Segment or RudderStack libraries pointed at this service): messages mapped to events (CONTRACT §11) and ingested exactly once per messageId.
+         */
+        post: operations["segmentScreen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alias": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment: one alias message
+         * @description Segment's HTTP tracking API (for `@segment/analytics-node` and other Segment or RudderStack libraries pointed at this service): messages mapped to events (CONTRACT §11) and ingested exactly once per messageId.
+         */
+        post: operations["segmentAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/engagement-dashboard/users/active-users": {
         parameters: {
             query?: never;
@@ -622,6 +762,61 @@ export interface components {
             /** @description 1 to 256 UTF-8 bytes, no control characters, valid Unicode. */
             user_id: string;
         };
+        /** @description At most 500 KB. */
+        SegmentBatch: {
+            batch: components["schemas"]["SegmentMessage"][];
+            /** @description The API key (with ingest), when not sent as Basic auth. */
+            writeKey?: string;
+            sentAt?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description At most 32 KB serialized.
+         * @example {
+         *       "type": "track",
+         *       "userId": "u-42",
+         *       "event": "Invite Sent",
+         *       "properties": {
+         *         "invitee_email": "grace@example.com"
+         *       },
+         *       "context": {
+         *         "groupId": "acme"
+         *       },
+         *       "messageId": "m-1",
+         *       "timestamp": "2026-11-23T10:00:00Z"
+         *     }
+         */
+        SegmentMessage: {
+            /**
+             * @description Required in a batch; a single-message route takes its type from the path.
+             * @enum {string}
+             */
+            type?: "identify" | "track" | "page" | "screen" | "group" | "alias";
+            /** @description The user; a message without it (anonymous only) is ignored. */
+            userId?: string | number;
+            anonymousId?: string | number;
+            /** @description The event_id: the message counts once (CONTRACT §2). */
+            messageId?: string;
+            /** @description When it happened (else sentAt, else receipt). */
+            timestamp?: string;
+            sentAt?: string;
+            /** @description track: `Invite Sent`, `Account Added User`, `Account Removed User` mean more than activity. */
+            event?: string;
+            /** @description group: the org. */
+            groupId?: string | number;
+            traits?: {
+                [key: string]: unknown;
+            };
+            properties?: {
+                [key: string]: unknown;
+            };
+            context?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @example {
          *       "accepted": 2,
@@ -738,6 +933,21 @@ export interface components {
         HeaderFieldsTooLarge: {
             /** @constant */
             error: "request_header_fields_too_large";
+        };
+        SegmentSuccess: {
+            /** @constant */
+            success: true;
+        };
+        /**
+         * @example {
+         *       "success": false,
+         *       "message": "batch[2].traits.email must be a string or null"
+         *     }
+         */
+        SegmentFailure: {
+            /** @constant */
+            success: false;
+            message: string;
         };
         DashboardInvalidField: {
             /** @constant */
@@ -1203,6 +1413,1046 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PayloadTooLarge"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    segmentBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentBatch"];
+            };
+        };
+        responses: {
+            /** @description Accepted (also messages without userId, which are ignored). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccess"];
+                };
+            };
+            /** @description Not a message or batch, or an invalid message (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description No API key with ingest (Basic user name or writeKey). */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Body over 500 KB, or a message over 32 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    segmentIdentify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; a single-message route takes its type from the path.
+                     * @enum {string}
+                     */
+                    type?: "identify" | "track" | "page" | "screen" | "group" | "alias";
+                    /** @description The user; a message without it (anonymous only) is ignored. */
+                    userId?: string | number;
+                    anonymousId?: string | number;
+                    /** @description The event_id: the message counts once (CONTRACT §2). */
+                    messageId?: string;
+                    /** @description When it happened (else sentAt, else receipt). */
+                    timestamp?: string;
+                    sentAt?: string;
+                    /** @description track: `Invite Sent`, `Account Added User`, `Account Removed User` mean more than activity. */
+                    event?: string;
+                    /** @description group: the org. */
+                    groupId?: string | number;
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (with ingest), when not sent as Basic auth. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (also messages without userId, which are ignored). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccess"];
+                };
+            };
+            /** @description Not a message or batch, or an invalid message (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description No API key with ingest (Basic user name or writeKey). */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Body over 500 KB, or a message over 32 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    segmentTrack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; a single-message route takes its type from the path.
+                     * @enum {string}
+                     */
+                    type?: "identify" | "track" | "page" | "screen" | "group" | "alias";
+                    /** @description The user; a message without it (anonymous only) is ignored. */
+                    userId?: string | number;
+                    anonymousId?: string | number;
+                    /** @description The event_id: the message counts once (CONTRACT §2). */
+                    messageId?: string;
+                    /** @description When it happened (else sentAt, else receipt). */
+                    timestamp?: string;
+                    sentAt?: string;
+                    /** @description track: `Invite Sent`, `Account Added User`, `Account Removed User` mean more than activity. */
+                    event?: string;
+                    /** @description group: the org. */
+                    groupId?: string | number;
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (with ingest), when not sent as Basic auth. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (also messages without userId, which are ignored). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccess"];
+                };
+            };
+            /** @description Not a message or batch, or an invalid message (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description No API key with ingest (Basic user name or writeKey). */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Body over 500 KB, or a message over 32 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    segmentGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; a single-message route takes its type from the path.
+                     * @enum {string}
+                     */
+                    type?: "identify" | "track" | "page" | "screen" | "group" | "alias";
+                    /** @description The user; a message without it (anonymous only) is ignored. */
+                    userId?: string | number;
+                    anonymousId?: string | number;
+                    /** @description The event_id: the message counts once (CONTRACT §2). */
+                    messageId?: string;
+                    /** @description When it happened (else sentAt, else receipt). */
+                    timestamp?: string;
+                    sentAt?: string;
+                    /** @description track: `Invite Sent`, `Account Added User`, `Account Removed User` mean more than activity. */
+                    event?: string;
+                    /** @description group: the org. */
+                    groupId?: string | number;
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (with ingest), when not sent as Basic auth. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (also messages without userId, which are ignored). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccess"];
+                };
+            };
+            /** @description Not a message or batch, or an invalid message (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description No API key with ingest (Basic user name or writeKey). */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Body over 500 KB, or a message over 32 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    segmentPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; a single-message route takes its type from the path.
+                     * @enum {string}
+                     */
+                    type?: "identify" | "track" | "page" | "screen" | "group" | "alias";
+                    /** @description The user; a message without it (anonymous only) is ignored. */
+                    userId?: string | number;
+                    anonymousId?: string | number;
+                    /** @description The event_id: the message counts once (CONTRACT §2). */
+                    messageId?: string;
+                    /** @description When it happened (else sentAt, else receipt). */
+                    timestamp?: string;
+                    sentAt?: string;
+                    /** @description track: `Invite Sent`, `Account Added User`, `Account Removed User` mean more than activity. */
+                    event?: string;
+                    /** @description group: the org. */
+                    groupId?: string | number;
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (with ingest), when not sent as Basic auth. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (also messages without userId, which are ignored). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccess"];
+                };
+            };
+            /** @description Not a message or batch, or an invalid message (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description No API key with ingest (Basic user name or writeKey). */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Body over 500 KB, or a message over 32 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    segmentScreen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; a single-message route takes its type from the path.
+                     * @enum {string}
+                     */
+                    type?: "identify" | "track" | "page" | "screen" | "group" | "alias";
+                    /** @description The user; a message without it (anonymous only) is ignored. */
+                    userId?: string | number;
+                    anonymousId?: string | number;
+                    /** @description The event_id: the message counts once (CONTRACT §2). */
+                    messageId?: string;
+                    /** @description When it happened (else sentAt, else receipt). */
+                    timestamp?: string;
+                    sentAt?: string;
+                    /** @description track: `Invite Sent`, `Account Added User`, `Account Removed User` mean more than activity. */
+                    event?: string;
+                    /** @description group: the org. */
+                    groupId?: string | number;
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (with ingest), when not sent as Basic auth. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (also messages without userId, which are ignored). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccess"];
+                };
+            };
+            /** @description Not a message or batch, or an invalid message (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description No API key with ingest (Basic user name or writeKey). */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Body over 500 KB, or a message over 32 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    /** @description Seconds to wait before sending again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequests"] | components["schemas"]["GatewayTooManyRequests"];
+                };
+            };
+            /** @description Request headers over the limit (the local server: Node's 16 KiB in all; API Gateway allows 10 KiB). */
+            431: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderFieldsTooLarge"];
+                };
+            };
+            /** @description Unexpected fault (details only in the logs, under the x-request-id). */
+            500: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "internal_error";
+                    };
+                };
+            };
+            /** @description A transient storage fault: retry the same request. */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "retry";
+                    };
+                };
+            };
+        };
+    };
+    segmentAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required in a batch; a single-message route takes its type from the path.
+                     * @enum {string}
+                     */
+                    type?: "identify" | "track" | "page" | "screen" | "group" | "alias";
+                    /** @description The user; a message without it (anonymous only) is ignored. */
+                    userId?: string | number;
+                    anonymousId?: string | number;
+                    /** @description The event_id: the message counts once (CONTRACT §2). */
+                    messageId?: string;
+                    /** @description When it happened (else sentAt, else receipt). */
+                    timestamp?: string;
+                    sentAt?: string;
+                    /** @description track: `Invite Sent`, `Account Added User`, `Account Removed User` mean more than activity. */
+                    event?: string;
+                    /** @description group: the org. */
+                    groupId?: string | number;
+                    traits?: {
+                        [key: string]: unknown;
+                    };
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The API key (with ingest), when not sent as Basic auth. */
+                    writeKey?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted (also messages without userId, which are ignored). */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSuccess"];
+                };
+            };
+            /** @description Not a message or batch, or an invalid message (nothing written). */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description No API key with ingest (Basic user name or writeKey). */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
+                };
+            };
+            /** @description A method this path does not serve (methods are case-sensitive: `Get` is not GET). */
+            405: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodNotAllowed"];
+                };
+            };
+            /** @description Body over 500 KB, or a message over 32 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentFailure"];
                 };
             };
             /** @description Over the environment's request limits (its own, else the defaults), or over the whole API's: retry after `Retry-After` seconds. In the family's format from the handlers' gate, API Gateway's body (every family's keys) from its usage plans. */
@@ -2483,7 +3733,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2492,6 +3742,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2608,7 +3859,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2617,6 +3868,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2733,7 +3985,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2742,6 +3994,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2858,7 +4111,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2867,6 +4120,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -2983,7 +4237,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2992,6 +4246,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -3108,7 +4363,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3117,6 +4372,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -3233,7 +4489,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3242,6 +4498,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -3358,7 +4615,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the report. */
+            /** @description A page of the report; with `Accept: text/csv`, ALL of its rows as RFC 4180 CSV (header line, nested fields as JSON text, text cells starting with = + - @ prefixed with '), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3367,6 +4624,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgReport"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
