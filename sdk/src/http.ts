@@ -26,7 +26,16 @@ export function urlOf(apiUrl: string, path: string, query: RequestOptions["query
   return url.toString();
 }
 
-export async function request<T>(transport: Transport, path: string, options: RequestOptions = {}): Promise<T> {
+/**
+ * Runs `send` under the transport's timeout and the caller's `signal`, a failure as a NetworkError. The timeout covers
+ * what `send` awaits; with `keepListening` the caller's signal still aborts afterwards (a body being streamed).
+ */
+async function withTimeout<T>(
+  transport: Transport,
+  signal: AbortSignal | undefined,
+  send: (signal: AbortSignal) => Promise<T>,
+  keepListening = false,
+): Promise<T> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -34,21 +43,12 @@ export async function request<T>(transport: Transport, path: string, options: Re
     controller.abort();
   }, transport.timeout);
   const onAbort = () => controller.abort();
-  options.signal?.addEventListener("abort", onAbort);
-  let response: Response;
-  let text: string;
+  signal?.addEventListener("abort", onAbort);
+  let sent = false;
   try {
-    response = await transport.fetch(urlOf(transport.apiUrl, path, options.query), {
-      method: options.method ?? "GET",
-      headers: {
-        accept: "application/json",
-        ...(options.body ? { "content-type": "application/json" } : {}),
-        ...options.headers,
-      },
-      body: options.body,
-      signal: controller.signal,
-    });
-    text = await response.text();
+    const value = await send(controller.signal);
+    sent = true;
+    return value;
   } catch (error) {
     const message = timedOut
       ? `no answer within ${transport.timeout} ms`
@@ -56,19 +56,41 @@ export async function request<T>(transport: Transport, path: string, options: Re
     throw new NetworkError(message, timedOut, { cause: error });
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onAbort);
+    if (!(keepListening && sent)) signal?.removeEventListener("abort", onAbort);
   }
-  let body: unknown = text;
+}
+
+/** A body as JSON, or as its text when it isn't JSON (e.g. a proxy's error page); undefined when empty. */
+function parsedBody(text: string): unknown {
   try {
-    body = text === "" ? undefined : JSON.parse(text);
+    return text === "" ? undefined : JSON.parse(text);
   } catch {
-    // Not JSON (e.g. a proxy's error page): kept as text in the error.
+    return text;
   }
-  if (!response.ok) {
-    const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
-    throw apiError(response.status, body, response.headers.get("x-request-id") ?? undefined, retryAfter);
-  }
-  return body as T;
+}
+
+/** The typed error of a non-2xx answer, with its request id and `Retry-After`. */
+function answerError(response: Response, text: string) {
+  const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+  return apiError(response.status, parsedBody(text), response.headers.get("x-request-id") ?? undefined, retryAfter);
+}
+
+export async function request<T>(transport: Transport, path: string, options: RequestOptions = {}): Promise<T> {
+  const { response, text } = await withTimeout(transport, options.signal, async (signal) => {
+    const response = await transport.fetch(urlOf(transport.apiUrl, path, options.query), {
+      method: options.method ?? "GET",
+      headers: {
+        accept: "application/json",
+        ...(options.body ? { "content-type": "application/json" } : {}),
+        ...options.headers,
+      },
+      body: options.body,
+      signal,
+    });
+    return { response, text: await response.text() };
+  });
+  if (!response.ok) throw answerError(response, text);
+  return parsedBody(text) as T;
 }
 
 /**
@@ -80,38 +102,18 @@ export async function requestStream(
   path: string,
   options: RequestOptions & { accept: string },
 ): Promise<Response> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, transport.timeout);
-  const onAbort = () => controller.abort();
-  options.signal?.addEventListener("abort", onAbort);
-  let response: Response;
-  try {
-    response = await transport.fetch(urlOf(transport.apiUrl, path, options.query), {
-      method: "GET",
-      headers: { accept: options.accept, ...options.headers },
-      signal: controller.signal,
-    });
-  } catch (error) {
-    const message = timedOut
-      ? `no answer within ${transport.timeout} ms`
-      : `request failed: ${(error as Error).message}`;
-    throw new NetworkError(message, timedOut, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
-  if (!response.ok) {
-    options.signal?.removeEventListener("abort", onAbort);
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text === "" ? undefined : JSON.parse(text);
-    } catch {}
-    throw apiError(response.status, body, response.headers.get("x-request-id") ?? undefined);
-  }
+  const response = await withTimeout(
+    transport,
+    options.signal,
+    (signal) =>
+      transport.fetch(urlOf(transport.apiUrl, path, options.query), {
+        method: "GET",
+        headers: { accept: options.accept, ...options.headers },
+        signal,
+      }),
+    true,
+  );
+  if (!response.ok) throw answerError(response, await response.text());
   return response;
 }
 
