@@ -9,7 +9,7 @@ import { logger } from "../../functions/shared/logger.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
-import { PART_NAMES } from "../../lib/reports/refreshParts.js";
+import { PART_NAMES, type PartName } from "../../lib/reports/refreshParts.js";
 import { type PartJob, planRun, runPartJob } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
 import { persistentStoreFromEnv } from "../../lib/storage/client.js";
@@ -307,20 +307,23 @@ describe("a part delivered twice at the same time", () => {
       (r) => r.user_id ?? r.org_id ?? "",
     );
 
-  it("with ingestion between the deliveries, serves what the delivery that counted computed (user activity)", async () => {
+  /**
+   * u1 (active on 3 days) and u2 (on 2) before T; every part but `partName` done; then two deliveries of it at once,
+   * with u3's late events (before T, on 5 days) ingested after A computed and before B did; A counts first.
+   */
+  async function twoDeliveriesAroundLateEvents(name: string, partName: PartName) {
     const now = Date.now();
-    const env = await createEnvironment(store, "twice-activity", now - 100 * DAY);
+    const env = await createEnvironment(store, name, now - 100 * DAY);
     const active = (user_id: string, daysAgo: number[]) =>
       daysAgo.map((d) => ({ type: "user.active", occurred_at: new Date(now - d * DAY).toISOString(), user_id }));
-    // Before T: u1 active on 3 days, u2 on 2.
     await ingestEvents(store, env.environment_id, [...active("u1", [50, 3, 2, 1]), ...active("u2", [50, 2, 1])]);
     const jobs = await planRun(store, env.environment_id, now);
-    for (const job of jobs) if (job.part !== "user_activity") await runPartJob(store, job);
-    const part = jobs.find((j) => j.part === "user_activity") as PartJob;
+    for (const job of jobs) if (job.part !== partName) await runPartJob(store, job);
+    const part = jobs.find((j) => j.part === partName) as PartJob;
 
     const a = gatedDelivery(part);
     await a.reached;
-    // Events before T arrive late: a delivery computing now ranks u3 first and sees one row more.
+    // Events before T arrive late: a delivery computing now sees u3 too.
     await ingestEvents(store, env.environment_id, active("u3", [50, 5, 4, 3, 2, 1]));
     const b = gatedDelivery(part);
     await b.reached;
@@ -328,6 +331,11 @@ describe("a part delivered twice at the same time", () => {
     const first = await a.done;
     b.release();
     const second = await b.done;
+    return { env, first, second };
+  }
+
+  it("with ingestion between the deliveries, serves what the delivery that counted computed (user activity)", async () => {
+    const { env, first, second } = await twoDeliveriesAroundLateEvents("twice-activity", "user_activity");
     expect(first.result).toBeDefined();
     expect(second.pointer).toEqual(first.pointer);
 
@@ -356,24 +364,8 @@ describe("a part delivered twice at the same time", () => {
   });
 
   it("the curves part (no rank lists): the counted delivery's stickiness, not the later one's", async () => {
-    const now = Date.now();
-    const env = await createEnvironment(store, "twice-curves", now - 100 * DAY);
-    const active = (user_id: string, daysAgo: number[]) =>
-      daysAgo.map((d) => ({ type: "user.active", occurred_at: new Date(now - d * DAY).toISOString(), user_id }));
-    await ingestEvents(store, env.environment_id, [...active("u1", [50, 3, 2, 1]), ...active("u2", [50, 2, 1])]);
-    const jobs = await planRun(store, env.environment_id, now);
-    for (const job of jobs) if (job.part !== "user_curves") await runPartJob(store, job);
-    const part = jobs.find((j) => j.part === "user_curves") as PartJob;
-
-    const a = gatedDelivery(part);
-    await a.reached;
-    await ingestEvents(store, env.environment_id, active("u3", [50, 5, 4, 3, 2, 1]));
-    const b = gatedDelivery(part);
-    await b.reached;
-    a.release();
-    await a.done;
-    b.release();
-    const second = await b.done;
+    const { env, first, second } = await twoDeliveriesAroundLateEvents("twice-curves", "user_curves");
+    expect(first.result).toBeDefined();
     expect(second.pointer).toBeDefined();
     const sticky = (await getReport(env.api_key, "stickiness", { report_interval: "30" })).body as { active: number };
     expect(sticky.active).toBe(2); // u1 and u2: what delivery A computed before u3's late events
