@@ -1,5 +1,4 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { hourlyDataBody, usersByHourBody, weeklyDataBody } from "../../lib/dashboard/hours.js";
@@ -12,6 +11,7 @@ import type { Store } from "../../lib/storage/client.js";
 import { dayOf } from "../../lib/time.js";
 import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
+import { environmentItems } from "../helpers/tableItems.js";
 
 /**
  * Exactly once under every failure: a batch that touches every event type is delivered with the Nth storage call
@@ -75,42 +75,6 @@ const batch = [
 ];
 /** As a client sends it: JSON, so `__proto__` is an ordinary key. */
 const batchBody = () => JSON.parse(JSON.stringify(batch).replace('"nested":{}', '"nested":{"__proto__":"kept"}'));
-
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/**
- * Every item of an environment in the three tables, comparable across environments: the environment id and drawn
- * ids (batch ids) replaced, the instant a batch completed dropped, the environment's own record left out.
- */
-async function tableContents(store: Store, environmentId: string): Promise<string[]> {
-  const items: string[] = [];
-  for (const table of Object.values(store.tables)) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      // A test reading its own tables whole: Scan is fine here (never on a request path).
-      const page = await store.doc.send(
-        new ScanCommand({
-          TableName: table,
-          ExclusiveStartKey,
-          ConsistentRead: true,
-          FilterExpression: "begins_with(pk, :e)",
-          ExpressionAttributeValues: { ":e": `E#${environmentId}` },
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const pk = String(item.pk);
-        if (!pk.startsWith(`E#${environmentId}`)) continue;
-        if (pk === `E#${environmentId}` && (item.sk === "ENV" || String(item.sk).startsWith("REPORT#"))) continue;
-        const { completed_at, ...rest } = item;
-        items.push(
-          `${table.replace(/^[^-]+-/, "")} ${JSON.stringify(rest).replaceAll(environmentId, "ENV").replace(UUID, "UUID")}`,
-        );
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
-  return items.sort();
-}
 
 /** Every report × interval of a refresh at REFRESH_AT, first 1,000 rows. */
 async function reports(store: Store, environmentId: string) {
@@ -184,7 +148,7 @@ beforeAll(async () => {
     expect(result).toEqual({ accepted: batch.length - 1, duplicates: 1 });
     if (label === "first") callsOfCleanDelivery = calls.n;
     clean[label] = {
-      tables: await tableContents(store, e),
+      tables: await environmentItems(store, e),
       reports: await reports(store, e),
       hours: await hourAnswers(store, e),
     };
@@ -219,12 +183,12 @@ describe.concurrent("a batch delivered with its Nth storage call failing, then s
           answeredDespiteFault += 1; // the code retried the failed call itself
         } catch {}
         // The instants are fixed when the batch is created (its one Put records each), before any claim.
-        const claimedOnFirstAttempt = (await tableContents(store, e)).some((item) => item.includes("#BATCH#"));
+        const claimedOnFirstAttempt = (await environmentItems(store, e)).some((item) => item.includes("#BATCH#"));
         const results: IngestResult[] = first ? [first] : [];
         // The client sends the batch again until it is answered (here: once, there is no fault left).
         results.push(await ingestEvents(store, e, batchBody(), RETRY));
         const expected = clean[claimedOnFirstAttempt ? "first" : "retry"];
-        const tables = await tableContents(store, e);
+        const tables = await environmentItems(store, e);
         expect({ nth, tables }).toEqual({ nth, tables: expected?.tables });
         expect({ nth, reports: await reports(store, e) }).toEqual({ nth, reports: expected?.reports });
         expect({ nth, hours: await hourAnswers(store, e) }).toEqual({ nth, hours: expected?.hours });

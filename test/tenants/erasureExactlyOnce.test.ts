@@ -1,12 +1,11 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { emailHash } from "../../lib/ingest/emailHash.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
-import type { Store } from "../../lib/storage/client.js";
 import { runErasureJob } from "../../lib/tenants/erasureJob.js";
 import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
+import { environmentItems } from "../helpers/tableItems.js";
 
 /**
  * `user.erased` exactly once (as test/ingest/everyFailure.test.ts does for the other event types): a batch that
@@ -28,31 +27,6 @@ const batch = [
   { type: "user.erased", user_id: "p", occurred_at: at(5), event_id: "e3" },
 ];
 
-/** Drawn ids (the setup's events have no event_id, its batch none of theirs) are replaced. */
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-async function tableContents(store: Store, environmentId: string): Promise<string[]> {
-  const items: string[] = [];
-  for (const table of Object.values(store.tables)) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await store.doc.send(
-        new ScanCommand({
-          TableName: table,
-          ExclusiveStartKey,
-          ConsistentRead: true,
-          FilterExpression: "begins_with(pk, :e)",
-          ExpressionAttributeValues: { ":e": `E#${environmentId}#` },
-        }),
-      );
-      for (const { completed_at, ...item } of page.Items ?? [])
-        items.push(`${table} ${JSON.stringify(item).replaceAll(environmentId, "ENV").replace(UUID, "UUID")}`);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
-  return items.sort();
-}
-
 describe("user.erased under every failure", () => {
   it("records its job once, with every email's hash, whichever storage call crashed", async () => {
     const store = await testStore();
@@ -68,7 +42,7 @@ describe("user.erased under every failure", () => {
       return send();
     });
     await ingestEvents(counting, cleanEnv, batch, T0 + 86_400_000);
-    const clean = await tableContents(store, cleanEnv);
+    const clean = await environmentItems(store, cleanEnv);
     expect(clean.join("\n")).toContain(JSON.stringify([emailHash("p2@x.test"), emailHash("p@x.test")].sort()));
 
     for (let nth = 1; nth <= calls; nth++) {
@@ -79,10 +53,10 @@ describe("user.erased under every failure", () => {
       );
       await ingestEvents(crashing, e, batch, T0 + 86_400_000).catch(() => undefined);
       await ingestEvents(store, e, batch, T0 + 86_400_000);
-      expect({ nth, tables: await tableContents(store, e) }).toEqual({ nth, tables: clean });
+      expect({ nth, tables: await environmentItems(store, e) }).toEqual({ nth, tables: clean });
     }
     // And the job then finds both invites by key.
     expect(await runErasureJob(store, cleanEnv, "p", { settle: false })).toMatchObject({ done: true, invites: 2 });
-    expect((await tableContents(store, cleanEnv)).join("\n")).not.toMatch(/p2?@x\.test/);
+    expect((await environmentItems(store, cleanEnv)).join("\n")).not.toMatch(/p2?@x\.test/);
   }, 900_000);
 });
