@@ -21,7 +21,9 @@ import { createTables } from "../lib/storage/createTables.js";
 import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
 import { DAY_MS } from "../lib/time.js";
 import { mapLimit } from "../lib/util/mapLimit.js";
+import { type BigRequestTimes, benchBigRequests, INGEST_BUDGET_MS, printBigRequests } from "./bench/bigRequest.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
+import { type CostInputs, costInputs, printCosts } from "./bench/costs.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
@@ -48,6 +50,8 @@ const DYNAMODB_PORT = Number(process.env.DYNAMODB_PORT ?? 8104);
 /** Batches in flight (1: more time out on a loaded 2-core machine); users go grouped by org, so concurrent batches rarely share an org. */
 const INGEST_CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 1);
 const BATCH_EVENTS = 200;
+/** Requests of 1,000 events sent at the end of each size (scripts/bench/bigRequest.ts). */
+const BIG_REQUESTS = Number(flag("--big-requests") ?? 10);
 /**
  * A worker's JavaScript heap, as V8 sizes it in a 512 MB Lambda (a quarter to a half of the memory it sees): an
  * unbounded heap here would let garbage pile up and report the machine's slack, not what the worker needs. A
@@ -95,6 +99,10 @@ interface SizeResult {
   /** The CSV download of the longest report (user churn, 7 days): every row, streamed. */
   csv?: { ms: number; maxRssMiB: number; bytes: number; rows: number };
   postgres?: Record<string, { ms: number; dynamoMs: number; ratio: number }>;
+  /** What the monthly bill needs beyond the figures above (scripts/bench/costs.ts). */
+  cost?: CostInputs;
+  /** Requests of 1,000 events of the mix against the ingest deadline (scripts/bench/bigRequest.ts). */
+  bigRequest?: BigRequestTimes;
 }
 
 let baseUrl = "";
@@ -409,6 +417,18 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
         await pg.stop();
       }
     }
+    if (!INGEST_ONLY) {
+      const ingest = {
+        events: all.length,
+        requests: batches.length,
+        readUnits: ingested.readUnits,
+        seconds: ingestSeconds,
+      };
+      result.cost = await costInputs(store, users, now, ingest);
+      // Last: it adds users to the tenant.
+      result.bigRequest = await benchBigRequests(baseUrl, api_key, users, BIG_REQUESTS, capacity);
+      printBigRequests(users, result.bigRequest);
+    }
     return result;
   }
 }
@@ -426,6 +446,14 @@ function printTable(results: SizeResult[]) {
     ["CSV churn 7 (all rows): rows", (r) => r.csv?.rows ?? Number.NaN],
     ["CSV churn 7 (all rows): peak RSS MiB", (r) => r.csv?.maxRssMiB ?? Number.NaN],
     ["CSV churn 7 (all rows): seconds", (r) => (r.csv ? r.csv.ms / 1000 : Number.NaN)],
+    [
+      `1,000-event request: p50 s (budget ${INGEST_BUDGET_MS / 1000} s)`,
+      (r) => (r.bigRequest?.p50Ms ?? Number.NaN) / 1000,
+    ],
+    [
+      `1,000-event request: p95 s (budget ${INGEST_BUDGET_MS / 1000} s)`,
+      (r) => (r.bigRequest?.p95Ms ?? Number.NaN) / 1000,
+    ],
   ];
   for (const part of Object.keys(results[0]?.refresh.parts ?? {})) {
     rows.push([`refresh part ${part}: workers`, (r) => r.refresh.parts[part]?.workers ?? Number.NaN]);
@@ -456,6 +484,7 @@ function printTable(results: SizeResult[]) {
     console.log(`| ${label} | ${values.map(fmt).join(" | ")} | ${Number.isNaN(ratio) ? "–" : ratio.toFixed(2)} |`);
   }
   console.log(extrapolation(results));
+  printCosts(results);
 }
 
 /**
