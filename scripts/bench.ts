@@ -23,7 +23,7 @@ import { DAY_MS } from "../lib/time.js";
 import { mapLimit } from "../lib/util/mapLimit.js";
 import { type BigRequestTimes, benchBigRequests, INGEST_BUDGET_MS, printBigRequests } from "./bench/bigRequest.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
-import { type CostInputs, costInputs, printCosts } from "./bench/costs.js";
+import { billedReadUnits, type CostInputs, costInputs, meterBilledReads, printCosts } from "./bench/costs.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
@@ -205,6 +205,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
     // 1. Ingestion: whole users per batch (their events in order), a few batches in flight.
     const seeded = users > SEED_ABOVE;
     const before = { ...capacity };
+    const readsBefore = billedReadUnits();
     const kindsBefore = snapshot(kinds);
     const started = performance.now();
     let done = 0;
@@ -225,6 +226,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
     });
     const ingestSeconds = (performance.now() - started) / 1000;
     const ingested = diff(capacity, before);
+    const ingestReadUnits = billedReadUnits() - readsBefore;
     console.log(`${users} users: ${all.length} events ingested in ${ingestSeconds.toFixed(0)} s`);
     if (!seeded) {
       printKindCosts(`${users} users, the mix: write units by item kind`, diffKinds(kinds, kindsBefore), all.length);
@@ -421,7 +423,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
       const ingest = {
         events: all.length,
         requests: batches.length,
-        readUnits: ingested.readUnits,
+        readUnits: ingestReadUnits,
         seconds: ingestSeconds,
       };
       result.cost = await costInputs(store, users, now, ingest);
@@ -546,6 +548,7 @@ async function main() {
   }
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
   const capacity = meter(storeFromEnv().doc);
+  meterBilledReads(storeFromEnv().doc);
   if (ONLY === "erasure") {
     const erasure: ErasureCost[] = [];
     for (const rows of (flag("--users") ?? "1000,10000,100000").split(",").map(Number))
