@@ -11,7 +11,7 @@
  *
  * THE TENANT'S MONTH (ASSUMPTIONS) — what the bench cannot measure, so it is assumed, the same for every size:
  *  - events: the mix's own (scripts/bench/mix.ts): the events it dates within the last 30 days, per user, times the
- *    tenant's users (≈ 0.3 per user a month: 11.5 % of users active in the last 30 days, each with a few events);
+ *    tenant's users (≈ 0.19 per user a month: 11.5 % of users active in the last 30 days, a few events each);
  *  - ingestion requests carry EVENTS_PER_INGEST_REQUEST events (the bench's batch): every request is one API
  *    Gateway request and one ingest Lambda invocation (1024 MB) of the bench's measured time per request;
  *  - reads: each read route the bench measures is called READ_CALLS_PER_ROUTE times a month (a dashboard opened a

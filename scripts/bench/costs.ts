@@ -62,7 +62,10 @@ export function meterBilledReads(doc: DynamoDBDocumentClient): void {
   );
 }
 
-/** What costInputs measures; the rest of a size's MeasuredSize comes from the bench's own result. */
+/**
+ * What costInputs measures; the rest of a size's MeasuredSize comes from the bench's own result. A seeded size's
+ * ingestion fields measure the seeding, not ingestion: measuredSize takes an ingested size's instead.
+ */
 export interface CostInputs {
   eventsPerUserMonth: number;
   ingestReadUnitsPerEvent: number;
