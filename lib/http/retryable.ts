@@ -1,3 +1,8 @@
+/** Thrown when a batch could not be written now; answered 503 `{"error": "retry"}` (nothing is double-counted). */
+export class RetryableError extends Error {
+  override name = "RetryableError";
+}
+
 /** DynamoDB faults that a client retry can cure: answered 503 so the caller retries, never 500. */
 const RETRYABLE = new Set([
   "ProvisionedThroughputExceededException",

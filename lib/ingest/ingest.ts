@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { RetryableError } from "../http/retryable.js";
 import { HttpError } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { backoff } from "../util/backoff.js";
@@ -39,11 +40,6 @@ import { VersionConflict, writeEffects } from "./writeEffects.js";
 export interface IngestResult {
   accepted: number;
   duplicates: number;
-}
-
-/** Thrown when a batch could not be written now; answered 503 `{"error": "retry"}` (nothing is double-counted). */
-export class RetryableError extends Error {
-  override name = "RetryableError";
 }
 
 const MAX_ATTEMPTS = 5;

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { RetryableError } from "../http/retryable.js";
 import { batchGetAll, batchWriteAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { type ActiveMetric, keys } from "../storage/tableDesign.js";
@@ -135,7 +136,7 @@ async function merge(store: Store, e: string, m: DayMember, stored: Record<strin
 export async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<void> {
   let members = dayMembers(activity);
   for (let attempt = 0; members.length > 0; attempt++) {
-    if (attempt >= 5) throw new Error("day set members still contended after retries");
+    if (attempt >= 5) throw new RetryableError("day set members still contended after retries");
     const stored = new Map(
       (
         await batchGetAll<Record<string, unknown>>(

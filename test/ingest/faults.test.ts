@@ -1,5 +1,12 @@
-import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/ingest.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
@@ -143,6 +150,30 @@ describe("a write that fails midway", () => {
       expect(changes.Items).toHaveLength(USERS);
     },
   );
+
+  it("answers 503 with Retry-After, not 500, when day set members stay contended, and the retry counts once", async () => {
+    const before = await counter("active_users", "2026-04-02");
+    // Every write of a day set member loses to a "concurrent batch" (its condition fails), attempt after attempt.
+    let contended = 0;
+    injectFaults((command) => {
+      const input = (command as { input: { TableName?: string; Item?: { pk?: string }; Key?: { pk?: string } } }).input;
+      const pk = input.Item?.pk ?? input.Key?.pk ?? "";
+      if (!(command instanceof PutCommand || command instanceof UpdateCommand) || !pk.includes("#SET#")) return;
+      contended++;
+      return Promise.reject(
+        new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }),
+      );
+    });
+    const failed = await post(batch("contended-", true));
+    expect(contended).toBeGreaterThan(0);
+    expect([failed.status, failed.body]).toEqual([503, { error: "retry" }]);
+    expect(failed.headers["retry-after"]).toMatch(/^\d+$/);
+    restore?.();
+    restore = undefined;
+    const retried = await post(batch("contended-", true));
+    expect([retried.status, retried.body]).toEqual([200, { accepted: 3 * USERS, duplicates: 0 }]);
+    expect((await counter("active_users", "2026-04-02")) - before).toBe(USERS);
+  });
 
   it("keeps distinct counts exact for a retried batch without event ids", async () => {
     const users = await userCount();
