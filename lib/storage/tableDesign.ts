@@ -267,6 +267,10 @@ export const keys = {
   lastActiveHoursPk: (e: string) => `${env(e)}#LAH`,
   lastActiveHour: (e: string, hour: string) => ({ pk: keys.lastActiveHoursPk(e), sk: hour }),
 
+  /** Distinct users per clock hour (`hHH`) and two-hour group (`gHH`) of a UTC day: lib/ingest/activeHours.ts. */
+  hourCountsPk: (e: string) => `${env(e)}#HC`,
+  hourCounts: (e: string, day: string) => ({ pk: keys.hourCountsPk(e), sk: day }),
+
   /** A user's erasure job (lib/tenants/erasureJob.ts): recorded by ingestion with `user.erased`, one per user. */
   erasureJobsPk: (e: string) => `${env(e)}#ERASE`,
   erasureJob: (e: string, userId: string) => ({ pk: keys.erasureJobsPk(e), sk: userId }),
