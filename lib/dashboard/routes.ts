@@ -17,13 +17,7 @@ import {
 } from "./hours.js";
 import { authorizeDashboard, parseInstantsQuery, parsePeriodQuery, parseStartQuery } from "./request.js";
 import { activeUsersBody, newUsersBody, newUsersReadRange } from "./responses.js";
-import {
-  activeUserHoursOfDay,
-  activeUserIdsOfDay,
-  dayCounters,
-  hourCountsOfDays,
-  TooManyHours,
-} from "./storage.js";
+import { activeUserHoursOfDay, activeUserIdsOfDay, dayCounters, hourCountsOfDays, TooManyHours } from "./storage.js";
 
 /** The engagement-dashboard routes (CONTRACT §4, §10): auth, then `start`/`end`, then the reads. */
 

@@ -1,5 +1,5 @@
-import { storedHourBounds } from "../ingest/hourBounds.js";
 import { groupCountAttribute, hourCountAttribute } from "../ingest/activeHours.js";
+import { storedHourBounds } from "../ingest/hourBounds.js";
 import { queryAll, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { readBucketCounts } from "../storage/monthCounters.js";
