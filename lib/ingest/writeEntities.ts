@@ -25,7 +25,7 @@ import type { LoadedState, PreImage } from "./loadState.js";
  * | user listed ↔ not (created, deleted)     | existing users                                                      |
  * | listed user's last activity changes hour | last-active hour: −1 old hour, +1 new (LAH, tableDesign.ts)         |
  * | user / org active on a day it wasn't     | active_users / active_orgs: that day, and its week / month if new   |
- * | user active in a clock hour it wasn't    | hour counts of that day (HC): the hour, and its two-hour group if new |
+ * | user active in a clock hour it wasn't    | hour counts of its day (HC): the hour; its two-hour group if new    |
  * | org created / created_at moved           | orgs_created day, week, month                                       |
  *
  * Transactions hold ≤ 100 items and several entities: a counter touched by several of them is one item (summed).
