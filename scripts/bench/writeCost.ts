@@ -178,7 +178,8 @@ export function printKindCosts(title: string, costs: KindCosts, events: number):
   console.log(
     `hour-level data (issue 21 budget ≤ 0.3): ${(counters + merges).toFixed(3)} write units per event by itself: ` +
       `hour counter items ${counters.toFixed(3)} (transactional, ×2), merges of day set members that move only ` +
-      `clock-hour bounds ${merges.toFixed(3)}; the users' hour calendars ride in their writes (sizes below)`,
+      `clock-hour bounds ${merges.toFixed(3)}; the users' hour calendars ride in their writes (sizes below); the ` +
+      "hour-count items also split requests into more transactions, repeating month counters (compare the totals)",
   );
 }
 
