@@ -25,6 +25,7 @@ import { type BigRequestTimes, benchBigRequests, INGEST_BUDGET_MS, printBigReque
 import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { billedReadUnits, type CostInputs, costInputs, meterBilledReads, printCosts } from "./bench/costs.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
+import { hourRoutes } from "./bench/hourRoutes.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
 import { seedTenant } from "./bench/seed.js";
@@ -348,6 +349,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
     }
     if (!seeded && !INGEST_ONLY) await measureLive();
     async function measureLive() {
+      for (const [name, path] of hourRoutes(now)) await measure(name, path, dash);
       await measure(
         "dashboard new-users, last year",
         `/api/v1/engagement-dashboard/users/new-users?start=${iso(now - 365 * DAY_MS)}&end=${iso(now)}`,

@@ -6,7 +6,10 @@ import { mapLimit } from "../util/mapLimit.js";
 import { activeUsersJson, MAX_ACTIVE_USER_DAYS } from "./activeUsersJson.js";
 import {
   hourlyDataBody,
+  hourlyDataBodyFromCounts,
   hourlyDataDays,
+  hourlyDataFromCounters,
+  MAX_HOUR_ENTRIES,
   MAX_HOUR_USER_DAYS,
   usersByHourBody,
   weeklyDataBody,
@@ -14,7 +17,7 @@ import {
 } from "./hours.js";
 import { authorizeDashboard, parseInstantsQuery, parsePeriodQuery, parseStartQuery } from "./request.js";
 import { activeUsersBody, newUsersBody, newUsersReadRange } from "./responses.js";
-import { activeUserHoursOfDay, activeUserIdsOfDay, dayCounters } from "./storage.js";
+import { activeUserHoursOfDay, activeUserIdsOfDay, dayCounters, hourCountsOfDays, TooManyHours } from "./storage.js";
 
 /** The engagement-dashboard routes (CONTRACT §4, §10): auth, then `start`/`end`, then the reads. */
 
@@ -61,7 +64,10 @@ export async function newUsersRoute(request: HttpRequest): Promise<HttpResponse>
   return json(200, newUsersBody(counts, period));
 }
 
-/** The day sets of the days with a non-zero counter between `fromDay` and `toDay`, with their members' hours. */
+/**
+ * The day sets of the days with a non-zero counter between `fromDay` and `toDay` (hourly-data: ≤ 2), with their
+ * members' hours.
+ */
 async function dayHours(store: ReturnType<typeof storeFromEnv>, environmentId: string, fromDay: string, toDay: string) {
   const days = (await dayCounters(store, environmentId, "active_users", fromDay, toDay)).filter((c) => c.count > 0);
   if (days.reduce((sum, c) => sum + c.count, 0) > MAX_HOUR_USER_DAYS) {
@@ -78,7 +84,13 @@ export async function usersByTimeOfDayRoute(request: HttpRequest): Promise<HttpR
   // Nothing is stored before 1970 (ingestion refuses it), and days before year 0 have no `YYYY-MM-DD` name.
   const from = Math.max(start, 0);
   if (from > end) return json(200, usersByHourBody([], start, end));
-  return json(200, usersByHourBody(await dayHours(store, environmentId, dayOf(from), dayOf(end)), start, end));
+  try {
+    const days = await hourCountsOfDays(store, environmentId, dayOf(from), dayOf(end), MAX_HOUR_ENTRIES);
+    return json(200, usersByHourBody(days, start, end));
+  } catch (error) {
+    if (error instanceof TooManyHours) throw new HttpError(400, familyErrors.dashboard.responseTooLarge);
+    throw error;
+  }
 }
 
 /** Distinct active users of the 24 hours before `start`, per two clock hours of the day (CONTRACT §10). */
@@ -87,8 +99,13 @@ export async function hourlyDataRoute(request: HttpRequest): Promise<HttpRespons
   const environmentId = await authorizeDashboard(store, request);
   const start = parseStartQuery(request.query);
   const days = hourlyDataDays(start);
-  const read = days.length > 0 ? await dayHours(store, environmentId, days[0] as string, days.at(-1) as string) : [];
-  return json(200, hourlyDataBody(read, start));
+  if (days.length === 0) return json(200, hourlyDataBody([], start));
+  const [first, last] = [days[0] as string, days.at(-1) as string];
+  // On an even hour every group is whole within one day: its counter. Else one group compares ids (hours.ts).
+  if (hourlyDataFromCounters(start)) {
+    return json(200, hourlyDataBodyFromCounts(await hourCountsOfDays(store, environmentId, first, last), start));
+  }
+  return json(200, hourlyDataBody(await dayHours(store, environmentId, first, last), start));
 }
 
 /** Distinct active users of each of the 8 days through `start`'s (CONTRACT §10): the day counters alone. */

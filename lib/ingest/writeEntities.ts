@@ -7,6 +7,7 @@ import type { TransactItem } from "../storage/transactions.js";
 import { hourOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { type ActiveDays, enteredBuckets, withDays } from "./activeDays.js";
+import { type ActiveHours, enteredHours, withHours } from "./activeHours.js";
 import { type BatchEffects, type UserState, withoutPersonalFields } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdds } from "./counters.js";
 import type { LoadedState, PreImage } from "./loadState.js";
@@ -24,6 +25,7 @@ import type { LoadedState, PreImage } from "./loadState.js";
  * | user listed ↔ not (created, deleted)     | existing users                                                      |
  * | listed user's last activity changes hour | last-active hour: −1 old hour, +1 new (LAH, tableDesign.ts)         |
  * | user / org active on a day it wasn't     | active_users / active_orgs: that day, and its week / month if new   |
+ * | user active in a clock hour it wasn't    | hour counts of its day (HC): the hour; its two-hour group if new    |
  * | org created / created_at moved           | orgs_created day, week, month                                       |
  *
  * Transactions hold ≤ 100 items and several entities: a counter touched by several of them is one item (summed).
@@ -155,6 +157,20 @@ function activeDaysMoves(
   return { days: instants.length > 0 ? withDays(before, instants) : before, counters };
 }
 
+/**
+ * The user's hour calendar after the batch, and the hour counters of each day it enters an hour of (activeHours.ts):
+ * all the counts of one day are attributes of one item, so a transaction's users active on one day share it.
+ */
+function activeHoursMoves(store: Store, e: string, before: ActiveHours | undefined, instants: number[]) {
+  const counters: EntityWrite["counters"] = enteredHours(before, instants).flatMap(({ day, attributes }) =>
+    attributes.map((attribute) => ({
+      counter: { table: store.tables.activity, key: keys.hourCounts(e, day), attribute },
+      delta: 1,
+    })),
+  );
+  return { hours: instants.length > 0 ? withHours(before, instants) : before, counters };
+}
+
 function userWrite(
   store: Store,
   e: string,
@@ -165,7 +181,11 @@ function userWrite(
 ): EntityWrite | undefined {
   const before = loaded?.user;
   const active = activeDaysMoves(store, e, "active_users", before?.active_days, instants);
-  const after: UserState = { ...afterState, user: { ...(afterState.user as UserItem), active_days: active.days } };
+  const hours = activeHoursMoves(store, e, before?.active_hours, instants);
+  const after: UserState = {
+    ...afterState,
+    user: { ...(afterState.user as UserItem), active_days: active.days, active_hours: hours.hours },
+  };
   const user = after.user as UserItem;
   const listed = (u: UserItem | undefined) => !!u && u.deleted_at === undefined;
   const counters = bucketMoves(store, e, "signups", before?.created_at, user.created_at);
@@ -175,7 +195,7 @@ function userWrite(
       delta: listed(user) ? 1 : -1,
     });
   }
-  counters.push(...lastActiveHourMoves(store, e, before, user), ...active.counters);
+  counters.push(...lastActiveHourMoves(store, e, before, user), ...active.counters, ...hours.counters);
   const attributes = userAttributes(e, after);
   if (!before) {
     return {

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { createDocument, type ZodOpenApiOperationObject } from "zod-openapi";
 import { chartBodySchema, chartPathSchema, chartQuerySchema } from "../charts/schemas.js";
 import { MAX_ACTIVE_USER_DAYS } from "../dashboard/activeUsersJson.js";
-import { MAX_HOUR_USER_DAYS } from "../dashboard/hours.js";
+import { MAX_HOUR_ENTRIES } from "../dashboard/hours.js";
 import {
   activeUsersBodySchema,
   hourlyDataBodySchema,
@@ -238,7 +238,7 @@ function operations(): Record<string, Operation> {
       usersByTimeOfDayBodySchema,
       {
         tooLarge:
-          `the period holds more than ${MAX_HOUR_USER_DAYS.toLocaleString("en-US")} active user-days to read ` +
+          `the period holds more than ${MAX_HOUR_ENTRIES.toLocaleString("en-US")} clock hours with active users ` +
           "(ask for a shorter period).",
       },
     ),

@@ -37,6 +37,8 @@ export interface UserItem {
   orgs?: UserMembershipItem[];
   /** The days it was active: one bitmap per year (lib/ingest/activeDays.ts), what its set counters move by. */
   active_days?: Record<string, string>;
+  /** The clock hours it was active in: per year, a mask per active day (lib/ingest/activeHours.ts). */
+  active_hours?: Record<string, string>;
   /** Optimistic-lock counter of the ingestion's versioned writes. */
   version: number;
 }

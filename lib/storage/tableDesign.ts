@@ -36,8 +36,11 @@
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
- * | users active per clock hour (dashboard §10: by   | activity                | the same day set members: a user's first / last instant in  | Query per day with data, ∝ its    |
- * |   hour, 24 h in two-hour groups)                 |                         |   each hour HH of the day, attributes `hHHn` / `hHHx`       |   users (≤ 2 days for hourly-data)|
+ * | distinct users per clock hour and per two-hour   | activity                | pk `E#{E}#HC` sk `{YYYY-MM-DD}`, counts `hHH` (hour HH) and  | Query ∝ days with data (one item  |
+ * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even): lib/ingest/activeHours.ts |   each, ≤ 24 hours with data)     |
+ * |   an even hour)                                  |                         |                                                            |                                   |
+ * | users active in a cut hour (hourly-data at any   | activity                | the day set members: a user's first / last instant in each  | Query per day (≤ 2), ∝ its users  |
+ * |   other instant: one group compares ids)         |                         |   hour HH of the day, attributes `hHHn` / `hHHx`            |                                   |
  * | users active per day of 8 days (weekly-data)     | activity                | the month counters `CNT` below                             | Query ∝ months (≤ 2)              |
  * | every metric's day/week/month counts of a month  | activity                | pk `E#{E}#CNT` sk `{YYYY-MM}` (monthCounters.ts)            | Query ∝ months that have data     |
  * | current users by the hour of their latest activity| activity                | pk `E#{E}#LAH` sk `{YYYY-MM-DDTHH}` (a count)                | Query ∝ hours asked (≤ N·24)      |
@@ -59,15 +62,17 @@
  * | event                                   | units | what                                                                |
  * |-----------------------------------------|-------|---------------------------------------------------------------------|
  * | any event with an `event_id`            | 1     | its claim (conditional Put, lib/ingest/claims.ts)                   |
- * | user.created (new user)                 | 12    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
- * |                                         |       | existing users, last-active hour (4 × 2)                            |
- * | user.active, first of its day           | 12    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
- * |                                         |       | last-active hour −1/+1 (4 × 2)                                      |
+ * | user.created (new user)                 | 14    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
+ * |                                         |       | existing users, last-active hour, hour counts of its day (5 × 2)    |
+ * | user.active, first of its day           | 14    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
+ * |                                         |       | last-active hour −1/+1, hour counts of the day (5 × 2)              |
  * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves)     |
- * | user.active, earlier that day           | 4     | batch 2, claim 1, day set `min_at` (and its hour) 1                 |
- * | user.active inside the day's span, in a | 4     | batch 2, claim 1, day set member's hour bounds 1 (the one write     |
- * |   new hour or moving an hour's bounds   |       |   hour-level data adds by itself; none in time order)               |
- * | user.active, repeat in a later hour     | 10    | batch 2, claim 1, day set 1; transaction: user, two hour counters   |
+ * | user.active, earlier that day, in an    | 4     | batch 2, claim 1, day set `min_at` (and its hour) 1                 |
+ * |   hour it already had                   |       |                                                                     |
+ * | user.active, earlier that day or inside | 8     | batch 2, claim 1, day set member 1; transaction: user (its hour     |
+ * |   its span, in a new hour               |       | calendar), hour counts of the day (2 × 2)                           |
+ * | user.active, repeat in a later hour     | 12    | batch 2, claim 1, day set 1; transaction: user, two last-active     |
+ * |                                         |       | hour counters, hour counts of the day                               |
  * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once      |
  * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
  * | user.invited                            | 5     | batch 2, claim 1, invite log 1, its index by invitee email hash 1   |
@@ -80,9 +85,15 @@
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
  * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25 (the invites'
  * index by invitee email adds ≈ 0.03: 15 % of users invite once, of ≈ 5 events each).
- * Clock hours (issue 21) add no item and no write in time order: a user's hour bounds ride in the day set member's
- * put (first activity of the day) and in the merge that moves its day bounds (a later or earlier hour); the bench
- * prints what they add by themselves ("hour-level data … write units per event").
+ * Clock hours (issue 21) add one transactional item per (transaction, day) whose users enter a new clock hour: the
+ * day's hour counts `HC` (2 units, shared by every user of the transaction active that day), and nothing to an
+ * event that opens no new user-hour (the user's hour calendar rides in its write). What that is on the bench's mix,
+ * where each request carries ≈ 40 users' whole histories spread over two years (≈ 0.9 new user-hours per event,
+ * few sharing a day): the hour-count items ≈ 1.62 units per event, and ≈ 0.23 more as their items split a request
+ * into more transactions (month counters repeated): 3.52 → 5.38 units per event at 1,000 users, far over issue
+ * 21's budget of 0.3 (see "Clock hours counted like the days" below); on live traffic (a request's users active in
+ * the same hours) ≈ 2 units per transaction of up to 100 items. A user item grows ≈ 7 bytes per active day (584 →
+ * 634 bytes mean on that mix). The bench prints the hour-count items' share ("hour-level data …").
  *
  * Why the keys are shaped so:
  *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
@@ -100,19 +111,26 @@
  *    counter moves (−1 old hour, +1 new hour, ±1 on creation and deletion) in the same transaction as the user's
  *    write, so it is exact under retries like the existing-user count. A count for the last N days is the hour
  *    counters of the whole hours since the boundary plus an exact index count of the one partial hour.
- *  - *Clock hours on the day members, counted on read.* The activity-by-hour routes need distinct users per clock
- *    hour, and (hourly-data) whether a user was active in the part of an hour a window `[start − 24h, start)` cuts.
- *    Exact counters per hour (an hour calendar on the user item whose difference moves hour-count items in the
- *    transaction, like the day counts) cost a transaction item (2 units) per distinct hour-count item a request
- *    touches: on the bench's mix, ≈ 0.9 new user-hours per event spread over two years, that is ≈ 1–2 units per
- *    event whatever the packing (per hour, day or month: few users share one, or the item grows to KBs), against a
- *    budget of 0.3. So the hours are kept where they cost nothing more: a user's first and last instant within each
- *    hour of its day (lib/ingest/hourBounds.ts), on the day member that is written anyway, merged outward like the
- *    day bounds (exact under retries and concurrency: a join, written conditional on what was read). The price is on
- *    read: users-by-time reads the members of the days with data in its period (∝ user-days, as active-users does;
- *    refused over 1M user-days), hourly-data the members of ≤ 2 days; weekly-data is the day counters. The first /
- *    last instant per hour decide a window that cuts the hour at one end exactly; a user's hours are counted once
- *    per hour since it is one member of its day, and a two-hour group across two days compares ids.
+ *  - *Clock hours counted like the days.* users-by-time needs distinct users per clock hour over any period, and
+ *    must cost what has data. Each user item keeps its calendar of clock hours (lib/ingest/activeHours.ts: per
+ *    active day a 24-bit mask, 5 bytes); the hour counts of a day (`HC`: `hHH` per hour, `gHH` per two-hour group)
+ *    move by the difference between the calendar before and after a batch, in the transaction of the user's
+ *    versioned write, so they are exact for the same reasons as the day counts: a retry recomputes the difference
+ *    from the same state before (the pre-image), a concurrent batch fails the version check and recomputes from the
+ *    state it left, and a late event is no special case (the calendar says whether its hour was counted; the day
+ *    member's hour bounds can't: they are written before the transaction, by attempts that may never land).
+ *    "Later than the user's last activity" alone would be exact in time order only. A route reads one item per day
+ *    with data (≤ 24 hours each): users-by-time refuses a period of more than 100,000 hours with data.
+ *    Why the budget of 0.3 units per event is not met on the bench's mix: the counts must move in the user's
+ *    transaction (2 units an item) and a request there touches ≈ 180 new user-hours on ≈ 150 different days; an
+ *    item shared by more users must span more time (a month: ≥ 744 counts, several KB as the tenant grows, each
+ *    write billed per KB), so every packing costs ≈ 1–2 units per event there, far less on live traffic.
+ *  - *Hour bounds on the day members, for the cut hour.* hourly-data asks for `[start − 24h, start)` in groups of
+ *    two clock hours: with `start` on an even hour every group is whole within one day (its `gHH` count); at any
+ *    other instant one group holds a cut hour or hours of two days, whose distinct union is no sum of counts. For
+ *    it each day member keeps the user's first and last instant in each hour (lib/ingest/hourBounds.ts, riding in
+ *    the member's writes, merged outward), and that request reads the members of its ≤ 2 days (refused over 1M
+ *    user-days). weekly-data is the day counters.
  *  - *Hot partitions.* Per-day sets spread a tenant's writes over one partition per day instead of one per tenant;
  *    the month's counter item is written only when a user or org enters a day (once per user per day, plus sign-ups),
  *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs hold one partition per tenant: their
@@ -266,6 +284,10 @@ export const keys = {
   /** Current (listed) users whose latest activity falls in a UTC hour: moved with the user's write (writeEntities). */
   lastActiveHoursPk: (e: string) => `${env(e)}#LAH`,
   lastActiveHour: (e: string, hour: string) => ({ pk: keys.lastActiveHoursPk(e), sk: hour }),
+
+  /** Distinct users per clock hour (`hHH`) and two-hour group (`gHH`) of a UTC day: lib/ingest/activeHours.ts. */
+  hourCountsPk: (e: string) => `${env(e)}#HC`,
+  hourCounts: (e: string, day: string) => ({ pk: keys.hourCountsPk(e), sk: day }),
 
   /** A user's erasure job (lib/tenants/erasureJob.ts): recorded by ingestion with `user.erased`, one per user. */
   erasureJobsPk: (e: string) => `${env(e)}#ERASE`,

@@ -34,6 +34,8 @@ export function kindOfKey(pk: string, sk: unknown): string {
       return parts.length === 0 ? "counters of a month (every metric, day/week/month)" : `counter: ${parts.join(" ")}`;
     case "LAH":
       return "counter: last-active hour";
+    case "HC":
+      return HOUR_COUNTS_KIND;
     case "INV":
       return "invite log";
     case "MC":
@@ -63,6 +65,9 @@ const unitsOf = (item: Record<string, unknown> | undefined) =>
   item ? Math.max(1, Math.ceil(itemSize(item) / 1024)) : 1;
 
 type Write = { key: Record<string, unknown>; units: number; hoursOnly?: boolean };
+
+/** The per-day hour counters (distinct users per clock hour and two-hour group): hour-level data's own item. */
+export const HOUR_COUNTS_KIND = "counter: clock hours of a day";
 
 /** The kind of a day set member's merge that moves only clock-hour bounds: what hour-level data adds by itself. */
 export const HOURS_ONLY_SUFFIX = " (clock hours only)";

@@ -1,9 +1,10 @@
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/dashboard.js";
 import { createEnvironment, createUserToken } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { type Store, storeFromEnv } from "../../lib/storage/client.js";
 import { invoke } from "../helpers/apiEvent.js";
+import { interceptCommands } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 
 /**
@@ -67,18 +68,97 @@ describe("users-by-time-of-the-day-in-a-week", () => {
     expect((await call(BY_HOUR, { start: "2026-03-01T10:50:00Z", end: "2026-03-01T10:40:00Z" })).body).toEqual(empty);
   });
 
-  it("a 12-year period costs a counter Query and one set Query per day with data", async () => {
-    const send = vi.spyOn(storeFromEnv().doc, "send");
-    try {
-      const res = await call(BY_HOUR, { start: "2015-01-01T00:00:00Z", end: "2026-12-31T00:00:00Z" });
-      expect((res.body as { week: unknown[] }).week).toHaveLength(5);
-      const queries = send.mock.calls.filter(([command]) => command.constructor.name === "QueryCommand");
-      expect(queries).toHaveLength(1 + 3); // days with data: 02-23, 03-01, 03-02
-    } finally {
-      send.mockRestore();
-    }
+  it("a 12-year period is one Query of the hour counters, one item per day with data", async () => {
+    const reads = await countReads(() =>
+      call(BY_HOUR, { start: "2015-01-01T00:00:00Z", end: "2026-12-31T00:00:00Z" }).then((res) => {
+        expect((res.body as { week: unknown[] }).week).toHaveLength(5);
+      }),
+    );
+    // Days with data: 02-23, 03-01, 03-02 (the environment's own and other keys are not read).
+    expect(reads).toEqual({ queries: 1, items: 3, setQueries: 0, otherQueries: 0 });
   });
 });
+
+describe("what an activity-by-hour request reads grows with the hours with data, not with the users", () => {
+  let busy: Record<string, string>;
+
+  beforeAll(async () => {
+    const { environment_id } = await createEnvironment(store, "busy");
+    const t = await createUserToken(store, environment_id, "viewer");
+    busy = { "x-user-id": t.user_id, "x-auth-token": t.auth_token };
+    // 60 users in one clock hour of one day, one more in an hour of each of two other days.
+    const crowd = Array.from({ length: 60 }, (_, i) =>
+      ev("user.active", `c${i}`, `2026-05-10T14:${String(i % 60).padStart(2, "0")}:00Z`),
+    );
+    await ingestEvents(
+      store,
+      environment_id,
+      [...crowd, ev("user.active", "c0", "2026-05-11T03:00:00Z"), ev("user.active", "c1", "2026-05-12T21:10:00Z")],
+      Date.parse("2026-06-01T00:00:00Z"),
+    );
+  });
+
+  it("users-by-time: one item per day with data (3), whatever its users (62)", async () => {
+    let body: unknown;
+    const reads = await countReads(async () => {
+      body = (await call(BY_HOUR, { start: "2026-05-01T00:00:00Z", end: "2026-05-31T00:00:00Z" }, busy)).body;
+    });
+    expect(body).toEqual({
+      week: [
+        { users: 60, hour: 14, day: 10, month: 5, year: 2026 },
+        { users: 1, hour: 3, day: 11, month: 5, year: 2026 },
+        { users: 1, hour: 21, day: 12, month: 5, year: 2026 },
+      ],
+      success: true,
+    });
+    expect(reads).toEqual({ queries: 1, items: 3, setQueries: 0, otherQueries: 0 });
+  });
+
+  it("hourly-data on an even hour: the hour counters of its ≤ 2 days, no day set", async () => {
+    let body: unknown;
+    const reads = await countReads(async () => {
+      body = (await call(HOURLY, { start: "2026-05-11T04:00:00Z" }, busy)).body;
+    });
+    const hours = Array.from({ length: 12 }, (_, i) => ({ users: 0, hour: 2 * i }));
+    hours[1] = { users: 1, hour: 2 };
+    hours[7] = { users: 60, hour: 14 };
+    expect(body).toEqual({ hours, success: true });
+    expect(reads).toEqual({ queries: 1, items: 2, setQueries: 0, otherQueries: 0 });
+  });
+
+  it("hourly-data at any other instant reads the members of its ≤ 2 days (one group is cut)", async () => {
+    const reads = await countReads(async () => {
+      await call(HOURLY, { start: "2026-05-11T14:30:00Z" }, busy);
+    });
+    expect(reads.setQueries).toBe(2);
+  });
+});
+
+/** The Queries a request sends: of the hour counters (and the items they return), of day sets, of anything else. */
+async function countReads(request: () => Promise<unknown>) {
+  const reads = { queries: 0, items: 0, setQueries: 0, otherQueries: 0 };
+  const restore = interceptCommands(storeFromEnv().doc, async (command, send) => {
+    const answer = (await send()) as { Items?: unknown[] };
+    if (command.constructor.name === "QueryCommand") {
+      const pk = String(
+        (command.input as { ExpressionAttributeValues?: Record<string, unknown> }).ExpressionAttributeValues?.[":pk"],
+      );
+      if (pk.includes("#SET#")) reads.setQueries++;
+      else if (!pk.endsWith("#HC")) reads.otherQueries++;
+      else if (pk.endsWith("#HC")) {
+        reads.queries++;
+        reads.items += answer.Items?.length ?? 0;
+      }
+    }
+    return answer;
+  });
+  try {
+    await request();
+  } finally {
+    restore();
+  }
+  return reads;
+}
 
 describe("chat-busier/hourly-data", () => {
   it("the 24 hours before start in 12 two-hour groups; a group spanning both days counts a user once", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { handler } from "../../functions/ingest.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
+import { hourCountsOfDays } from "../../lib/dashboard/storage.js";
 import { seededRandom } from "../../lib/demo/random.js";
 import { countKey, REPORTS } from "../../lib/reports/definitions.js";
 import { readReportPage } from "../../lib/reports/read.js";
@@ -144,7 +145,13 @@ async function snapshotOf(environmentId: string, t: number) {
       charts[`${metric}/${cadence}`] = [...(await readBucketCounts(store, environmentId, metric, cadence, from, to))];
     }
   }
-  return { reports, charts };
+  // Distinct users per clock hour and two-hour group (HC items): activity arrives out of time order across senders.
+  const hours = (await hourCountsOfDays(store, environmentId, from, to)).map(({ day, hours, groups }) => ({
+    day,
+    hours: [...hours],
+    groups: [...groups],
+  }));
+  return { reports, charts, hours };
 }
 
 describe("16 concurrent senders through faults", () => {
@@ -192,6 +199,7 @@ describe("16 concurrent senders through faults", () => {
     const t = Date.now();
     const [expected, actual] = [await snapshotOf(clean.environment_id, t), await snapshotOf(busy.environment_id, t)];
     expect(Object.values(expected.reports).some((rows) => rows.length > 0)).toBe(true);
+    expect(expected.hours.length).toBeGreaterThan(3);
     expect(actual).toEqual(expected);
   });
 });

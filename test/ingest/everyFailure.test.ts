@@ -1,8 +1,13 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
-import { hourlyDataBody, usersByHourBody, weeklyDataBody } from "../../lib/dashboard/hours.js";
-import { activeUserHoursOfDay, dayCounters } from "../../lib/dashboard/storage.js";
+import {
+  hourlyDataBody,
+  hourlyDataBodyFromCounts,
+  usersByHourBody,
+  weeklyDataBody,
+} from "../../lib/dashboard/hours.js";
+import { activeUserHoursOfDay, dayCounters, hourCountsOfDays } from "../../lib/dashboard/storage.js";
 import { type IngestResult, ingestEvents } from "../../lib/ingest/ingest.js";
 import { REPORTS } from "../../lib/reports/definitions.js";
 import { readReportPage } from "../../lib/reports/read.js";
@@ -101,8 +106,12 @@ async function hourAnswers(store: Store, environmentId: string) {
   );
   const read = await Promise.all(days.map((c) => activeUserHoursOfDay(store, environmentId, c.day)));
   const midHour = T0 - 90 * 60_000;
+  // The hour counters (HC items, moved in the users' transactions): what users-by-time and an even-hour hourly read.
+  const counts = await hourCountsOfDays(store, environmentId, dayOf(from), dayOf(to + 2 * 3_600_000));
+  const evenHour = Math.ceil(to / 7_200_000) * 7_200_000;
   return {
-    byHour: usersByHourBody(read, from, to),
+    byHour: usersByHourBody(counts, from, to),
+    hourlyEvenHour: hourlyDataBodyFromCounts(counts, evenHour),
     hourly: hourlyDataBody(read, to),
     hourlyMidHour: hourlyDataBody(read, midHour),
     weekly: weeklyDataBody(new Map(days.map((c) => [c.day, c.count])), to),
@@ -167,6 +176,7 @@ describe.concurrent("a batch delivered with its Nth storage call failing, then s
     // "early": 125, 100 min before T0 (one hour, or two), 65/64/61 (one hour); the events without occurred_at: T0's.
     expect(hours?.byHour.week.length).toBeGreaterThanOrEqual(3);
     expect(hours?.hourly.hours.some((g) => g.users > 0)).toBe(true);
+    expect(hours?.hourlyEvenHour.hours.some((g) => g.users > 0)).toBe(true);
     expect(hours?.hourlyMidHour).not.toEqual(hours?.hourly);
     expect(hours?.weekly.month.at(-1)?.users).toBeGreaterThan(0);
   });

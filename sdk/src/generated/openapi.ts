@@ -2823,7 +2823,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the period holds more than 1,000,000 active user-days to read (ask for a shorter period). */
+            /** @description `start` (checked first) or `end` missing or not an ISO 8601 instant; or the period holds more than 100,000 clock hours with active users (ask for a shorter period). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
