@@ -23,6 +23,7 @@ import { DAY_MS } from "../lib/time.js";
 import { mapLimit } from "../lib/util/mapLimit.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
+import { extrapolationTable, partLabel } from "./bench/extrapolate.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
 import { seedTenant } from "./bench/seed.js";
@@ -231,7 +232,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { job, link } = next;
       const r = await runPart(job);
-      const p = parts[job.part] ?? {
+      const p = parts[partLabel(job)] ?? {
         workers: 0,
         seconds: 0,
         secondsTotal: 0,
@@ -244,7 +245,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
         readUnits: 0,
         writeUnits: 0,
       };
-      parts[job.part] = p;
+      parts[partLabel(job)] = p;
       p.workers++;
       p.seconds = Math.max(p.seconds, r.ms / 1000);
       p.secondsTotal += r.ms / 1000;
@@ -259,7 +260,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
       queue.push(...r.next.map((job) => ({ job, link: link + 1 })));
       const shard = job.shard ? ` [${job.shard.from ?? "…"}, ${job.shard.to})` : "";
       console.log(
-        `  part ${job.part}${shard}: ${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMiB.toFixed(0)} MiB, ${r.rows} rows, read ${r.capacity.itemsRead}, wrote ${r.capacity.itemsWritten}${r.next.length > 0 ? ", handed a rest on" : ""}`,
+        `  part ${partLabel(job)}${shard}: ${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMiB.toFixed(0)} MiB, ${r.rows} rows, read ${r.capacity.itemsRead}, wrote ${r.capacity.itemsWritten}${r.next.length > 0 ? ", handed a rest on" : ""}`,
       );
     }
     const partList = Object.values(parts);
@@ -456,6 +457,7 @@ function printTable(results: SizeResult[]) {
     console.log(`| ${label} | ${values.map(fmt).join(" | ")} | ${Number.isNaN(ratio) ? "–" : ratio.toFixed(2)} |`);
   }
   console.log(extrapolation(results));
+  console.log(extrapolationTable(results));
 }
 
 /**

@@ -144,6 +144,7 @@ export async function userActivityTally(ctx: PartContext, range: IdRange): Promi
       const days = activeDays(tally, i);
       if (days > 0) (entries[i] as TallyEntry[]).push([days, id]);
     });
+  const tallied = tallies.size;
   const candidates = returnedInAPeriod(tallies);
   for (let i = 0; i < candidates.length; i += USERS_PER_STEP)
     for (const u of (await userItems(ctx, candidates.slice(i, i + USERS_PER_STEP))).values())
@@ -160,7 +161,7 @@ export async function userActivityTally(ctx: PartContext, range: IdRange): Promi
       writeTally(at, countKey(l.report, l.interval), attempt, entries[i] as TallyEntry[], ctx.expiresAt, perItem),
     ),
   );
-  return { counts: {}, itemsWritten: written.reduce((n, w) => n + w, 0), ...(rest ? { rest } : {}) };
+  return { counts: {}, itemsWritten: written.reduce((n, w) => n + w, 0), tallied, ...(rest ? { rest } : {}) };
 }
 
 /** Which slice a rows part writes, and the counted tallies (their attempts) it merges. */

@@ -91,6 +91,8 @@ export interface PartResult {
    * items that are not rank lists, read through the attempt the pointer names).
    */
   attemptKeys?: string[];
+  /** Users a user activity tally held (the bench's measure of its work; it writes no rows). */
+  tallied?: number;
 }
 
 const PARALLEL_QUERIES = 16;
