@@ -8,6 +8,7 @@ import { toUnixSeconds } from "../time.js";
 import { activityJobs, talliesComplete, tallyAttempts } from "./activityRun.js";
 import { type IdRange, isSliceSegment, planUserActivity, sliceSegment } from "./activityShards.js";
 import { CHURN_SHARD_ROWS, type ChurnShard, churnUpperBound, planUserChurnShards } from "./churnShards.js";
+import { planOrgChurnShards } from "./orgChurnPlan.js";
 import { PART_NAMES, type PartName, type PartResult, runPart } from "./refreshParts.js";
 import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } from "./snapshot.js";
 
@@ -18,7 +19,9 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  *
  * | step                          | item / call                                                   | cost                               |
  * |-------------------------------|---------------------------------------------------------------|------------------------------------|
- * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts);  | 1 write; then 1 SQS message a part |
+ * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts;   | 1 write; then 1 SQS message a part |
+ * |                               |   user activity ranges, activityShards.ts; org churn ranges,  |   (the activity rows parts: once   |
+ * |                               |   orgChurnPlan.ts);                                           |   every tally is counted)          |
  * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |                                    |
  * | a part is computed            | its chunks under its attempt id (one random id per delivery)  | its rows / 20 writes               |
  * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k`,              | 1 write per part                   |
@@ -50,6 +53,8 @@ export interface RunItem {
   parts_done?: Set<string>;
   /** The user churn shards as planned (a redelivered plan queues these, not a new plan). */
   user_shards?: ChurnShard[];
+  /** The org churn shards as planned (orgChurnPlan.ts); absent in older runs: one range. */
+  org_shards?: ChurnShard[];
   /** Row counts of the lists written whole, by `{report}#{interval}`. */
   counts: Record<string, number>;
   /** Row counts of the sharded lists' shards, by `{report}#{interval}@{shard}`. */
@@ -118,7 +123,9 @@ export async function planRun(
   const base = { environment_id: environmentId, report_id: reportId, time };
   const userShards = await planUserChurnShards(store, environmentId, time, options.shardRows ?? CHURN_SHARD_ROWS.U);
   const activity = await planUserActivity(store, environmentId, time, options.shardRows);
-  const jobs = partJobs(base, userShards, activity.ranges);
+  // Tests' small budgets plan several org ranges too.
+  const orgShards = await planOrgChurnShards(store, environmentId, time, options.shardRows);
+  const jobs = partJobs(base, userShards, activity.ranges, orgShards);
   try {
     await store.doc.send(
       new PutCommand({
@@ -130,6 +137,7 @@ export async function planRun(
           // The rows parts are counted from the start (queued once the tallies are: activityRun.ts).
           parts_total: jobs.length + activity.slices,
           user_shards: userShards,
+          org_shards: orgShards,
           activity_ranges: activity.ranges,
           activity_slices: activity.slices,
           tallies: {},
@@ -150,16 +158,22 @@ export async function planRun(
     // A redelivered plan of the same job: the run exists; its parts, as first planned (the hour counters may have
     // moved since), are queued again and each counts once.
     const run = await getRun(store, { environment_id: environmentId, report_id: reportId });
-    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }], run.activity_ranges);
+    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }], run.activity_ranges, run.org_shards);
   }
   return jobs;
 }
 
-function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[], activityRanges?: IdRange[]): PartJob[] {
+function partJobs(
+  base: Omit<PartJob, "part">,
+  userShards: ChurnShard[],
+  activityRanges?: IdRange[],
+  orgShards?: ChurnShard[],
+): PartJob[] {
   const jobs = PART_NAMES.flatMap((part): PartJob[] => {
     if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
     if (part === "user_activity" && activityRanges) return activityRanges.map((range) => ({ ...base, part, range }));
-    if (part === "org_churn") return [{ ...base, part, shard: { to: churnUpperBound(base.time) } }];
+    if (part === "org_churn")
+      return (orgShards ?? [{ to: churnUpperBound(base.time) }]).map((shard) => ({ ...base, part, shard }));
     return [{ ...base, part }];
   });
   // Two parts of one id would count once and the run would never complete: refuse the plan instead.
