@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { ACTIVITY_SLICE_ROWS, ACTIVITY_TALLY_USERS } from "../../lib/reports/activityShards.js";
 import { CHURN_SHARD_ROWS } from "../../lib/reports/churnShards.js";
 import type { PartJob } from "../../lib/reports/refreshRun.js";
@@ -165,4 +167,11 @@ export function extrapolationTable(results: readonly Measured[], users = TARGET_
     ...lines,
     `whole refresh wall time, ${walls.join("; ")} (deployed: ${DEPLOYED_CONCURRENCY})`,
   ].join("\n");
+}
+
+// `npx tsx scripts/bench/extrapolate.ts [bench/results.json]`: the table again from saved results (budgets changed).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const file = process.argv[2] ?? "bench/results.json";
+  const saved = JSON.parse(readFileSync(file, "utf8")) as { results: Measured[] };
+  console.log(extrapolationTable(saved.results));
 }
