@@ -33,10 +33,17 @@ import { LOOKBACK_MS } from "./definitions.js";
  *    users than its budget stops at the budget (ids in DynamoDB's order) and hands the rest on, as churn shards do.
  */
 
-/** Users one tally part holds (≈ 100 B each as id + packed tally, activityTally.ts). */
-export const ACTIVITY_TALLY_USERS = 200_000;
-/** Rows of each list one rows part writes (its users' items read in steps of 1,000). */
-export const ACTIVITY_SLICE_ROWS = 50_000;
+/**
+ * Users one tally part holds, by the bench (`--users 30000,100000 --seed-above 5000`, 256 MB worker heap, a machine
+ * at load ≈ 26 on 2 cores): a tally of 5,147 / 17,129 users took 11.9 / 21.0 s and 121 / 134 MiB, so 100,000 users
+ * ≈ 84 s and ≈ 225 MiB.
+ */
+export const ACTIVITY_TALLY_USERS = 100_000;
+/**
+ * Rows of each list one rows part writes (its users' items read in steps of 1,000): 5,147 / 17,129 rows took
+ * 9.0 / 41.9 s and 136 / 148 MiB, so 30,000 ≈ 77 s and ≈ 160 MiB.
+ */
+export const ACTIVITY_SLICE_ROWS = 30_000;
 /** Parts of each phase when a run asks for small budgets (tests): enough to merge several, not hundreds. */
 const TEST_PARTS_CAP = 4;
 /** Ids read from the index per sample point. */

@@ -33,7 +33,7 @@ import type { DayActivity, OrgData } from "./types.js";
  * | `org_churn`     | org churn 7, 14, 30: one shard of each  | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
  * |  (sharded)      |   (≤ 10,000 rows)                       |                                                           |                                  |
  * | `user_activity` | champion 30/60/90, reengagement W/M:    | tally (a range of ids, activityShards.ts): 90 day sets,   | ≈ 100 B per user of its range    |
- * |  (sharded in    |   tallies, then one slice of each list  |   the range's ids only; rows (a slice): the tallies'      |   (≤ 200,000); a slice: ≤ 50,000 |
+ * |  (sharded in    |   tallies, then one slice of each list  |   the range's ids only; rows (a slice): the tallies'      |   (≤ 100,000); a slice: ≤ 30,000 |
  * |   two phases)   |   per rows part                         |   items of it, its users' items 1,000 at a time           |   entries a list                 |
  * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
  * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { ACTIVITY_SLICE_ROWS, ACTIVITY_TALLY_USERS } from "../../lib/reports/activityShards.js";
 import { CHURN_SHARD_ROWS } from "../../lib/reports/churnShards.js";
+import { USERS_PER_ORG_CHURN_RANGE } from "../../lib/reports/orgChurnPlan.js";
 import type { PartJob } from "../../lib/reports/refreshRun.js";
 
 /**
@@ -14,7 +15,7 @@ import type { PartJob } from "../../lib/reports/refreshRun.js";
  *    (rows, or users tallied); its time and RSS are fitted on the measured workers' (work → seconds, work → MiB,
  *    the slope of the two sizes, never below proportional / flat), and the number of workers grows with the tenant.
  *    User churn and the activity tallies are planned in parallel; the activity rows parts wait for every tally; org
- *    churn starts whole and chains its rests (one after another).
+ *    churn starts as ⌈users / 100,000⌉ ranges (≤ 16, orgChurnPlan.ts), each chaining its rests (taken as balanced).
  *  - *Whole parts* (one worker whatever the size): time ∝ users, RSS along the slope between the two sizes.
  *  - *Wall time*: the workers list-scheduled on `workers` slots, longest remaining path first.
  * Extrapolation assumes the measured tenants' shape (the bench mix) holds at 10M, and DynamoDB Local's latency.
@@ -48,10 +49,10 @@ interface Measured {
   refresh: { parts: Record<string, PartStats> };
 }
 
-type Shape = "parallel" | "chain" | "after tallies";
+type Shape = "parallel" | "chains" | "after tallies";
 const SHARDED: Record<string, { budget: number; shape: Shape }> = {
   user_churn: { budget: CHURN_SHARD_ROWS.U, shape: "parallel" },
-  org_churn: { budget: CHURN_SHARD_ROWS.O, shape: "chain" },
+  org_churn: { budget: CHURN_SHARD_ROWS.O, shape: "chains" },
   "user_activity tally": { budget: ACTIVITY_TALLY_USERS, shape: "parallel" },
   "user_activity rows": { budget: ACTIVITY_SLICE_ROWS, shape: "after tallies" },
 };
@@ -62,6 +63,8 @@ interface Projection {
   seconds: number;
   rssMiB: number;
   shape: Shape | "whole";
+  /** Chains of rests run side by side (org churn's planned ranges). */
+  chains: number;
 }
 
 /** y at x along the line through two measured points, the slope at least `minSlope` (from the larger point). */
@@ -79,18 +82,20 @@ export function projectParts(results: readonly Measured[], users = TARGET_USERS)
     const sharded = SHARDED[part];
     if (!sharded || p.maxRows === 0) {
       const rssMiB = along(users, largest.users, p.maxRssMiB, previous?.users, q?.maxRssMiB);
-      return { part, workers: 1, seconds: p.seconds * scale, rssMiB, shape: "whole" };
+      return { part, workers: 1, seconds: p.seconds * scale, rssMiB, shape: "whole", chains: 1 };
     }
     const work = p.rows * scale;
     const workers = Math.max(1, Math.ceil(work / sharded.budget));
     const perWorker = Math.min(sharded.budget, work / workers);
-    // Time: at least proportional to the work (a fixed cost per worker only makes small workers slower).
-    const seconds = Math.max(
-      along(perWorker, p.maxRows, p.seconds, q?.maxRows, q?.seconds),
-      (p.seconds * perWorker) / p.maxRows,
-    );
+    // Time: along the two sizes' workers (a fixed cost and a cost per row); from one size, proportional.
+    const fitted = q && q.maxRows !== p.maxRows && q.seconds < p.seconds;
+    const seconds = fitted
+      ? along(perWorker, p.maxRows, p.seconds, q.maxRows, q.seconds)
+      : (p.seconds * perWorker) / p.maxRows;
     const rssMiB = Math.max(p.maxRssMiB, along(perWorker, p.maxRows, p.maxRssMiB, q?.maxRows, q?.maxRssMiB));
-    return { part, workers, seconds, rssMiB, shape: sharded.shape };
+    const chains =
+      sharded.shape === "chains" ? Math.min(16, Math.max(1, Math.ceil(users / USERS_PER_ORG_CHURN_RANGE))) : 1;
+    return { part, workers, seconds, rssMiB, shape: sharded.shape, chains };
   });
 }
 
@@ -108,13 +113,15 @@ export function wallSeconds(parts: readonly Projection[], slots: number): number
   const rowsAfter = parts.find((p) => p.shape === "after tallies");
   for (const p of parts) {
     if (p.shape === "after tallies") continue;
+    // Chains: worker k follows worker k − chains (k mod chains is its chain).
+    const first = tasks.length;
     for (let k = 0; k < p.workers; k++) {
-      const chained = p.shape === "chain" && k > 0;
-      const tail = p.shape === "chain" ? (p.workers - k) * p.seconds : p.seconds;
+      const chained = p.shape === "chains" && k >= p.chains;
+      const tail = p.shape === "chains" ? Math.ceil((p.workers - k) / p.chains) * p.seconds : p.seconds;
       const isTally = p.part === "user_activity tally";
       tasks.push({
         seconds: p.seconds,
-        after: chained ? [tasks.length - 1] : [],
+        after: chained ? [first + k - p.chains] : [],
         path: tail + (isTally && rowsAfter ? rowsAfter.seconds : 0),
       });
       if (isTally) tallies.push(tasks.length - 1);
@@ -156,16 +163,21 @@ export function extrapolationTable(results: readonly Measured[], users = TARGET_
   const lines = parts.map(
     (p) => `| ${p.part} | ${p.shape} | ${p.workers} | ${p.seconds.toFixed(0)} | ${p.rssMiB.toFixed(0)} | ${ok(p)} |`,
   );
-  const walls = [DEPLOYED_CONCURRENCY, 20, 50].map((slots) => {
-    const s = wallSeconds(parts, slots);
-    return `${slots} workers at once: ${(s / 60).toFixed(1)} min${s <= MAX_WALL_SECONDS ? "" : " (over 15 min)"}`;
-  });
+  const walls = (of: Projection[]) =>
+    [DEPLOYED_CONCURRENCY, 20, 50]
+      .map((slots) => {
+        const s = wallSeconds(of, slots);
+        return `${slots} workers at once: ${(s / 60).toFixed(1)} min${s <= MAX_WALL_SECONDS ? "" : " (over 15 min)"}`;
+      })
+      .join("; ");
+  const sharded = parts.filter((p) => p.shape !== "whole");
   return [
     `\nExtrapolated to ${users / 1_000_000}M users (from ${largest.users / 1000}k${previous ? ` and ${previous.users / 1000}k` : ""}; every worker ≤ ${MAX_WORKER_MIB} MB and ≤ ${MAX_WORKER_SECONDS} s?):`,
     "| part | workers run | workers | s each | peak RSS MiB each | within |",
     "|---|---|---|---|---|---|",
     ...lines,
-    `whole refresh wall time, ${walls.join("; ")} (deployed: ${DEPLOYED_CONCURRENCY})`,
+    `whole refresh wall time, ${walls(parts)} (deployed: ${DEPLOYED_CONCURRENCY})`,
+    `the sharded parts alone (${sharded.map((p) => p.part).join(", ")}): ${walls(sharded)}`,
   ].join("\n");
 }
 
