@@ -86,6 +86,35 @@ describe("refresh worker", () => {
     expect(before.report_time).toBe(Math.floor((now - 10 * DAY) / 1000));
   });
 
+  it("refuses a malformed range or slice, and a user activity rows part before every tally is counted", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
+    const now = Date.now();
+    const env = await createEnvironment(store, "part-messages", now - 10 * DAY);
+    const jobs = await planRun(store, env.environment_id, now);
+    const tally = jobs.find((j) => j.part === "user_activity") as PartJob;
+    expect(tally.range).toEqual({});
+    const { range: _range, ...base } = tally;
+    const result = await worker({
+      Records: [
+        record("bad-range", JSON.stringify({ ...base, range: { from: 5 } })),
+        record("bad-slice", JSON.stringify({ ...base, slice: -1 })),
+        record("early-rows", JSON.stringify({ ...base, slice: 0 })),
+      ],
+    });
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: "bad-range" },
+      { itemIdentifier: "bad-slice" },
+      { itemIdentifier: "early-rows" },
+    ]);
+    // Counted, the (only) tally queues the rows part, which then runs.
+    const tallied = await runPartJob(store, tally);
+    expect(tallied.next).toEqual([{ ...base, slice: 0 }]);
+    expect(
+      (await worker({ Records: [record("rows", JSON.stringify({ ...base, slice: 0 }))] })).batchItemFailures,
+    ).toEqual([]);
+  });
+
   it("a failing part is retried alone; the snapshot switches once every part is counted, once", async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
     process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
