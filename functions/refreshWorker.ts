@@ -1,5 +1,6 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { isIdRange } from "../lib/reports/activityShards.js";
 import { isChurnShard } from "../lib/reports/churnShards.js";
 import { PART_NAMES, type PartName } from "../lib/reports/refreshParts.js";
 import { type PartJob, planRun, runPartJob } from "../lib/reports/refreshRun.js";
@@ -13,8 +14,10 @@ import { sendMessages } from "./shared/sendMessages.js";
  * The refresh worker (CONTRACT §7), two kinds of message on one queue:
  *  - `{environment_id}` (from the dispatcher): plans a run at the message's send time — the run id derives from the
  *    message id, so a redelivery is the same run — and queues one message per part;
- *  - `{environment_id, report_id, time, part, shard?}`: computes that part (a churn part: one shard of the list),
- *    queues the rest a churn shard hands on, and the part completing the run switches the pointer.
+ *  - `{environment_id, report_id, time, part, shard?, range?, slice?}`: computes that part (a churn part: one shard
+ *    of the list; user activity: a tally of an id range or a slice of its rows), queues the rest a churn shard or
+ *    tally hands on (and the rows parts once every tally is counted); the part completing the run switches the
+ *    pointer.
  * Failed records are reported back (partial batch response) so only they are retried and, in the end, dead-lettered.
  * A message for an environment whose deletion has started (lib/tenants/deletion.ts) is dropped with a log line.
  */
@@ -33,16 +36,21 @@ function queueUrl(): string {
 
 function partJob(body: Record<string, unknown>): PartJob | undefined {
   if (body.part === undefined) return undefined;
-  const { environment_id, report_id, time, part, shard } = body;
+  const { environment_id, report_id, time, part, shard, range, slice } = body;
   if (typeof report_id !== "string" || typeof time !== "number" || !PART_NAMES.includes(part as PartName))
     throw new Error("malformed part message");
   if (shard !== undefined && !isChurnShard(shard)) throw new Error("malformed part message");
+  if (range !== undefined && !isIdRange(range)) throw new Error("malformed part message");
+  if (slice !== undefined && !(Number.isInteger(slice) && (slice as number) >= 0))
+    throw new Error("malformed part message");
   return {
     environment_id: environment_id as string,
     report_id,
     time,
     part: part as PartName,
     ...(shard ? { shard } : {}),
+    ...(range ? { range } : {}),
+    ...(slice === undefined ? {} : { slice: slice as number }),
   };
 }
 

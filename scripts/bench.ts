@@ -25,6 +25,7 @@ import { type BigRequestTimes, benchBigRequests, INGEST_BUDGET_MS, printBigReque
 import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { billedReadUnits, type CostInputs, costInputs, meterBilledReads, printCosts } from "./bench/costs.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
+import { extrapolationTable, partLabel } from "./bench/extrapolate.js";
 import { hourRoutes } from "./bench/hourRoutes.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
@@ -242,7 +243,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { job, link } = next;
       const r = await runPart(job);
-      const p = parts[job.part] ?? {
+      const p = parts[partLabel(job)] ?? {
         workers: 0,
         seconds: 0,
         secondsTotal: 0,
@@ -255,7 +256,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
         readUnits: 0,
         writeUnits: 0,
       };
-      parts[job.part] = p;
+      parts[partLabel(job)] = p;
       p.workers++;
       p.seconds = Math.max(p.seconds, r.ms / 1000);
       p.secondsTotal += r.ms / 1000;
@@ -270,7 +271,7 @@ async function benchSize(users: number, capacity: Capacity, kinds: KindCosts): P
       queue.push(...r.next.map((job) => ({ job, link: link + 1 })));
       const shard = job.shard ? ` [${job.shard.from ?? "…"}, ${job.shard.to})` : "";
       console.log(
-        `  part ${job.part}${shard}: ${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMiB.toFixed(0)} MiB, ${r.rows} rows, read ${r.capacity.itemsRead}, wrote ${r.capacity.itemsWritten}${r.next.length > 0 ? ", handed a rest on" : ""}`,
+        `  part ${partLabel(job)}${shard}: ${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMiB.toFixed(0)} MiB, ${r.rows} rows, read ${r.capacity.itemsRead}, wrote ${r.capacity.itemsWritten}${r.next.length > 0 ? ", handed a rest on" : ""}`,
       );
     }
     const partList = Object.values(parts);
@@ -489,6 +490,7 @@ function printTable(results: SizeResult[]) {
   }
   console.log(extrapolation(results));
   printCosts(results);
+  console.log(extrapolationTable(results));
 }
 
 /**

@@ -13,7 +13,7 @@ import { intervalMs } from "./definitions.js";
  * |----------------------------|-------------------------------------------------------------|---------------------------------------|
  * | plan the user churn shards | activity `E#{E}#LAH` hours up to T − 7 d, newest first      | ranges of ≤ `rows` users each (a      |
  * |                            |   (one small counter item per hour with users: ≤ 8,760/yr)  |   single hour over it: that hour)     |
- * | plan the org churn shards  | nothing: one range, split as it is computed                  | `[start, T − 7 d)`                    |
+ * | plan the org churn shards  | orgChurnPlan.ts: the tenant's users, the oldest `LA#O` key   | ≤ 16 ranges of equal time (1: small)  |
  * | a shard over its budget    | nothing more: it stops after the tie group that reaches it  | the rest `[from, split)` as a new part|
  *
  * Why:
@@ -23,7 +23,7 @@ import { intervalMs } from "./definitions.js";
  *    sorts before every key of that millisecond and a tie group is never cut in two (its order is by id).
  *  - *Planned from the hour counters, corrected as computed.* The per-hour last-activity counters (kept exact by
  *    ingestion for `days=N`) give the users' distribution for free, so user shards start balanced and run in
- *    parallel; orgs have no such histogram and start as one range. Whatever the plan, a shard that reaches its row
+ *    parallel; orgs have no such histogram and start as ranges of equal time (orgChurnPlan.ts). Whatever the plan, a shard that reaches its row
  *    budget stops at the next tie boundary and hands the rest on as a new part: no worker ever computes more than
  *    its budget (plus one tie group), so a worker's time and memory are bounded whatever the tenant's size.
  */

@@ -4,6 +4,8 @@ import type { ActivitySetItem, InviteItem, MemberChangeItem, OrgItem, UserItem }
 import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
 import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
+import { type ActivitySlice, userActivityRows, userActivityTally } from "./activityParts.js";
+import type { IdRange } from "./activityShards.js";
 import { activeDays, REENGAGEMENT, returnedIn, returnedInAPeriod, tallyDay, WINDOW_DAYS } from "./activityTally.js";
 import {
   CHURN_SHARD_ROWS,
@@ -30,8 +32,9 @@ import type { DayActivity, OrgData } from "./types.js";
  * |  (sharded)      |   (≤ 25,000 rows, churnShards.ts)       |   first; the page's user items, their orgs (BatchGet)     |   + the shard's orgs' names      |
  * | `org_churn`     | org churn 7, 14, 30: one shard of each  | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
  * |  (sharded)      |   (≤ 10,000 rows)                       |                                                           |                                  |
- * | `user_activity` | champion 30/60/90, reengagement W/M     | 90 day sets of active users; user items of those active, | ≈ 100 B per user active in 90    |
- * |                 |                                         |   once per list, 1,000 at a time, lists side by side      |   days (id + packed tally)       |
+ * | `user_activity` | champion 30/60/90, reengagement W/M:    | tally (a range of ids, activityShards.ts): 90 day sets,   | ≈ 100 B per user of its range    |
+ * |  (sharded in    |   tallies, then one slice of each list  |   the range's ids only; rows (a slice): the tallies'      |   (≤ 100,000); a slice: ≤ 30,000 |
+ * |   two phases)   |   per rows part                         |   items of it, its users' items 1,000 at a time           |   entries a list                 |
  * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
  * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
  * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | 90 day membership-change logs; org items, member COUNTs   | ∝ orgs changed in 90 days        |
@@ -69,21 +72,27 @@ export interface PartContext {
   expiresAt: number;
   /** A churn part's range (churnShards.ts); absent = the whole list. */
   shard?: ChurnShard;
-  /** Rows a churn part computes before handing the rest on (default CHURN_SHARD_ROWS). */
+  /** Rows a churn part computes before handing the rest on (default CHURN_SHARD_ROWS); tests' activity budgets too. */
   shardRows?: number;
+  /** A user activity tally part's range of user ids (activityShards.ts). */
+  range?: IdRange;
+  /** A user activity rows part's slice, and the tallies it merges. */
+  slice?: ActivitySlice;
 }
 
 export interface PartResult {
   /** Row count per `report#interval`. */
   counts: Record<string, number>;
   itemsWritten: number;
-  /** A churn part that reached its budget: the rest of its range, to be computed by a new part. */
-  rest?: ChurnShard;
+  /** A churn (activity tally) part that reached its budget: the rest of its range, to be computed by a new part. */
+  rest?: ChurnShard | IdRange;
   /**
    * Keys, beyond `counts`', under which the run records this delivery's attempt when it is counted (the curves:
    * items that are not rank lists, read through the attempt the pointer names).
    */
   attemptKeys?: string[];
+  /** Users a user activity tally held (the bench's measure of its work; it writes no rows). */
+  tallied?: number;
 }
 
 const PARALLEL_QUERIES = 16;
@@ -96,6 +105,9 @@ export function runPart(part: PartName, ctx: PartContext): Promise<PartResult> {
     case "org_churn":
       return churn(ctx, "org_report/churn", "O");
     case "user_activity":
+      // Sharded in two phases (activityParts.ts); a job of neither kind is from a run planned before them.
+      if (ctx.slice) return userActivityRows(ctx, ctx.slice);
+      if (ctx.range) return userActivityTally(ctx, ctx.range);
       return userActivity(ctx);
     case "user_invites":
       return userInvites(ctx);
@@ -110,14 +122,14 @@ export function runPart(part: PartName, ctx: PartContext): Promise<PartResult> {
   }
 }
 
-function writer(ctx: PartContext, report: ReportName, interval: string, shard?: string): RankListWriter {
+export function writer(ctx: PartContext, report: ReportName, interval: string, shard?: string): RankListWriter {
   return new RankListWriter(ctx.store, ctx.environmentId, ctx.reportId, report, interval, ctx.expiresAt, {
     shard,
     attempt: ctx.attempt,
   });
 }
 
-async function finish(writers: RankListWriter[]): Promise<PartResult> {
+export async function finish(writers: RankListWriter[]): Promise<PartResult> {
   for (const w of writers) await w.flush(true);
   return {
     counts: Object.fromEntries(writers.map((w) => [countKey(w.report as ReportName, w.interval), w.count])),
@@ -140,7 +152,7 @@ function numUsers(ctx: PartContext, orgId: string): Promise<number> {
 }
 
 /** Orgs existing at T, each read once per part: names for `org_data`, org rows' fields. */
-class OrgDirectory {
+export class OrgDirectory {
   private readonly known = new Map<string, OrgItem | null>();
   constructor(private readonly ctx: PartContext) {}
 
@@ -275,7 +287,7 @@ async function churn(ctx: PartContext, report: ReportName, kind: ChurnKind): Pro
   return split === undefined ? result : { ...result, rest: { ...(shard.from ? { from: shard.from } : {}), to: split } };
 }
 
-function lookbackDays(time: number, lookbackMs: number): string[] {
+export function lookbackDays(time: number, lookbackMs: number): string[] {
   return daysBetween(dayOf(time - lookbackMs), dayOf(time));
 }
 
@@ -327,7 +339,7 @@ const USER_ROW_ATTRIBUTES = [
   "orgs",
 ] as const;
 
-async function userItems(ctx: PartContext, ids: string[]): Promise<Map<string, UserItem>> {
+export async function userItems(ctx: PartContext, ids: string[]): Promise<Map<string, UserItem>> {
   const items = await batchGetAll<UserItem>(
     ctx.store,
     ctx.store.tables.entities,
@@ -379,13 +391,13 @@ async function tallies(
 }
 
 /** Users whose rows a step of the streamed writing builds: 10 BatchGets of 100. */
-const USERS_PER_STEP = 1000;
+export const USERS_PER_STEP = 1000;
 
 /**
  * Ranks user ids (compute.ts `rank`) and writes their rows without holding them: a step of users' items is read,
  * their rows added, the next step read. A user not existing at T has no row; the others keep their relative order.
  */
-async function writeUserRows(
+export async function writeUserRows(
   ctx: PartContext,
   orgs: OrgDirectory,
   w: RankListWriter,

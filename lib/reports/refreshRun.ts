@@ -5,7 +5,10 @@ import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
+import { activityJobs, talliesComplete, tallyAttempts } from "./activityRun.js";
+import { type IdRange, isSliceSegment, planUserActivity, sliceSegment } from "./activityShards.js";
 import { CHURN_SHARD_ROWS, type ChurnShard, churnUpperBound, planUserChurnShards } from "./churnShards.js";
+import { planOrgChurnShards } from "./orgChurnPlan.js";
 import { PART_NAMES, type PartName, type PartResult, runPart } from "./refreshParts.js";
 import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } from "./snapshot.js";
 
@@ -16,7 +19,9 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  *
  * | step                          | item / call                                                   | cost                               |
  * |-------------------------------|---------------------------------------------------------------|------------------------------------|
- * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts);  | 1 write; then 1 SQS message a part |
+ * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts;   | 1 write; then 1 SQS message a part |
+ * |                               |   user activity ranges, activityShards.ts; org churn ranges,  |   (the activity rows parts: once   |
+ * |                               |   orgChurnPlan.ts);                                           |   every tally is counted)          |
  * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |                                    |
  * | a part is computed            | its chunks under its attempt id (one random id per delivery)  | its rows / 20 writes               |
  * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k`,              | 1 write per part                   |
@@ -48,12 +53,20 @@ export interface RunItem {
   parts_done?: Set<string>;
   /** The user churn shards as planned (a redelivered plan queues these, not a new plan). */
   user_shards?: ChurnShard[];
+  /** The org churn shards as planned (orgChurnPlan.ts); absent in older runs: one range. */
+  org_shards?: ChurnShard[];
   /** Row counts of the lists written whole, by `{report}#{interval}`. */
   counts: Record<string, number>;
   /** Row counts of the sharded lists' shards, by `{report}#{interval}@{shard}`. */
   shard_counts?: Record<string, number>;
   /** The rest handed on by a churn shard, by the part id of the shard that handed it on. */
-  rests?: Record<string, ChurnShard>;
+  rests?: Record<string, ChurnShard | IdRange>;
+  /** User activity (activityShards.ts): the tally ranges as planned, and the rows parts' count (slices). */
+  activity_ranges?: IdRange[];
+  activity_slices?: number;
+  /** The counted tallies' attempts by part id, and how many tallies there are (planned + rests handed on). */
+  tallies?: Record<string, string>;
+  tallies_total?: number;
   /**
    * The attempt (part delivery) whose chunks hold each list, keyed as `counts` and `shard_counts` are: set by the
    * write that counts the part, with its counts. Absent in runs planned before attempts were recorded.
@@ -71,6 +84,9 @@ export interface PartJob {
   part: PartName;
   /** A churn part's range (churnShards.ts). */
   shard?: ChurnShard;
+  /** A user activity tally's range of user ids, or a rows part's slice (activityShards.ts). */
+  range?: IdRange;
+  slice?: number;
 }
 
 export interface RunOptions extends SnapshotOptions {
@@ -82,8 +98,15 @@ export interface RunOptions extends SnapshotOptions {
 const SHARD_SEPARATOR = "@";
 
 /** A part's name within its run: the part, and a churn shard's upper bound (unique among the shards of a run). */
-export function partId(job: Pick<PartJob, "part" | "shard">): string {
+export function partId(job: Pick<PartJob, "part" | "shard" | "range" | "slice">): string {
+  if (job.range) return `${job.part}${SHARD_SEPARATOR}from:${job.range.from ?? ""}`;
+  if (job.slice !== undefined) return `${job.part}${SHARD_SEPARATOR}${sliceSegment(job.slice)}`;
   return job.shard ? `${job.part}${SHARD_SEPARATOR}${job.shard.to}` : job.part;
+}
+
+/** The segment of a sharded list a part writes: a churn shard's upper bound, a rows part's slice. */
+function segmentOf(job: Pick<PartJob, "shard" | "slice">): string | undefined {
+  return job.shard?.to ?? (job.slice === undefined ? undefined : sliceSegment(job.slice));
 }
 
 /** Creates the run of a snapshot at `nowMs` (rounded down to the second); `runKey` makes a re-planned job the same run. */
@@ -99,7 +122,10 @@ export async function planRun(
   const reportId = newReportId(time, runKey);
   const base = { environment_id: environmentId, report_id: reportId, time };
   const userShards = await planUserChurnShards(store, environmentId, time, options.shardRows ?? CHURN_SHARD_ROWS.U);
-  const jobs = partJobs(base, userShards);
+  const activity = await planUserActivity(store, environmentId, time, options.shardRows);
+  // Tests' small budgets plan several org ranges too.
+  const orgShards = await planOrgChurnShards(store, environmentId, time, options.shardRows);
+  const jobs = partJobs(base, userShards, activity.ranges, orgShards);
   try {
     await store.doc.send(
       new PutCommand({
@@ -108,8 +134,14 @@ export async function planRun(
           ...keys.refreshRun(environmentId, reportId),
           report_id: reportId,
           time,
-          parts_total: jobs.length,
+          // The rows parts are counted from the start (queued once the tallies are: activityRun.ts).
+          parts_total: jobs.length + activity.slices,
           user_shards: userShards,
+          org_shards: orgShards,
+          activity_ranges: activity.ranges,
+          activity_slices: activity.slices,
+          tallies: {},
+          tallies_total: activity.ranges.length,
           counts: {},
           shard_counts: {},
           rests: {},
@@ -126,15 +158,22 @@ export async function planRun(
     // A redelivered plan of the same job: the run exists; its parts, as first planned (the hour counters may have
     // moved since), are queued again and each counts once.
     const run = await getRun(store, { environment_id: environmentId, report_id: reportId });
-    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }]);
+    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }], run.activity_ranges, run.org_shards);
   }
   return jobs;
 }
 
-function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[]): PartJob[] {
+function partJobs(
+  base: Omit<PartJob, "part">,
+  userShards: ChurnShard[],
+  activityRanges?: IdRange[],
+  orgShards?: ChurnShard[],
+): PartJob[] {
   const jobs = PART_NAMES.flatMap((part): PartJob[] => {
     if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
-    if (part === "org_churn") return [{ ...base, part, shard: { to: churnUpperBound(base.time) } }];
+    if (part === "user_activity" && activityRanges) return activityRanges.map((range) => ({ ...base, part, range }));
+    if (part === "org_churn")
+      return (orgShards ?? [{ to: churnUpperBound(base.time) }]).map((shard) => ({ ...base, part, shard }));
     return [{ ...base, part }];
   });
   // Two parts of one id would count once and the run would never complete: refuse the plan instead.
@@ -175,6 +214,8 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
   // A run planned before attempts were recorded keeps the layout without them (its pointer names none).
   const attempt = run.attempts ? newAttemptId() : undefined;
   if (!run.parts_done?.has(partId(job))) {
+    if (job.slice !== undefined && !talliesComplete(run))
+      throw new Error("a user activity rows part before every tally is counted");
     const computed = await runPart(job.part, {
       store,
       environmentId: job.environment_id,
@@ -183,6 +224,10 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
       expiresAt: toUnixSeconds(job.time) + ROW_TTL_SECONDS,
       ...(attempt ? { attempt } : {}),
       ...(job.shard ? { shard: job.shard } : {}),
+      ...(job.range ? { range: job.range } : {}),
+      ...(job.slice === undefined
+        ? {}
+        : { slice: { index: job.slice, of: run.activity_slices ?? 1, tallies: tallyAttempts(run) } }),
       ...(run.shard_rows === undefined ? {} : { shardRows: run.shard_rows }),
     });
     const recorded = await recordPart(store, job, computed, attempt);
@@ -191,7 +236,9 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
   }
   // The rest recorded with the counted delivery's result, whichever delivery this is.
   const rest = run.rests?.[partId(job)];
-  const next = rest ? [{ ...job, shard: rest }] : [];
+  const next: PartJob[] = rest ? [job.range ? { ...job, range: rest } : { ...job, shard: rest as ChurnShard }] : [];
+  // The tally completing the set (or a redelivery of any, once complete) queues the rows parts; each counts once.
+  if (job.range && talliesComplete(run)) next.push(...activityJobs(job, run.activity_slices ?? 1));
   const outcome = { next, ...(result ? { result } : {}), ...(attempt ? { attempt } : {}) };
   if ((run.parts_done?.size ?? 0) < run.parts_total) return outcome;
   const pointer = await switchPointer(store, job.environment_id, pointerOf(run), { replaceNewer: run.replace_newer });
@@ -216,8 +263,9 @@ export function pointerOf(run: RunItem): CurrentReportItem {
       attempt === undefined ? [key.slice(at + 1), rows] : [key.slice(at + 1), rows, attempt];
     shards[list] = [...(shards[list] ?? []), shard];
   }
-  // Shard ids are upper bounds (ISO instants): the newest range holds the first ranks.
-  for (const list of Object.values(shards)) list.sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  // Churn shard ids are upper bounds (ISO instants): the newest range holds the first ranks; slices go in order.
+  for (const list of Object.values(shards))
+    list.sort((a, b) => (a[0] === b[0] ? 0 : a[0] < b[0] === isSliceSegment(a[0]) ? -1 : 1));
   return {
     report_id: run.report_id,
     report_time: toUnixSeconds(run.time),
@@ -238,12 +286,13 @@ async function recordPart(
   attempt: string | undefined,
 ): Promise<{ run: RunItem; counted: boolean }> {
   const id = partId(job);
-  const map = job.shard ? "shard_counts" : "counts";
+  const segment = segmentOf(job);
+  const map = segment === undefined ? "counts" : "shard_counts";
   // A part without rank lists (the curves) sets no count: DynamoDB refuses a name the expression does not use.
   const names: Record<string, string> = Object.keys(result.counts).length > 0 ? { "#counts": map } : {};
   const values: Record<string, unknown> = { ":part": new Set([id]), ":name": id };
   const sets = Object.entries(result.counts).flatMap(([key, count], i) => {
-    names[`#k${i}`] = job.shard ? `${key}${SHARD_SEPARATOR}${job.shard.to}` : key;
+    names[`#k${i}`] = segment === undefined ? key : `${key}${SHARD_SEPARATOR}${segment}`;
     values[`:v${i}`] = count;
     return [`#counts.#k${i} = :v${i}`, ...(attempt === undefined ? [] : [`#attempts.#k${i} = :attempt`])];
   });
@@ -266,6 +315,14 @@ async function recordPart(
     values[":one"] = 1;
     sets.push("#rests.#id = :rest");
     adds.push("parts_total :one");
+    if (job.range) adds.push("tallies_total :one");
+  }
+  if (job.range) {
+    // The counted tally's attempt: the rows parts read its entries (activityTallies.ts).
+    names["#tallies"] = "tallies";
+    names["#tid"] = id;
+    values[":tally"] = attempt;
+    sets.push("#tallies.#tid = :tally");
   }
   try {
     const updated = await store.doc.send(

@@ -53,6 +53,8 @@
  * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#A{attempt}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items |
  * |   (attempt: the part delivery the pointer names)  |                         |   (snapshots from before attempts: no `#A{attempt}`)        |                                   |
  * | refresh run: parts done, row counts, attempts    | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
+ * | user activity tallies of a run (sorted entries   | reports                 | pk `E#{E}#R#{reportId}#TALLY#{list}#A{attempt}` sk n (-1:   | Put per 1,000 entries; BatchGet of|
+ * |   per id-range part, merged by the rows parts)    |                         |   the index of first entries)                              |   a slice's items                 |
  * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}#A{attempt}` | 1 GetItem (+ the pointer)         |
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
@@ -338,6 +340,14 @@ export const keys = {
   deletedUsersPk: (e: string) => `${env(e)}#DELU`,
   /** A refresh run's completion counter (parts done, row counts), in the reports table beside its rows. */
   refreshRun: (e: string, reportId: string) => ({ pk: `${env(e)}#RUN#${reportId}`, sk: 0 }),
+  /**
+   * One user-activity tally part's sorted entries of one list (activityShards.ts): item `n` ≥ 0 holds entries,
+   * item -1 the run's index (each item's first entry and size); `attempt` is the tally delivery that wrote them.
+   */
+  activityTally: (e: string, reportId: string, list: string, attempt: string, n: number) => ({
+    pk: `${env(e)}#R#${reportId}#TALLY#${list}#A${attempt}`,
+    sk: n,
+  }),
 };
 
 /** CreateTable inputs, shared by the test harness and the local server; the CDK stack mirrors them. */

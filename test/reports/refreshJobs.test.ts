@@ -10,7 +10,7 @@ import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import { PART_NAMES, type PartName } from "../../lib/reports/refreshParts.js";
-import { type PartJob, planRun, runPartJob } from "../../lib/reports/refreshRun.js";
+import { type PartJob, type PartOutcome, planRun, runPartJob } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
 import { persistentStoreFromEnv } from "../../lib/storage/client.js";
 import { runDeletionJob, startEnvironmentDeletion } from "../../lib/tenants/deletion.js";
@@ -38,6 +38,14 @@ const queuedBodies = () =>
   sqs
     .commandCalls(SendMessageBatchCommand)
     .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.MessageBody ?? ""));
+
+/** Runs a part and then, as the worker queues them, the parts it hands on (rests, user activity rows parts). */
+async function runWithNext(job: PartJob): Promise<PartOutcome[]> {
+  const outcome = await runPartJob(store, job);
+  const after: PartOutcome[] = [];
+  for (const next of outcome.next) after.push(...(await runWithNext(next)));
+  return [outcome, ...after];
+}
 
 describe("refresh worker", () => {
   it("plans each environment into parts on the queue, reports only the failed records", async () => {
@@ -78,6 +86,35 @@ describe("refresh worker", () => {
     expect(before.report_time).toBe(Math.floor((now - 10 * DAY) / 1000));
   });
 
+  it("refuses a malformed range or slice, and a user activity rows part before every tally is counted", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
+    const now = Date.now();
+    const env = await createEnvironment(store, "part-messages", now - 10 * DAY);
+    const jobs = await planRun(store, env.environment_id, now);
+    const tally = jobs.find((j) => j.part === "user_activity") as PartJob;
+    expect(tally.range).toEqual({});
+    const { range: _range, ...base } = tally;
+    const result = await worker({
+      Records: [
+        record("bad-range", JSON.stringify({ ...base, range: { from: 5 } })),
+        record("bad-slice", JSON.stringify({ ...base, slice: -1 })),
+        record("early-rows", JSON.stringify({ ...base, slice: 0 })),
+      ],
+    });
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: "bad-range" },
+      { itemIdentifier: "bad-slice" },
+      { itemIdentifier: "early-rows" },
+    ]);
+    // Counted, the (only) tally queues the rows part, which then runs.
+    const tallied = await runPartJob(store, tally);
+    expect(tallied.next).toEqual([{ ...base, slice: 0 }]);
+    expect(
+      (await worker({ Records: [record("rows", JSON.stringify({ ...base, slice: 0 }))] })).batchItemFailures,
+    ).toEqual([]);
+  });
+
   it("a failing part is retried alone; the snapshot switches once every part is counted, once", async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
     process.env.REFRESH_QUEUE_URL = "https://refresh-queue";
@@ -99,6 +136,12 @@ describe("refresh worker", () => {
     const first = await worker({ Records: parts });
     restore();
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: "p0" }]);
+    // The user activity tally, counted, queued its rows parts: they run too.
+    const rows = queuedBodies()
+      .slice(parts.length)
+      .map((body, i) => record(`rows${i}`, body));
+    expect(rows.map((r) => (JSON.parse(r.body) as PartJob).slice)).toEqual([0]);
+    expect((await worker({ Records: rows })).batchItemFailures).toEqual([]);
     const waiting = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
       report_time: number;
     };
@@ -172,8 +215,9 @@ describe("refresh worker", () => {
         expect(waiting.report_time).toBe(Math.floor((now - 100 * DAY) / 1000));
       }
     }
-    // The oldest shard u2 u10 | u11 u12 | u1: two rests, one after the other.
-    expect(rounds.map((r) => r.length)).toEqual([1, 1, 0]);
+    // The oldest shard u2 u10 | u11 u12 | u1: two rests, one after the other (the other rounds: user activity's).
+    const churnParts = (bodies: string[]) => bodies.filter((b) => (JSON.parse(b) as PartJob).part === "user_churn");
+    expect(rounds.map((r) => churnParts(r).length).join()).toMatch(/^1,1(,0)+$/);
     const ranked = ["u9", "u8", "u6", "u7", "u5", "u3", "u4", "u2", "u10", "u11", "u12", "u1"];
     for (const [interval, expected] of [
       ["7", ranked],
@@ -200,7 +244,7 @@ describe("refresh worker", () => {
     sqs.resetHistory();
     const again = await worker({ Records: small.map((job, i) => record(`again${i}`, JSON.stringify(job))) });
     expect(again.batchItemFailures).toEqual([]);
-    expect(queuedBodies()).toEqual(rounds[0]);
+    expect(churnParts(queuedBodies())).toEqual(churnParts(rounds[0] ?? []));
     const after = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
       total_count: number;
     };
@@ -318,7 +362,7 @@ describe("a part delivered twice at the same time", () => {
       daysAgo.map((d) => ({ type: "user.active", occurred_at: new Date(now - d * DAY).toISOString(), user_id }));
     await ingestEvents(store, env.environment_id, [...active("u1", [50, 3, 2, 1]), ...active("u2", [50, 2, 1])]);
     const jobs = await planRun(store, env.environment_id, now);
-    for (const job of jobs) if (job.part !== partName) await runPartJob(store, job);
+    for (const job of jobs) if (job.part !== partName) await runWithNext(job);
     const part = jobs.find((j) => j.part === partName) as PartJob;
 
     const a = gatedDelivery(part);
@@ -337,7 +381,15 @@ describe("a part delivered twice at the same time", () => {
   it("with ingestion between the deliveries, serves what the delivery that counted computed (user activity)", async () => {
     const { env, first, second } = await twoDeliveriesAroundLateEvents("twice-activity", "user_activity");
     expect(first.result).toBeDefined();
-    expect(second.pointer).toEqual(first.pointer);
+    // The tally that counted queues the rows parts; the other, not counted, queues the same ones again.
+    expect(second.result).toBeUndefined();
+    expect(first.next.map((j) => j.slice)).toEqual([0]);
+    expect(second.next).toEqual(first.next);
+    const rows = await runWithNext(first.next[0] as PartJob);
+    expect(rows[0]?.pointer).toBeDefined();
+    const again = await runWithNext(second.next[0] as PartJob);
+    expect(again[0]?.result).toBeUndefined();
+    expect(again[0]?.pointer).toEqual(rows[0]?.pointer);
 
     // What delivery A alone gives: the data before the late events.
     const champion = (await getReport(env.api_key, "user_report/champion", { report_interval: "30" })).body as {
@@ -389,7 +441,7 @@ describe("a part delivered twice at the same time", () => {
     const jobs = await planRun(store, env.environment_id, now, { shardRows: 3 });
     const shards = jobs.filter((j) => j.part === "user_churn");
     expect(shards).toHaveLength(1);
-    for (const job of jobs) if (job.part !== "user_churn") await runPartJob(store, job);
+    for (const job of jobs) if (job.part !== "user_churn") await runWithNext(job);
 
     const a = gatedDelivery(shards[0] as PartJob);
     await a.reached;
