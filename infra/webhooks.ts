@@ -62,11 +62,11 @@ export class Webhooks extends Construct {
     });
 
     ({ queue: this.dispatchQueue, deadLetterQueue: this.dispatchDeadLetterQueue } = jobQueues(
-      new Construct(this, "Dispatch"),
+      new Construct(this, "DispatchQueues"),
       { visibilityTimeout: Duration.minutes(30), retentionPeriod: Duration.days(4), maxReceiveCount: 3 },
     ));
     ({ queue: this.deliveryQueue, deadLetterQueue: this.deliveryDeadLetterQueue } = jobQueues(
-      new Construct(this, "Delivery"),
+      new Construct(this, "DeliveryQueues"),
       {
         visibilityTimeout: Duration.minutes(2),
         retentionPeriod: Duration.days(4),

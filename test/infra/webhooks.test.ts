@@ -19,7 +19,7 @@ const actionsOf = (role: string) => new Set(statementsOf(role).flatMap((s) => [s
 describe("webhooks in the stack", () => {
   it("queue deliveries with a DLQ after MAX_DELIVERY_ATTEMPTS receives, retained past the 24 h of retries", () => {
     const queues = resourcesOfType(template, "AWS::SQS::Queue").filter(([, q]) =>
-      String(q.Metadata?.["aws:cdk:path"]).includes("/Webhooks/Delivery/"),
+      String(q.Metadata?.["aws:cdk:path"]).includes("/Webhooks/DeliveryQueues/"),
     );
     expect(queues).toHaveLength(2);
     const [deliveryId, delivery] = queues.find(([, q]) => q.Properties?.RedrivePolicy) as [string, CfnResource];
@@ -78,7 +78,7 @@ describe("webhooks in the stack", () => {
   it("let the refresh worker queue dispatches", () => {
     const workerId = logicalIdByPath(template, "AWS::Lambda::Function", "/Refresh/Worker/Resource");
     const dispatchId = resourcesOfType(template, "AWS::SQS::Queue").find(
-      ([, q]) => String(q.Metadata?.["aws:cdk:path"]).includes("/Webhooks/Dispatch/") && q.Properties?.RedrivePolicy,
+      ([, q]) => String(q.Metadata?.["aws:cdk:path"]).includes("/Webhooks/DispatchQueues/") && q.Properties?.RedrivePolicy,
     )?.[0] as string;
     expect(template.toJSON().Resources[workerId].Properties.Environment.Variables.WEBHOOK_DISPATCH_QUEUE_URL).toEqual(
       ref(dispatchId),
