@@ -660,7 +660,7 @@ describe("IAM", () => {
     for (const action of WRITES) expect(activity).not.toContain(action);
   });
 
-  it("lets only the dispatcher send refresh jobs, the workers their parts and continuations, ingest erasure jobs", () => {
+  it("lets only the dispatcher send refresh jobs, the workers their parts and continuations, ingest erasure jobs, the webhook dispatcher deliveries", () => {
     const senders = Object.entries(fnIds)
       .filter(([, id]) => statementsOf(id).some((s) => asList(s.Action).includes("sqs:SendMessage")))
       .map(([name]) => name);
@@ -670,6 +670,7 @@ describe("IAM", () => {
       "ingest",
       "refresh-dispatcher",
       "refresh-worker",
+      "webhook-dispatcher",
     ]);
   });
 });
