@@ -26,14 +26,17 @@ export interface ReceiverRequestOptions {
   timeoutMs: number;
 }
 
-/** The address to connect to: the host's first, once every address it resolves to is allowed. */
+/**
+ * The address to connect to: the host's first (IPv4 first: a Lambda outside a VPC has IPv4 egress only), once every
+ * address it resolves to is allowed.
+ */
 export async function checkedAddress(
   host: string,
   allowLoopback: boolean,
 ): Promise<{ address: string; family: 4 | 6 }> {
   const literal = isIP(host);
   const found =
-    literal !== 0 ? [{ address: host, family: literal }] : await lookup(host, { all: true, verbatim: true });
+    literal !== 0 ? [{ address: host, family: literal }] : await lookup(host, { all: true, verbatim: false });
   const bad = found.find((a) => !isAllowedAddress(a.address, { allowLoopback }));
   if (bad) throw new RefusedAddressError(host, bad.address);
   const first = found[0];

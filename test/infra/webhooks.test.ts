@@ -78,7 +78,8 @@ describe("webhooks in the stack", () => {
   it("let the refresh worker queue dispatches", () => {
     const workerId = logicalIdByPath(template, "AWS::Lambda::Function", "/Refresh/Worker/Resource");
     const dispatchId = resourcesOfType(template, "AWS::SQS::Queue").find(
-      ([, q]) => String(q.Metadata?.["aws:cdk:path"]).includes("/Webhooks/DispatchQueues/") && q.Properties?.RedrivePolicy,
+      ([, q]) =>
+        String(q.Metadata?.["aws:cdk:path"]).includes("/Webhooks/DispatchQueues/") && q.Properties?.RedrivePolicy,
     )?.[0] as string;
     expect(template.toJSON().Resources[workerId].Properties.Environment.Variables.WEBHOOK_DISPATCH_QUEUE_URL).toEqual(
       ref(dispatchId),

@@ -8,7 +8,7 @@ import {
   signedHeaders,
 } from "../../lib/webhooks/deliver.js";
 import { deliveryId } from "../../lib/webhooks/dispatch.js";
-import { checkedAddress, RefusedAddressError } from "../../lib/webhooks/receiverRequest.js";
+import { checkedAddress, postToReceiver, RefusedAddressError } from "../../lib/webhooks/receiverRequest.js";
 import { aesSecretBox, kmsSecretBox } from "../../lib/webhooks/secretBox.js";
 import {
   newWebhookSecret,
@@ -17,6 +17,7 @@ import {
   validateWebhookUrl,
   WebhookInputError,
 } from "../../lib/webhooks/subscriptions.js";
+import { startReceiver } from "./receiver.js";
 
 describe("addresses a delivery may reach (SSRF)", () => {
   it.each([
@@ -79,6 +80,30 @@ describe("addresses a delivery may reach (SSRF)", () => {
     await expect(checkedAddress("169.254.169.254", true)).rejects.toBeInstanceOf(RefusedAddressError);
     expect(await checkedAddress("127.0.0.1", true)).toEqual({ address: "127.0.0.1", family: 4 });
     expect(await checkedAddress("8.8.8.8", false)).toEqual({ address: "8.8.8.8", family: 4 });
+  });
+});
+
+describe("a request to a receiver", () => {
+  it("connects to the address it checked (a host name resolved once, pinned), and refuses one it may not reach", async () => {
+    const receiver = await startReceiver(3117);
+    try {
+      // Unsigned: the receiver answers 401, which proves the request reached it through the pinned lookup.
+      const status = await postToReceiver(receiver.url.replace("127.0.0.1", "localhost"), {}, "{}", {
+        allowLoopback: true,
+        timeoutMs: 5_000,
+      });
+      expect(status).toBe(401);
+      expect(receiver.received).toHaveLength(1);
+      await expect(
+        postToReceiver("https://localhost:3117/hooks", {}, "{}", { allowLoopback: false, timeoutMs: 5_000 }),
+      ).rejects.toBeInstanceOf(RefusedAddressError);
+      await expect(postToReceiver(receiver.url, {}, "{}", { allowLoopback: false, timeoutMs: 5_000 })).rejects.toThrow(
+        /over https/,
+      );
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
