@@ -7,6 +7,7 @@ import { type PartJob, planRun, runPartJob } from "../lib/reports/refreshRun.js"
 import { SupersededSnapshotError } from "../lib/reports/snapshot.js";
 import { persistentStoreFromEnv, type Store } from "../lib/storage/client.js";
 import { deletionStarted } from "../lib/tenants/deletion.js";
+import { dispatchJobOf } from "../lib/webhooks/dispatch.js";
 import { logger } from "./shared/logger.js";
 import { sendMessages } from "./shared/sendMessages.js";
 
@@ -17,7 +18,8 @@ import { sendMessages } from "./shared/sendMessages.js";
  *  - `{environment_id, report_id, time, part, shard?, range?, slice?}`: computes that part (a churn part: one shard
  *    of the list; user activity: a tally of an id range or a slice of its rows), queues the rest a churn shard or
  *    tally hands on (and the rows parts once every tally is counted); the part completing the run switches the
- *    pointer.
+ *    pointer (and queues the webhook dispatch of the switch on WEBHOOK_DISPATCH_QUEUE_URL: one message, nothing
+ *    waits for receivers).
  * Failed records are reported back (partial batch response) so only they are retried and, in the end, dead-lettered.
  * A message for an environment whose deletion has started (lib/tenants/deletion.ts) is dropped with a log line.
  */
@@ -83,6 +85,11 @@ async function refresh(store: Store, record: SQSRecord, environmentId: string, j
     const outcome = await runPartJob(store, job);
     // A churn shard's rest (again, if this was a redelivery): a part like any other, counted once.
     if (outcome.next.length > 0) await sendMessages(sqsClient(), queueUrl(), outcome.next);
+    // The snapshot switched: the webhook dispatch diffs it with the one it replaced, on its own queue (infra/webhooks.ts).
+    // A failed send fails the part, whose redelivery switches again (same previous) and sends again.
+    const dispatch = outcome.pointer && dispatchJobOf(job.environment_id, outcome.pointer);
+    const dispatchQueue = process.env.WEBHOOK_DISPATCH_QUEUE_URL;
+    if (dispatch && dispatchQueue) await sendMessages(sqsClient(), dispatchQueue, [dispatch]);
     logger.info("refresh part done", {
       ...job,
       // Not counted: done already, or by a concurrent delivery whose chunks the snapshot serves (this one's expire).

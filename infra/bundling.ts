@@ -70,6 +70,8 @@ export const lambdaEntries = {
   authorizer: "functions/authorizer.ts",
   deletionWorker: "functions/deletionWorker.ts",
   erasureWorker: "functions/erasureWorker.ts",
+  webhookDispatcher: "functions/webhookDispatcher.ts",
+  webhookDelivery: "functions/webhookDelivery.ts",
 } as const;
 
 export type LambdaName = keyof typeof lambdaEntries;

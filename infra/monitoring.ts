@@ -19,6 +19,8 @@ export interface MonitoringProps {
   deletionDeadLetterQueue: IQueue;
   /** Erasure jobs that failed every attempt (infra/erasure.ts). */
   erasureDeadLetterQueue?: IQueue;
+  /** Webhook dispatches and deliveries that failed every attempt (infra/webhooks.ts). */
+  webhookDeadLetterQueues?: { dispatch: IQueue; delivery: IQueue };
   tables: Record<string, Table>;
   alarmEmail?: string;
 }
@@ -120,6 +122,23 @@ export class Monitoring extends Construct {
         1,
         "An erasure job failed every attempt and is in the dead-letter queue: a person's data may still be in " +
           "invites or the report snapshot (re-run `npm run admin -- user erase`)",
+      );
+    }
+
+    if (props.webhookDeadLetterQueues) {
+      const { dispatch, delivery } = props.webhookDeadLetterQueues;
+      alarm(
+        "webhook-dispatch-dlq",
+        dispatch.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: Stats.MAXIMUM }),
+        1,
+        "A webhook dispatch failed every attempt: the rows that entered that snapshot's reports were not delivered",
+      );
+      alarm(
+        "webhook-delivery-dlq",
+        delivery.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: Stats.MAXIMUM }),
+        1,
+        "A webhook delivery failed for 24 h (its receiver answered non-2xx, timed out, or its address was refused) " +
+          "and is in the dead-letter queue",
       );
     }
 

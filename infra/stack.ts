@@ -15,6 +15,7 @@ import { Refresh } from "./refresh.js";
 import { Tables } from "./tables.js";
 import { acknowledgeWebNagFindings, WebDashboard } from "./web.js";
 import { ensureWebBuild, WEB_DIST } from "./webBuild.js";
+import { Webhooks } from "./webhooks.js";
 
 export interface EngagementInsightsStackProps extends StackProps {
   config: InfraConfig;
@@ -28,6 +29,7 @@ export class EngagementInsightsStack extends Stack {
   readonly refresh: Refresh;
   readonly deletion: Deletion;
   readonly erasure: Erasure;
+  readonly webhooks: Webhooks;
   readonly monitoring: Monitoring;
   readonly web: WebDashboard;
 
@@ -73,6 +75,10 @@ export class EngagementInsightsStack extends Stack {
     // `user.erased` queues its erasure job from the ingestion request.
     this.http.byFamily.ingest.addEnvironment("ERASURE_QUEUE_URL", this.erasure.queue.queueUrl);
     this.erasure.queue.grantSendMessages(this.http.byFamily.ingest);
+    this.webhooks = new Webhooks(this, "Webhooks", { tables: this.tables, runtime, logRetention, removalPolicy });
+    // A switched snapshot queues its webhook dispatch (one message; receivers never hold the refresh).
+    this.refresh.worker.addEnvironment("WEBHOOK_DISPATCH_QUEUE_URL", this.webhooks.dispatchQueue.queueUrl);
+    this.webhooks.dispatchQueue.grantSendMessages(this.refresh.worker);
     this.monitoring = new Monitoring(this, "Monitoring", {
       namePrefix: `engagement-insights-${config.stage}`,
       api: this.api.restApi,
@@ -83,10 +89,16 @@ export class EngagementInsightsStack extends Stack {
         "refresh-worker": this.refresh.worker,
         "deletion-worker": this.deletion.worker,
         "erasure-worker": this.erasure.worker,
+        "webhook-dispatcher": this.webhooks.dispatcher,
+        "webhook-delivery": this.webhooks.delivery,
       },
       deadLetterQueue: this.refresh.deadLetterQueue,
       deletionDeadLetterQueue: this.deletion.deadLetterQueue,
       erasureDeadLetterQueue: this.erasure.deadLetterQueue,
+      webhookDeadLetterQueues: {
+        dispatch: this.webhooks.dispatchDeadLetterQueue,
+        delivery: this.webhooks.deliveryDeadLetterQueue,
+      },
       tables: { entities: this.tables.entities, activity: this.tables.activity, reports: this.tables.reports },
       alarmEmail: config.alarmEmail,
     });
@@ -127,6 +139,12 @@ export class EngagementInsightsStack extends Stack {
     );
     output("ErasureQueueUrl", this.erasure.queue.queueUrl, "Erasure jobs queued by user.erased");
     output("ErasureDeadLetterQueueUrl", this.erasure.deadLetterQueue.queueUrl, "Failed erasure jobs");
+    output("WebhookKmsKeyId", this.webhooks.secretsKey.keyArn, "WEBHOOK_KMS_KEY_ID for `npm run admin -- webhook add`");
+    output(
+      "WebhookDeliveryDeadLetterQueueUrl",
+      this.webhooks.deliveryDeadLetterQueue.queueUrl,
+      "Failed webhook deliveries",
+    );
     output("AlarmTopicArn", this.monitoring.topic.topicArn, "SNS topic every alarm notifies");
 
     const functions = [
@@ -136,6 +154,8 @@ export class EngagementInsightsStack extends Stack {
       this.refresh.worker,
       this.deletion.worker,
       this.erasure.worker,
+      this.webhooks.dispatcher,
+      this.webhooks.delivery,
     ];
     acknowledgeNagFindings({ api: this.api, tables: this.tables, functions, runtime: config.lambdaRuntime });
     suppressCfnLintFindings(functions);

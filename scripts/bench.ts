@@ -6,6 +6,7 @@
  *  - every read route through the local server: items read, read units, response bytes and latency per call;
  *  - the same questions as SQL over one events table in a real PostgreSQL (scripts/bench/postgres.ts), and the ratio.
  * Prints one table with the ratio largest/smallest per row, writes bench/results.json. Asserts nothing.
+ * `--only webhooks`: only the cost of one webhook dispatch per subscribed list size (scripts/bench/webhooks.ts).
  * `--only erasure`: only the cost of a `user.erased` request and its job per snapshot size (scripts/bench/erasure.ts).
  */
 import { spawn } from "node:child_process";
@@ -30,6 +31,7 @@ import { hourRoutes } from "./bench/hourRoutes.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
 import { seedTenant } from "./bench/seed.js";
+import { benchWebhookDispatch, printWebhookDispatchCosts } from "./bench/webhooks.js";
 import { printItemSizes, printKindCosts, printTypeCosts, writeCostByType } from "./bench/writeCost.js";
 import { diffKinds, type KindCosts, meterKinds, snapshot } from "./bench/writeKinds.js";
 import { startLocalServer } from "./lib/httpServer.js";
@@ -566,6 +568,13 @@ async function main() {
     await local.stop();
     console.log("written bench/results.json (erasure)");
     return;
+  }
+  if (ONLY === "webhooks") {
+    const sizes = (flag("--users") ?? "1000,10000,100000").split(",").map(Number);
+    const costs = [];
+    for (const rows of sizes) costs.push(await benchWebhookDispatch(storeFromEnv(), rows, capacity));
+    printWebhookDispatchCosts(costs);
+    return void (await local.stop());
   }
   const kinds = meterKinds(storeFromEnv().doc);
   // Without tenant rate limits: the figures are the service's, not the limiter's.

@@ -4,6 +4,7 @@ import { HttpError } from "../http/types.js";
 import { refreshEnvironment } from "../reports/refresh.js";
 import type { Store } from "../storage/client.js";
 import { deletionStatus } from "../tenants/deletion.js";
+import { deployedWebhooks, secretBoxFromEnv } from "../webhooks/kmsSecretBox.js";
 import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
@@ -16,6 +17,7 @@ import {
 } from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
 import { type DeletionQueue, environmentDelete, environmentExport, userErase } from "./tenantCommands.js";
+import { type WebhookSecrets, webhookAdd, webhookList, webhookRemove } from "./webhookCommands.js";
 
 /** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
 export interface AdminIo {
@@ -28,6 +30,8 @@ export interface AdminIo {
   deletionQueue?: () => DeletionQueue | undefined;
   /** A progress display for `import` (a progress bar when stderr is a terminal), or none. */
   progress?: () => ImportProgress;
+  /** How webhook secrets are sealed and whether receivers must be public https (default: from the environment). */
+  webhookSecrets?: () => WebhookSecrets;
 }
 
 export interface ImportProgress {
@@ -197,6 +201,37 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
         throw error;
       }
     });
+
+  const secrets = () => io.webhookSecrets?.() ?? { box: secretBoxFromEnv(), deployed: deployedWebhooks() };
+  const webhook = program.command("webhook").description("Manage signed webhooks on report changes (CONTRACT §12)");
+  webhook
+    .command("add")
+    .description(
+      "Subscribe a URL to rows entering reports: after each refresh the users or orgs new in each report × " +
+        'interval are POSTed there, signed (Standard Webhooks); prints {"webhook_id","secret"} (the secret only now)',
+    )
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--url <url>", "the receiver: https (locally also http to a loopback host)")
+    .requiredOption(
+      "--reports <list>",
+      "comma-separated report × intervals, e.g. user_report.churn.7,org_report.attrition.30",
+    )
+    .action(async (options: { environment: string; url: string; reports: string }) =>
+      print(await webhookAdd(io.store(), secrets(), options.environment, options.url, options.reports)),
+    );
+  webhook
+    .command("list")
+    .description('List the environment\'s webhooks; prints {"webhooks": [{"webhook_id","url","reports","created_at"}]}')
+    .requiredOption("--environment <id>", "environment id")
+    .action(async (options: { environment: string }) => print(await webhookList(io.store(), options.environment)));
+  webhook
+    .command("remove")
+    .description('Remove a webhook (deliveries still queued for it are dropped); prints {"removed": true}')
+    .requiredOption("--environment <id>", "environment id")
+    .requiredOption("--webhook-id <id>", "the webhook_id add printed")
+    .action(async (options: { environment: string; webhookId: string }) =>
+      print(await webhookRemove(io.store(), options.environment, options.webhookId)),
+    );
 
   program
     .command("refresh")

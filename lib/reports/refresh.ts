@@ -1,5 +1,6 @@
 import { queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import type { CurrentReportItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { type PartJob, type PartOutcome, planRun, type RunOptions, runPartJob } from "./refreshRun.js";
@@ -16,6 +17,17 @@ export async function refreshEnvironment(
   nowMs: number,
   options: RunOptions = {},
 ): Promise<{ report_time: number }> {
+  const { report_time } = await refreshEnvironmentPointer(store, environmentId, nowMs, options);
+  return { report_time };
+}
+
+/** refreshEnvironment, resolving to the pointer it switched (the local server queues its webhook dispatch). */
+export async function refreshEnvironmentPointer(
+  store: Store,
+  environmentId: string,
+  nowMs: number,
+  options: RunOptions = {},
+): Promise<CurrentReportItem> {
   const outcomes: PartOutcome[] = [];
   // Each part's handed-on rest runs after it, as the worker would queue it.
   const runChain = async (job: PartJob): Promise<void> => {
@@ -26,7 +38,7 @@ export async function refreshEnvironment(
   await mapLimit(await planRun(store, environmentId, nowMs, options), 3, runChain);
   const pointer = outcomes.find((o) => o.pointer)?.pointer;
   if (!pointer) throw new Error("refresh run did not complete");
-  return { report_time: pointer.report_time };
+  return pointer;
 }
 
 /** Every environment's id (the refresh dispatcher's fan-out), from the `ENVS` listing partition. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
 import type { CurrentReportItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
@@ -35,36 +35,63 @@ export interface SnapshotOptions {
   replaceNewer?: boolean;
 }
 
-/** Switches the pointer to a snapshot whose rows are all written. */
+/** Times the switch re-reads the pointer when another switch landed between its read and its write. */
+const SWITCH_TRIES = 5;
+
+/**
+ * Switches the pointer to a snapshot whose rows are all written, naming the snapshot it replaces
+ * (`previous_report_id`, for the webhook dispatch). A re-switch of the same snapshot (a redelivered part) keeps the
+ * previous it recorded the first time. The write is conditional on the pointer read (optimistic): a concurrent
+ * switch in between makes it read again, so `previous` is always the snapshot actually replaced.
+ */
 export async function switchPointer(
   store: Store,
   environmentId: string,
   pointer: CurrentReportItem,
   options: SnapshotOptions = {},
 ): Promise<CurrentReportItem> {
-  try {
+  const { previous_report_id: _id, previous_report_time: _time, ...own } = pointer;
+  for (let attempt = 1; ; attempt++) {
+    const seen = (
+      await store.doc.send(
+        new GetCommand({
+          TableName: store.tables.entities,
+          Key: keys.currentReport(environmentId),
+          ConsistentRead: true,
+        }),
+      )
+    ).Item as CurrentReportItem | undefined;
     // Never replaces a newer snapshot. An equal report_time may be replaced: a re-run of the same job (an SQS
     // redelivery, an admin re-run at the same --now) recomputes the same instant from at least as much data.
-    await store.doc.send(
-      new PutCommand({
-        TableName: store.tables.entities,
-        Item: { ...keys.currentReport(environmentId), ...pointer },
-        ...(options.replaceNewer
-          ? {}
-          : {
-              ConditionExpression: "attribute_not_exists(pk) OR report_time <= :t",
-              ExpressionAttributeValues: { ":t": pointer.report_time },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
-            }),
-      }),
-    );
-  } catch (error) {
-    if (error instanceof Error && error.name === "ConditionalCheckFailedException") {
-      // The exception carries the old item in DynamoDB's wire form ({"N": "…"}): the document client leaves it so.
-      const current = (error as { Item?: Record<string, { N?: string } | number> }).Item?.report_time;
-      throw new SupersededSnapshotError(typeof current === "number" ? current : Number(current?.N));
+    if (seen && !options.replaceNewer && seen.report_time > own.report_time)
+      throw new SupersededSnapshotError(seen.report_time);
+    const previous =
+      seen === undefined
+        ? {}
+        : seen.report_id === own.report_id
+          ? seen.previous_report_id === undefined
+            ? {}
+            : { previous_report_id: seen.previous_report_id, previous_report_time: seen.previous_report_time }
+          : { previous_report_id: seen.report_id, previous_report_time: seen.report_time };
+    const switched: CurrentReportItem = { ...own, ...previous };
+    try {
+      await store.doc.send(
+        new PutCommand({
+          TableName: store.tables.entities,
+          Item: { ...keys.currentReport(environmentId), ...switched },
+          ...(seen
+            ? {
+                ConditionExpression: "report_id = :seen AND report_time = :seenTime",
+                ExpressionAttributeValues: { ":seen": seen.report_id, ":seenTime": seen.report_time },
+              }
+            : { ConditionExpression: "attribute_not_exists(pk)" }),
+        }),
+      );
+      return switched;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === "ConditionalCheckFailedException") || attempt >= SWITCH_TRIES)
+        throw error;
+      // Another switch landed between the read and the write: read it again (it may be newer: superseded).
     }
-    throw error;
   }
-  return pointer;
 }

@@ -168,4 +168,10 @@ export interface CurrentReportItem {
    * shard's attempt is the third element of its entry. Absent in snapshots made before attempts were recorded.
    */
   attempts?: Record<string, string>;
+  /**
+   * The snapshot this one replaced (set by the switch, lib/reports/snapshot.ts): the webhook dispatch diffs the two
+   * (lib/webhooks/dispatch.ts). `initial` for the environment's empty first snapshot.
+   */
+  previous_report_id?: string;
+  previous_report_time?: number;
 }

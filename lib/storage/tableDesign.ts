@@ -35,6 +35,8 @@
  * | ingestion batch pending or completed             | entities                | pk `E#{E}#BATCH#{batch}` sk `BATCH`                         | BatchGet, conditional Update      |
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
+ * | an environment's webhooks (dispatch, list); one  | entities                | pk `E#{E}#WH` sk `{webhook_id}` (url, reports, sealed secret)| Query ∝ its webhooks (≤ 20) /     |
+ * |   webhook (delivery worker, remove)              |                         |                                                            |   1 GetItem / 1 DeleteItem        |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
  * | distinct users per clock hour and per two-hour   | activity                | pk `E#{E}#HC` sk `{YYYY-MM-DD}`, counts `hHH` (hour HH) and  | Query ∝ days with data (one item  |
  * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even): lib/ingest/activeHours.ts |   each, ≤ 24 hours with data)     |
@@ -185,6 +187,9 @@
  *  - *Curves as a few items per snapshot.* Retention, lifecycle and stickiness are small tallies (≤ 30 × 30 numbers)
  *    computed by the refresh from the calendars it reads (lib/reports/curvesPart.ts): one item per (entity, route,
  *    cadence or interval) beside the rank chunks, so a request reads the pointer and one item whatever the tenant.
+ *  - *Webhooks beside the environment.* Subscriptions live under `E#{E}#WH` (deleted with the environment); the
+ *    pointer names the snapshot it replaced (`previous_report_id`), so the webhook dispatch (lib/webhooks/dispatch.ts)
+ *    diffs the two snapshots' lists off the refresh's path, finding each by its run item (`RUN#{reportId}`).
  *  - *Sharded churn lists.* A churn list of a big tenant (its dormant users) is written by several workers, each a
  *    range of the `byLastActive` order numbering its own chunks (`#S{shard}`); the pointer keeps each shard's row
  *    count in rank order, so a page still finds its chunks by arithmetic (one more item where it spans two shards).
@@ -258,6 +263,9 @@ export const keys = {
   ingestBatch: (e: string, batchId: string) => ({ pk: `${env(e)}#BATCH#${batchId}`, sk: "BATCH" }),
   userCount: (e: string) => ({ pk: env(e), sk: "COUNT#users" }),
   currentReport: (e: string) => ({ pk: env(e), sk: "REPORT#current" }),
+  /** A webhook subscription (lib/webhooks/subscriptions.ts), in its environment's webhook partition. */
+  webhooksPk: (e: string) => `${env(e)}#WH`,
+  webhook: (e: string, webhookId: string) => ({ pk: keys.webhooksPk(e), sk: webhookId }),
 
   /** GSI `bySignup`: users in sign-up order. ISO instants sort lexically; the id breaks ties. */
   signupIndex: (e: string, createdAtMs: number, userId: string) => ({

@@ -1,15 +1,19 @@
 import { type DemoCredentials, ensureDemoEnvironment } from "../../lib/demo/demoEnvironment.js";
 import type { DemoOptions } from "../../lib/demo/generate.js";
-import { refreshEnvironment } from "../../lib/reports/refresh.js";
+import { refreshEnvironmentPointer } from "../../lib/reports/refresh.js";
 import type { Store } from "../../lib/storage/client.js";
+import { dispatchJobOf } from "../../lib/webhooks/dispatch.js";
+import { aesSecretBox, localSecretsKey } from "../../lib/webhooks/secretBox.js";
 import { runErasureJobs } from "./erasureLoop.js";
 import { type RunningServer, startLocalServer } from "./httpServer.js";
 import { startRefreshLoop } from "./refreshLoop.js";
+import { LocalWebhookQueue } from "./webhookQueue.js";
 
 /**
  * What `npm start` runs once DynamoDB is up (scripts/local-server.ts), also started by the browser tests: the demo
- * environment, every route and the dashboard on one port, the report refresh loop, and the erasure-job loop (the
- * jobs `user.erased` records, which SQS feeds to a worker on AWS). `ready` settles after the
+ * environment, every route and the dashboard on one port, the report refresh loop, the erasure-job loop (the
+ * jobs `user.erased` records, which SQS feeds to a worker on AWS), and the webhook queue (webhookQueue.ts): each
+ * switched snapshot's dispatch and deliveries, as the webhook Lambdas run them on AWS. `ready` settles after the
  * first refresh, so whoever waits for it (the "Ready" line, the tests) sees filled reports, not the new
  * environment's empty snapshot.
  */
@@ -22,6 +26,8 @@ export interface DemoServerOptions {
   refreshEveryMs: number;
   /** How often the erasure jobs `user.erased` left are looked for and run (default 5 s). */
   erasureEveryMs?: number;
+  /** How often due webhook dispatches and deliveries are started (default 1 s). */
+  webhookEveryMs?: number;
   /** Size of a newly generated demo history (defaults: lib/demo/generate.ts). */
   demo?: Omit<DemoOptions, "now">;
   log?: (line: string) => void;
@@ -35,6 +41,7 @@ export interface DemoServer {
   created: boolean;
   /** The first refresh's report_time, once it is done. */
   ready: Promise<number>;
+  webhooks: LocalWebhookQueue;
   stop(): Promise<void>;
 }
 
@@ -52,11 +59,16 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const ready = new Promise<number>((resolve, reject) => {
     settle = { resolve, reject };
   });
+  const webhooks = new LocalWebhookQueue(options.store, aesSecretBox(localSecretsKey()), { log });
+  const webhookLoop = setInterval(() => webhooks.tick(), options.webhookEveryMs ?? 1_000);
   // Served meanwhile: the previous snapshot (or, on first start, the new environment's empty one).
   const loop = startRefreshLoop(async () => {
     const started = Date.now();
     try {
-      const { report_time } = await refreshEnvironment(options.store, credentials.environment_id, started);
+      const pointer = await refreshEnvironmentPointer(options.store, credentials.environment_id, started);
+      const { report_time } = pointer;
+      // Queued, not awaited: receivers never hold the refresh.
+      webhooks.enqueueDispatch(dispatchJobOf(credentials.environment_id, pointer));
       log(`Reports refreshed (report_time ${report_time}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       if (first) settle?.resolve(report_time);
     } catch (error) {
@@ -79,9 +91,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     credentials,
     created,
     ready,
+    webhooks,
     stop: async () => {
       loop.stop();
       erasures.stop();
+      clearInterval(webhookLoop);
       await server.close();
     },
   };

@@ -10,6 +10,7 @@
  * | http.ts, errors.ts | one request with a timeout; a typed error per status | |
  * | retryAfter.ts | the server's Retry-After (seconds or HTTP-date) as seconds | |
  * | uuidv7.ts | event ids: time-ordered, random (crypto.getRandomValues) | |
+ * | webhooks.ts | verifyWebhook: a signed `report.entered` delivery checked (Standard Webhooks, WebCrypto), typed | one HMAC |
  *
  * Why: event ids are set when an event is queued, not when it is sent, so every retry of a batch (after a dropped
  * answer, a 503, a timeout) carries the same ids and the server counts each event once. Batches go one at a time
@@ -58,3 +59,11 @@ export {
 export { parseRetryAfter } from "./retryAfter.js";
 export type * from "./types.js";
 export { uuidv7 } from "./uuidv7.js";
+export {
+  type ReportEnteredEvent,
+  signWebhook,
+  type VerifyOptions,
+  verifyWebhook,
+  type WebhookHeaders,
+  WebhookVerificationError,
+} from "./webhooks.js";

@@ -21,6 +21,8 @@ const FUNCTION_PATHS: Record<string, string> = {
   authorizer: "/Http/authorizer/Resource",
   "deletion-worker": "/Deletion/Worker/Resource",
   "erasure-worker": "/Erasure/Worker/Resource",
+  "webhook-dispatcher": "/Webhooks/Dispatcher/Resource",
+  "webhook-delivery": "/Webhooks/Delivery/Resource",
 };
 
 /** Every context key set away from its default at once: one more synth instead of one per key. */
@@ -507,6 +509,8 @@ describe("alarms", () => {
       "refresh-dlq",
       "deletion-dlq",
       "erasure-dlq",
+      "webhook-dispatch-dlq",
+      "webhook-delivery-dlq",
       ...["entities", "activity", "reports"].flatMap((t) => [`${t}-table-throttles`, `${t}-table-system-errors`]),
       "dynamodb-user-errors",
     ].map((name) => `engagement-insights-dev-${name}`);
@@ -656,7 +660,7 @@ describe("IAM", () => {
     for (const action of WRITES) expect(activity).not.toContain(action);
   });
 
-  it("lets only the dispatcher send refresh jobs, the workers their parts and continuations, ingest erasure jobs", () => {
+  it("lets only the dispatcher send refresh jobs, the workers their parts and continuations, ingest erasure jobs, the webhook dispatcher deliveries", () => {
     const senders = Object.entries(fnIds)
       .filter(([, id]) => statementsOf(id).some((s) => asList(s.Action).includes("sqs:SendMessage")))
       .map(([name]) => name);
@@ -666,6 +670,7 @@ describe("IAM", () => {
       "ingest",
       "refresh-dispatcher",
       "refresh-worker",
+      "webhook-dispatcher",
     ]);
   });
 });

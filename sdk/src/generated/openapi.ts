@@ -599,7 +599,56 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "report.entered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rows entered a report
+         * @description After a refresh, the rows new in each report × interval a webhook subscribes to (`npm run admin -- webhook add`), ≤ 100 a request, signed per the Standard Webhooks specification with the webhook's `whsec_` secret (verify with the SDK's `verifyWebhook`). At least once: a retry (any non-2xx or no answer within 10 s; with backoff for 24 h) carries the same `webhook-id`, so receivers dedupe on it. An environment's first snapshot sends nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The delivery's id (`msg_…`): the same on every retry. */
+                    "webhook-id": string;
+                    /** @description Unix seconds when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,` and the base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` with the secret. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReportEnteredEvent"];
+                };
+            };
+            responses: {
+                /** @description Received; any other answer (or none in 10 s) is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         UserCreatedEvent: {
@@ -816,6 +865,113 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * @example {
+         *       "type": "report.entered",
+         *       "report": "user_report/churn",
+         *       "report_interval": "7",
+         *       "report_time": 1763892000,
+         *       "previous_report_time": 1763888400,
+         *       "rows": [
+         *         {
+         *           "id": "1763892000-abc-churn-7-0",
+         *           "report_id": "1763892000-abc",
+         *           "user_id": "u-42",
+         *           "user_created_at": 1756720800,
+         *           "username": "ada",
+         *           "first_name": "Ada",
+         *           "last_name": "Lovelace",
+         *           "email": "ada@example.com",
+         *           "last_active_at": 1763200000,
+         *           "org_data": []
+         *         }
+         *       ]
+         *     }
+         */
+        ReportEnteredEvent: {
+            /** @constant */
+            type: "report.entered";
+            /** @enum {string} */
+            report: "user_report/top_inviter" | "user_report/champion" | "user_report/reengagement" | "user_report/churn" | "org_report/reengagement" | "org_report/churn" | "org_report/growth" | "org_report/attrition";
+            /** @description The interval, as the report route spells it (e.g. `7`, `Weekly`). */
+            report_interval: string;
+            /** @description Unix seconds of the new snapshot's instant T. */
+            report_time: number;
+            /** @description Unix seconds of the snapshot it was compared with. */
+            previous_report_time: number;
+            /** @description The users (user_report/…) or orgs (org_report/…) in the new snapshot's report × interval and not in the previous one, as the report route returns them, in rank order; ≤ 100 a delivery. */
+            rows: (components["schemas"]["UserReportRow"] | components["schemas"]["OrgReportRow"])[];
+        };
+        /**
+         * @example {
+         *       "id": "01JD2W6R8C-champion-30-0",
+         *       "report_id": "01JD2W6R8C",
+         *       "user_id": "u-42",
+         *       "user_created_at": 1756720800,
+         *       "username": "ada",
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "last_active_at": 1763890000,
+         *       "org_data": [
+         *         {
+         *           "display_name": "Acme",
+         *           "org_id": "o-1",
+         *           "user_role": "Admin"
+         *         }
+         *       ],
+         *       "extra_properties": {
+         *         "num_active_days": 21
+         *       }
+         *     }
+         */
+        UserReportRow: {
+            id: string;
+            report_id: string;
+            user_id: string;
+            /** @description Unix seconds. */
+            user_created_at: number;
+            username: string | null;
+            first_name: string | null;
+            last_name: string | null;
+            email: string | null;
+            /** @description Unix seconds. */
+            last_active_at: number;
+            org_data: {
+                display_name: string | null;
+                org_id: string;
+                user_role: string | null;
+            }[];
+            extra_properties?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @example {
+         *       "id": "01JD2W6R8C-growth-30-0",
+         *       "report_id": "01JD2W6R8C",
+         *       "org_id": "o-1",
+         *       "name": "Acme",
+         *       "num_users": 12,
+         *       "org_created_at": 1756720800,
+         *       "extra_properties": {
+         *         "num_users_added": 3,
+         *         "num_users_removed": 1
+         *       }
+         *     }
+         */
+        OrgReportRow: {
+            id: string;
+            report_id: string;
+            org_id: string;
+            name: string | null;
+            num_users: number;
+            /** @description Unix seconds. */
+            org_created_at: number;
+            extra_properties?: {
+                [key: string]: number;
+            };
         };
         /**
          * @example {
@@ -1099,57 +1255,13 @@ export interface components {
             error: "not_found";
         };
         UserReport: {
-            user_reports: components["schemas"]["UserReportRow"][];
+            user_reports: components["schemas"]["UserReportRowOutput"][];
             current_page: number;
             total_count: number;
             page_size: number;
             has_more_results: boolean;
             /** @description Unix seconds of the snapshot's instant T. */
             report_time: number;
-        };
-        /**
-         * @example {
-         *       "id": "01JD2W6R8C-champion-30-0",
-         *       "report_id": "01JD2W6R8C",
-         *       "user_id": "u-42",
-         *       "user_created_at": 1756720800,
-         *       "username": "ada",
-         *       "first_name": "Ada",
-         *       "last_name": "Lovelace",
-         *       "email": "ada@example.com",
-         *       "last_active_at": 1763890000,
-         *       "org_data": [
-         *         {
-         *           "display_name": "Acme",
-         *           "org_id": "o-1",
-         *           "user_role": "Admin"
-         *         }
-         *       ],
-         *       "extra_properties": {
-         *         "num_active_days": 21
-         *       }
-         *     }
-         */
-        UserReportRow: {
-            id: string;
-            report_id: string;
-            user_id: string;
-            /** @description Unix seconds. */
-            user_created_at: number;
-            username: string | null;
-            first_name: string | null;
-            last_name: string | null;
-            email: string | null;
-            /** @description Unix seconds. */
-            last_active_at: number;
-            org_data: {
-                display_name: string | null;
-                org_id: string;
-                user_role: string | null;
-            }[];
-            extra_properties?: {
-                [key: string]: number;
-            };
         };
         /**
          * @example {
@@ -1163,39 +1275,13 @@ export interface components {
             message: string;
         };
         OrgReport: {
-            org_reports: components["schemas"]["OrgReportRow"][];
+            org_reports: components["schemas"]["OrgReportRowOutput"][];
             current_page: number;
             total_count: number;
             page_size: number;
             has_more_results: boolean;
             /** @description Unix seconds of the snapshot's instant T. */
             report_time: number;
-        };
-        /**
-         * @example {
-         *       "id": "01JD2W6R8C-growth-30-0",
-         *       "report_id": "01JD2W6R8C",
-         *       "org_id": "o-1",
-         *       "name": "Acme",
-         *       "num_users": 12,
-         *       "org_created_at": 1756720800,
-         *       "extra_properties": {
-         *         "num_users_added": 3,
-         *         "num_users_removed": 1
-         *       }
-         *     }
-         */
-        OrgReportRow: {
-            id: string;
-            report_id: string;
-            org_id: string;
-            name: string | null;
-            num_users: number;
-            /** @description Unix seconds. */
-            org_created_at: number;
-            extra_properties?: {
-                [key: string]: number;
-            };
         };
         /**
          * @example {
@@ -1317,6 +1403,76 @@ export interface components {
                 active_days: number;
                 count: number;
             }[];
+        };
+        /**
+         * @example {
+         *       "id": "01JD2W6R8C-champion-30-0",
+         *       "report_id": "01JD2W6R8C",
+         *       "user_id": "u-42",
+         *       "user_created_at": 1756720800,
+         *       "username": "ada",
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "last_active_at": 1763890000,
+         *       "org_data": [
+         *         {
+         *           "display_name": "Acme",
+         *           "org_id": "o-1",
+         *           "user_role": "Admin"
+         *         }
+         *       ],
+         *       "extra_properties": {
+         *         "num_active_days": 21
+         *       }
+         *     }
+         */
+        UserReportRowOutput: {
+            id: string;
+            report_id: string;
+            user_id: string;
+            /** @description Unix seconds. */
+            user_created_at: number;
+            username: string | null;
+            first_name: string | null;
+            last_name: string | null;
+            email: string | null;
+            /** @description Unix seconds. */
+            last_active_at: number;
+            org_data: {
+                display_name: string | null;
+                org_id: string;
+                user_role: string | null;
+            }[];
+            extra_properties?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @example {
+         *       "id": "01JD2W6R8C-growth-30-0",
+         *       "report_id": "01JD2W6R8C",
+         *       "org_id": "o-1",
+         *       "name": "Acme",
+         *       "num_users": 12,
+         *       "org_created_at": 1756720800,
+         *       "extra_properties": {
+         *         "num_users_added": 3,
+         *         "num_users_removed": 1
+         *       }
+         *     }
+         */
+        OrgReportRowOutput: {
+            id: string;
+            report_id: string;
+            org_id: string;
+            name: string | null;
+            num_users: number;
+            /** @description Unix seconds. */
+            org_created_at: number;
+            extra_properties?: {
+                [key: string]: number;
+            };
         };
     };
     responses: never;
