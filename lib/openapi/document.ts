@@ -184,6 +184,17 @@ const CSV_EXAMPLE = {
   org: "id,report_id,org_id,name,num_users,org_created_at\r\n1773330458-ab12cd34:0,1773330458-ab12cd34,acme,Acme,12,1767225600\r\n",
 };
 
+/** A §10 route's 200: its JSON body, or with `Accept: text/csv` its rows as CSV (lib/insights/curveCsv.ts). */
+const curveResponse = (json: string, csvRows: string, schema: z.ZodType, csvExample: string) => ({
+  description:
+    `${json}; with \`Accept: text/csv\`, as RFC 4180 CSV: a header line, then ${csvRows}, streamed, with the ` +
+    "snapshot's report_time in `x-report-time` and the row count in `x-total-count`.",
+  content: {
+    "application/json": { schema },
+    "text/csv": { schema: z.string().meta({ example: csvExample }) },
+  },
+});
+
 function operations(): Record<string, Operation> {
   const ops: Record<string, Operation> = {
     "POST /api/backend/v1/events": {
@@ -308,7 +319,14 @@ function operations(): Record<string, Operation> {
       security: security.apiKey,
       requestParams: { query: curveQuerySchema },
       responses: {
-        200: jsonResponse("The cohorts at report_time.", retentionBodySchema),
+        200: curveResponse(
+          "The cohorts at report_time",
+          "one row per cohort, `cohort,size,retained_0,…,retained_{n-1}` (n = 30 Daily, 12 Weekly or Monthly; " +
+            "`retained_k` empty where the cohort has no k-th bucket yet)",
+          retentionBodySchema,
+          "cohort,size,retained_0,retained_1,retained_2,retained_3,retained_4,retained_5,retained_6,retained_7,retained_8,retained_9,retained_10,retained_11\r\n" +
+            "2026-09-14,40,40,22,18,17,15,15,14,13,13,12,12,11\r\n2026-11-30,9,9,,,,,,,,,,,\r\n",
+        ),
         ...insightsErrorResponses(false, true),
       },
     },
@@ -318,7 +336,12 @@ function operations(): Record<string, Operation> {
       security: security.apiKey,
       requestParams: { query: curveQuerySchema },
       responses: {
-        200: jsonResponse("One entry per bucket, oldest first.", lifecycleBodySchema),
+        200: curveResponse(
+          "One entry per bucket, oldest first",
+          "one row per bucket, `date,new,returning,resurrecting,dormant`",
+          lifecycleBodySchema,
+          "date,new,returning,resurrecting,dormant\r\n2026-11-23,5,9,1,3\r\n2026-11-30,3,10,2,4\r\n",
+        ),
         ...insightsErrorResponses(false, true),
       },
     },
@@ -328,7 +351,12 @@ function operations(): Record<string, Operation> {
       security: security.apiKey,
       requestParams: { query: stickinessQuerySchema },
       responses: {
-        200: jsonResponse("Every d from 1 to the days the window touches, zeros included.", stickinessBodySchema),
+        200: curveResponse(
+          "Every d from 1 to the days the window touches, zeros included",
+          "one row per d, `active_days,count`",
+          stickinessBodySchema,
+          "active_days,count\r\n1,120\r\n2,4\r\n3,0\r\n",
+        ),
         ...insightsErrorResponses(false, true),
       },
     },

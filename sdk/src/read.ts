@@ -173,12 +173,16 @@ export class EngagementInsightsReader {
    * arrives (`for await (const text of csv.chunks())`), or `await csv.text()` for a small report. The snapshot's
    * `report_time` and row count come from the response headers.
    */
-  async downloadReportCsv(report: ReportName, interval: string, options: { signal?: AbortSignal } = {}) {
-    const response = await requestStream(this.transport, `/api/backend/v1/${report}`, {
+  downloadReportCsv(report: ReportName, interval: string, options: { signal?: AbortSignal } = {}) {
+    return this.downloadCsv(`/api/backend/v1/${report}`, { report_interval: interval }, options.signal);
+  }
+
+  private async downloadCsv(path: string, query: Record<string, string | undefined>, signal?: AbortSignal) {
+    const response = await requestStream(this.transport, path, {
       accept: "text/csv",
       headers: this.apiKeyHeaders(),
-      query: { report_interval: interval },
-      signal: options.signal,
+      query,
+      signal,
     });
     return {
       reportTime: Number(response.headers.get("x-report-time")),
@@ -266,6 +270,30 @@ export class EngagementInsightsReader {
   async fetchStickiness(interval: StickinessInterval, options: { entity?: CurveEntity } = {}): Promise<Stickiness> {
     const query = { report_interval: interval, entity: options.entity };
     return camelize(await this.get<Schemas["Stickiness"]>("/api/backend/v1/stickiness", this.apiKeyHeaders(), query));
+  }
+
+  /**
+   * Retention as CSV (CONTRACT §12), one row per cohort: `cohort,size,retained_0,…` (empty where a cohort has no
+   * k-th bucket yet); `reportTime` and the row count from the headers, as downloadReportCsv.
+   */
+  downloadRetentionCsv(options: { entity?: CurveEntity; cadence?: CurveCadence; signal?: AbortSignal } = {}) {
+    const { signal, ...query } = options;
+    return this.downloadCsv("/api/backend/v1/retention", query, signal);
+  }
+
+  /** Lifecycle as CSV, one row per bucket: `date,new,returning,resurrecting,dormant`. */
+  downloadLifecycleCsv(options: { entity?: CurveEntity; cadence?: CurveCadence; signal?: AbortSignal } = {}) {
+    const { signal, ...query } = options;
+    return this.downloadCsv("/api/backend/v1/lifecycle", query, signal);
+  }
+
+  /** Stickiness as CSV, one row per day count: `active_days,count`. */
+  downloadStickinessCsv(interval: StickinessInterval, options: { entity?: CurveEntity; signal?: AbortSignal } = {}) {
+    return this.downloadCsv(
+      "/api/backend/v1/stickiness",
+      { report_interval: interval, entity: options.entity },
+      options.signal,
+    );
   }
 
   // ---- §4 engagement dashboard -----------------------------------------------------------------------------------

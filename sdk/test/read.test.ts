@@ -177,6 +177,35 @@ describe("read client: retention, lifecycle, stickiness (CONTRACT §10)", () => 
     expect(orgs).toMatchObject({ entity: "orgs", reportInterval: 7, active: 0 });
     await expect(reader.fetchStickiness("14" as StickinessInterval)).rejects.toBeInstanceOf(InvalidRequestError);
   });
+
+  it("downloads each as CSV: the JSON answer's rows, with its report_time", async () => {
+    const rows = (text: string) => text.split("\r\n").slice(0, -1);
+    const retention = await reader.fetchRetention({ cadence: CurveCadence.WEEKLY });
+    const retentionCsv = await reader.downloadRetentionCsv({ cadence: CurveCadence.WEEKLY });
+    expect(retentionCsv.reportTime).toBe(retention.reportTime);
+    expect(retentionCsv.totalCount).toBe(12);
+    let text = "";
+    for await (const chunk of retentionCsv.chunks()) text += chunk;
+    const [header, ...cohorts] = rows(text);
+    expect(header).toBe(`cohort,size,${Array.from({ length: 12 }, (_, k) => `retained_${k}`).join(",")}`);
+    expect(cohorts.map((line) => line.split(",").slice(0, 3))).toEqual(
+      retention.cohorts.map((c) => [c.cohort, String(c.size), String(c.retained[0])]),
+    );
+    const lifecycle = await reader.fetchLifecycle({ cadence: CurveCadence.DAILY });
+    const lifecycleCsv = rows(await (await reader.downloadLifecycleCsv({ cadence: CurveCadence.DAILY })).text());
+    expect(lifecycleCsv).toEqual([
+      "date,new,returning,resurrecting,dormant",
+      ...lifecycle.buckets.map((b) => [b.date, b.new, b.returning, b.resurrecting, b.dormant].join(",")),
+    ]);
+    const stickinessCsv = await reader.downloadStickinessCsv(StickinessInterval.THIRTY_DAYS, {
+      entity: CurveEntity.USERS,
+    });
+    expect(rows(await stickinessCsv.text()).slice(0, 3)).toEqual(["active_days,count", "1,4", "2,1"]);
+    await expect(reader.downloadStickinessCsv("14" as StickinessInterval)).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(
+      new EngagementInsightsReader({ apiUrl: service.url, apiKey: "wrong" }).downloadLifecycleCsv(),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
+  });
 });
 
 describe("read client: engagement dashboard and users", () => {

@@ -162,6 +162,33 @@ export async function startFaultProxy(target: string, plan: FaultPlan = () => un
   };
 }
 
+/** Whether `fault` can happen to an operation: conflicts to transactions, unprocessed items to batches. */
+export function faultApplies(fault: Fault, operation: string): boolean {
+  if (fault === "conflict") return operation.startsWith("Transact");
+  if (fault === "unprocessed") return operation === "BatchWriteItem" || operation === "BatchGetItem";
+  return true;
+}
+
+/**
+ * A plan that faults exactly one call: the `nth` (1-based) of the calls `fault` applies to, and its resends (the same
+ * operation and body: the SDK's retries, or the caller's retry of unprocessed items) until `times` faults were
+ * injected in all. `times` = 1 is a transient fault the SDK or the caller retries past; `times` = the SDK's attempts
+ * makes the call fail for good (for `lostReply`, after it applied, and every resend forwarded too).
+ */
+export function failNth(nth: number, fault: Fault, times = 1): FaultPlan {
+  let seen = 0;
+  let faulted = 0;
+  let target: string | undefined;
+  return (call) => {
+    if (!faultApplies(fault, call.operation)) return undefined;
+    const key = `${call.operation} ${JSON.stringify(call.body)}`;
+    if (target === undefined && ++seen === nth) target = key;
+    if (key !== target || faulted >= times) return undefined;
+    faulted++;
+    return fault;
+  };
+}
+
 /**
  * A plan that faults a share of calls, reproducibly: a seeded generator decides each call; `kinds` are tried in
  * order and the first that applies to the operation is used.
@@ -170,10 +197,7 @@ export function randomFaults(rate: number, kinds: Fault[], seed = 1): FaultPlan 
   const { next } = seededRandom(seed);
   return (call) => {
     if (next() >= rate) return undefined;
-    const applicable = kinds.filter((kind) => kind !== "conflict" || call.operation.startsWith("Transact"));
-    const usable = applicable.filter(
-      (kind) => kind !== "unprocessed" || call.operation === "BatchWriteItem" || call.operation === "BatchGetItem",
-    );
+    const usable = kinds.filter((kind) => faultApplies(kind, call.operation));
     if (usable.length === 0) return undefined;
     return usable[Math.floor(next() * usable.length)];
   };

@@ -139,6 +139,18 @@ describe.skipIf(unavailable)("retention view in a browser", () => {
     expect(await page.$eval("#stickiness p.meta", (p) => p.textContent)).toContain(`${sticky.active} users`);
     await screenshot(page, "retention-weekly");
 
+    // Download CSV: the weekly cohorts asked as text/csv, one line per cohort after the header.
+    const csvAnswer = page.waitForResponse(
+      (r) => r.url().includes("/retention?") && r.request().headers().accept === "text/csv",
+    );
+    await page.click("#retention button.download-csv");
+    const csv = await csvAnswer;
+    expect(csv.headers()["content-type"]).toBe("text/csv; charset=utf-8");
+    expect((await csv.text()).split("\r\n").length - 2).toBe(weekly.cohorts.length);
+    await page.waitForFunction(
+      () => document.querySelector("#retention button.download-csv")?.textContent === "Download CSV",
+    );
+
     await pressButton(page, "main > .controls", "Daily");
     await page.waitForSelector("table.retention[data-cohorts='30']");
     await page.waitForSelector("#lifecycle svg[data-bars='30']");

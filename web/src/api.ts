@@ -16,6 +16,7 @@
  * | fetchActiveUsersByDay     | activeUsers                                 | user id + token       |
  * | fetchNewUsers             | newUsers                                    | user id + token       |
  * | fetchRetention / fetchLifecycle / fetchStickiness | the SDK's methods of the same names | API key     |
+ * | downloadCurveCsv          | downloadRetentionCsv / …LifecycleCsv / …StickinessCsv | API key     |
  * | fetchUsersByTimeOfDay     | usersByTimeOfDay                            | user id + token       |
  *
  * Why: the API is served beside the app (the local server, CloudFront), so the SDK's base URL is this page's
@@ -325,6 +326,29 @@ export function fetchStickiness(
   signal?: AbortSignal,
 ): Promise<Stickiness> {
   return call(withKey(c), "key", signal, (r) => r.fetchStickiness(interval, { entity }));
+}
+
+/**
+ * Retention, lifecycle or stickiness as a CSV file (the SDK's download…Csv), named as the server names it;
+ * `parameter` is the cadence (retention, lifecycle) or the window (stickiness).
+ */
+export function downloadCurveCsv(
+  c: ApiCredentials,
+  route: "retention" | "lifecycle" | "stickiness",
+  entity: CurveEntity,
+  parameter: string,
+): Promise<{ file: string; blob: Blob }> {
+  return call(withKey(c), "key", undefined, async (r) => {
+    const cadence = parameter as ChartCadence;
+    const csv =
+      route === "stickiness"
+        ? await r.downloadStickinessCsv(parameter as StickinessInterval, { entity })
+        : route === "retention"
+          ? await r.downloadRetentionCsv({ entity, cadence })
+          : await r.downloadLifecycleCsv({ entity, cadence });
+    const blob = new Blob([await csv.text()], { type: "text/csv" });
+    return { file: `${route}-${entity}-${parameter}-${csv.reportTime}.csv`, blob };
+  });
 }
 
 export interface ReportQuery {

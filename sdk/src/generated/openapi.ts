@@ -5149,7 +5149,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The cohorts at report_time. */
+            /** @description The cohorts at report_time; with `Accept: text/csv`, as RFC 4180 CSV: a header line, then one row per cohort, `cohort,size,retained_0,…,retained_{n-1}` (n = 30 Daily, 12 Weekly or Monthly; `retained_k` empty where the cohort has no k-th bucket yet), streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -5158,6 +5158,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Retention"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -5272,7 +5273,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One entry per bucket, oldest first. */
+            /** @description One entry per bucket, oldest first; with `Accept: text/csv`, as RFC 4180 CSV: a header line, then one row per bucket, `date,new,returning,resurrecting,dormant`, streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -5281,6 +5282,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Lifecycle"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */
@@ -5395,7 +5397,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every d from 1 to the days the window touches, zeros included. */
+            /** @description Every d from 1 to the days the window touches, zeros included; with `Accept: text/csv`, as RFC 4180 CSV: a header line, then one row per d, `active_days,count`, streamed, with the snapshot's report_time in `x-report-time` and the row count in `x-total-count`. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -5404,6 +5406,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Stickiness"];
+                    "text/csv": string;
                 };
             };
             /** @description A bad parameter; the message names it and its allowed values. */

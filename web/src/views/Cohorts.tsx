@@ -5,6 +5,7 @@ import {
   type ChartCadence,
   CURVE_ENTITIES,
   type CurveEntity,
+  downloadCurveCsv,
   fetchLifecycle,
   fetchRetention,
   fetchStickiness,
@@ -13,6 +14,7 @@ import {
   type Stickiness,
   type StickinessInterval,
 } from "../api.js";
+import { DownloadCsv } from "../downloadCsv.js";
 import { formatNumber, formatUnix } from "../format.js";
 import { Load } from "../states.js";
 import { TableWrap } from "../tableWrap.js";
@@ -90,18 +92,27 @@ export function Cohorts({ credentials }: { credentials: ApiCredentials }) {
       </p>
       <section class="panel" id="retention" aria-labelledby="retention-title">
         <h2 id="retention-title">Retention cohorts</h2>
+        <p class="download">
+          <DownloadCsv download={() => downloadCurveCsv(credentials, "retention", entity, cadence)} />
+        </p>
         <Load state={retention} what="retention">
           {(body) => <RetentionTable body={body} noun={noun} />}
         </Load>
       </section>
       <section class="panel" id="lifecycle" aria-labelledby="lifecycle-title">
         <h2 id="lifecycle-title">Lifecycle</h2>
+        <p class="download">
+          <DownloadCsv download={() => downloadCurveCsv(credentials, "lifecycle", entity, cadence)} />
+        </p>
         <Load state={lifecycle} what="lifecycle">
           {(body) => <LifecycleChart body={body} noun={noun} />}
         </Load>
       </section>
       <section class="panel" id="stickiness" aria-labelledby="stickiness-title">
         <h2 id="stickiness-title">Stickiness</h2>
+        <p class="download">
+          <DownloadCsv download={() => downloadCurveCsv(credentials, "stickiness", entity, windowDays)} />
+        </p>
         <div class="controls">
           <Segmented
             legend="Window"

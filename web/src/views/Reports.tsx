@@ -1,5 +1,4 @@
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
 import {
   type ApiCredentials,
   downloadReportCsv,
@@ -10,6 +9,7 @@ import {
   type ReportPage,
   type UserReportRow,
 } from "../api.js";
+import { DownloadCsv } from "../downloadCsv.js";
 import { formatNumber, formatUnix, formatUnixDate } from "../format.js";
 import { href, navigate } from "../router.js";
 import { Empty, Load } from "../states.js";
@@ -119,46 +119,10 @@ function ReportTable({ credentials, report, interval, pageSize, pageNumber, onPa
           report={report}
           page={page}
           onPage={onPage}
-          download={<DownloadCsv credentials={credentials} report={report} interval={interval} />}
+          download={<DownloadCsv download={() => downloadReportCsv(credentials, report.name, interval)} />}
         />
       )}
     </Load>
-  );
-}
-
-/** Every row of the report (not only this page) as a CSV file, saved by the browser. */
-function DownloadCsv({
-  credentials,
-  report,
-  interval,
-}: {
-  credentials: ApiCredentials;
-  report: ReportInfo;
-  interval: string;
-}) {
-  const [state, setState] = useState<"idle" | "busy" | string>("idle");
-  const download = async () => {
-    setState("busy");
-    try {
-      const { file, blob } = await downloadReportCsv(credentials, report.name, interval);
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = file;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 0);
-      setState("idle");
-    } catch (error) {
-      setState((error as Error).message);
-    }
-  };
-  return (
-    <>
-      <button type="button" class="download-csv" disabled={state === "busy"} onClick={download}>
-        {state === "busy" ? "Downloading…" : "Download CSV"}
-      </button>
-      {state !== "idle" && state !== "busy" && <span role="alert"> {state}</span>}
-    </>
   );
 }
 
