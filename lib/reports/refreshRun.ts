@@ -6,6 +6,7 @@ import type { CurrentReportItem } from "../storage/items.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
 import { CHURN_SHARD_ROWS, type ChurnShard, churnUpperBound, planUserChurnShards } from "./churnShards.js";
+import { CURVE_SHARD_ROWS, mergeCurveShards, planUserCurveShards } from "./curveShards.js";
 import { PART_NAMES, type PartName, type PartResult, runPart } from "./refreshParts.js";
 import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } from "./snapshot.js";
 
@@ -48,6 +49,8 @@ export interface RunItem {
   parts_done?: Set<string>;
   /** The user churn shards as planned (a redelivered plan queues these, not a new plan). */
   user_shards?: ChurnShard[];
+  /** The user curve shards as planned (curveShards.ts); absent: `user_curves` is one part (runs planned before). */
+  curve_shards?: ChurnShard[];
   /** Row counts of the lists written whole, by `{report}#{interval}`. */
   counts: Record<string, number>;
   /** Row counts of the sharded lists' shards, by `{report}#{interval}@{shard}`. */
@@ -76,6 +79,8 @@ export interface PartJob {
 export interface RunOptions extends SnapshotOptions {
   /** Rows per churn shard (default CHURN_SHARD_ROWS): tests pass a few to cut small lists into many shards. */
   shardRows?: number;
+  /** Users per user curve shard (default CURVE_SHARD_ROWS): tests pass a few to cut the curves into many shards. */
+  curveShardRows?: number;
 }
 
 /** Between a name and a shard's upper bound (an ISO instant, which never contains it). */
@@ -99,7 +104,8 @@ export async function planRun(
   const reportId = newReportId(time, runKey);
   const base = { environment_id: environmentId, report_id: reportId, time };
   const userShards = await planUserChurnShards(store, environmentId, time, options.shardRows ?? CHURN_SHARD_ROWS.U);
-  const jobs = partJobs(base, userShards);
+  const curveShards = await planUserCurveShards(store, environmentId, time, options.curveShardRows ?? CURVE_SHARD_ROWS);
+  const jobs = partJobs(base, userShards, curveShards);
   try {
     await store.doc.send(
       new PutCommand({
@@ -110,6 +116,7 @@ export async function planRun(
           time,
           parts_total: jobs.length,
           user_shards: userShards,
+          curve_shards: curveShards,
           counts: {},
           shard_counts: {},
           rests: {},
@@ -126,14 +133,15 @@ export async function planRun(
     // A redelivered plan of the same job: the run exists; its parts, as first planned (the hour counters may have
     // moved since), are queued again and each counts once.
     const run = await getRun(store, { environment_id: environmentId, report_id: reportId });
-    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }]);
+    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }], run.curve_shards);
   }
   return jobs;
 }
 
-function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[]): PartJob[] {
+function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[], curveShards?: ChurnShard[]): PartJob[] {
   const jobs = PART_NAMES.flatMap((part): PartJob[] => {
     if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
+    if (part === "user_curves" && curveShards) return curveShards.map((shard) => ({ ...base, part, shard }));
     if (part === "org_churn") return [{ ...base, part, shard: { to: churnUpperBound(base.time) } }];
     return [{ ...base, part }];
   });
@@ -194,6 +202,8 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
   const next = rest ? [{ ...job, shard: rest }] : [];
   const outcome = { next, ...(result ? { result } : {}), ...(attempt ? { attempt } : {}) };
   if ((run.parts_done?.size ?? 0) < run.parts_total) return outcome;
+  // Sharded user curves: their tallies merged into the snapshot's curve items first (the same bytes on every call).
+  run = await mergeCurveShards(store, job.environment_id, run, toUnixSeconds(job.time) + ROW_TTL_SECONDS);
   const pointer = await switchPointer(store, job.environment_id, pointerOf(run), { replaceNewer: run.replace_newer });
   return { ...outcome, pointer };
 }

@@ -1,0 +1,164 @@
+import { batchGetAll, batchPutAll, queryPages } from "../storage/batch.js";
+import type { Store } from "../storage/client.js";
+import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
+import { hourOf } from "../time.js";
+import { type ChurnShard, instantKey } from "./churnShards.js";
+import { CurvesAccumulator, type CurveTallies, curvesLookbackStart } from "./curves.js";
+import { curvesAttemptKey } from "./curvesPart.js";
+
+/**
+ * User curves in shards: how the `user_curves` refresh part (curvesPart.ts) of a big tenant is cut into ranges of
+ * the `byLastActive` order, each computed by its own worker into partial tallies, and how the partial tallies
+ * become the snapshot's curve items once every shard is counted.
+ *
+ * | step                        | reads / writes                                                   | cost                        |
+ * |-----------------------------|------------------------------------------------------------------|-----------------------------|
+ * | plan the user curve shards  | activity `E#{E}#LAH` hours from the look-back (13 months) on     | ≤ 9,500 small items          |
+ * |                             |   (the per-hour last-activity counters), oldest first            |                             |
+ * | a shard is computed         | its index range (and the deleted-user markers of the same range),| 1 write (its tallies)       |
+ * |                             |   the calendars; Put reports `…#users#tally@{to}#A{attempt}`     |                             |
+ * | the run completes           | BatchGet each counted shard's tallies (the attempt the run item | shards reads, 8 writes      |
+ * |                             |   names), summed; Put the 8 curve items under attempt `merged`   |                             |
+ *
+ * Why:
+ *  - *Ranges of the index, planned from the hour counters* (as the user churn shards, churnShards.ts): every user
+ *    that can count in a curve was active (or signed up) in the look-back, so its last activity is in
+ *    [look-back, ∞); whole hours of ≤ `rows` users each keep the shards balanced and independent. The newest range
+ *    is open (`OPEN_END`), so whoever is active after the plan is still in some range.
+ *  - *Deleted users go with their range.* A deleted user's marker is keyed by its last activity frozen at deletion,
+ *    i.e. where its index entry was: a shard reads the markers of its own range after its index range, so a user
+ *    deleted while the shard runs is found by the same shard (the unsharded part's order).
+ *  - *Partial tallies merge by addition* (curves.ts `mergeTallies`): a shard stores one item of sums (≤ 30 × 30
+ *    numbers per cadence), whatever its size. The run item records each shard's counted attempt like any part's,
+ *    so exactly one delivery's tallies per shard are merged.
+ *  - *The merge runs where the pointer is switched* (refreshRun.ts `runPartJob`, when the run is complete): it is a
+ *    pure function of the run item's recorded attempts, so any delivery that finds the run complete (a retry after
+ *    a failed switch, a concurrent duplicate) writes the same bytes under the same keys before switching; requests
+ *    keep reading the pointer and one item.
+ *  - *Org curves stay one part*: orgs are ≪ users (the bench's mix: one org per 20 users), and their part costs what
+ *    a user shard of that many entities costs; orgs have no per-hour counters to plan from either.
+ */
+
+/**
+ * Users one curve worker folds, by the bench (`npm run bench`, bench/results.json): the part costs ≈ 1 s per
+ * 10,000 users at constant memory (a page and the tallies), so a shard of 50,000 stays far below 2 minutes.
+ */
+export const CURVE_SHARD_ROWS = 50_000;
+
+/** The upper bound of the newest range: after every index key and marker (`{ISO}#{id}`). */
+export const OPEN_END = "9999-12-31T23:59:59.999Z";
+
+/** The attempt whose 8 curve items a merged (sharded) snapshot serves: not a random attempt id (12 hex digits). */
+export const MERGED_ATTEMPT = "merged";
+
+/** The run's key for the attempt of the curve shard whose range ends at `to`. */
+const SHARD_ATTEMPT_PREFIX = "curves#users@";
+export const curveShardAttemptKey = (shard: ChurnShard): string => `${SHARD_ATTEMPT_PREFIX}${shard.to}`;
+
+/** The whole range of the user curves at T: every index key from the look-back on. */
+export function wholeCurveRange(time: number): Required<ChurnShard> {
+  return { from: instantKey(curvesLookbackStart(time)), to: OPEN_END };
+}
+
+/** The user curve shards at T: whole hours of last activity from the look-back on, ≤ `rows` users each. */
+export async function planUserCurveShards(
+  store: Store,
+  environmentId: string,
+  time: number,
+  rows: number,
+): Promise<Required<ChurnShard>[]> {
+  const whole = wholeCurveRange(time);
+  const hours = queryPages<{ sk: string; count?: number }>(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk AND sk >= :hour",
+    ExpressionAttributeNames: { "#count": "count" },
+    ExpressionAttributeValues: { ":pk": keys.lastActiveHoursPk(environmentId), ":hour": hourOf(Date.parse(whole.from)) },
+    ProjectionExpression: "sk, #count",
+  });
+  const shards: Required<ChurnShard>[] = [];
+  let from = whole.from;
+  let users = 0;
+  for await (const page of hours) {
+    for (const { sk, count } of page) {
+      const n = Number(count ?? 0);
+      const start = `${sk}:00:00.000Z`;
+      // The look-back starts on an hour: no counted hour starts before it. Hours are distinct, so bounds increase.
+      if (n <= 0 || start <= from) {
+        users += Math.max(0, n);
+        continue;
+      }
+      if (users > 0 && users + n > rows) {
+        shards.push({ from, to: start });
+        from = start;
+        users = 0;
+      }
+      users += n;
+    }
+  }
+  shards.push({ from, to: OPEN_END });
+  return shards;
+}
+
+/** A shard's partial tallies, under this delivery's attempt. */
+export async function writeShardTallies(
+  store: Store,
+  at: { environmentId: string; reportId: string; expiresAt: number; attempt?: string },
+  shard: ChurnShard,
+  tallies: CurveTallies,
+): Promise<void> {
+  await batchPutAll(store, store.tables.reports, [
+    {
+      ...keys.curve(at.environmentId, at.reportId, "users", `tally@${shard.to}`, at.attempt),
+      body: JSON.stringify(tallies),
+      [REPORT_TTL_ATTRIBUTE]: at.expiresAt,
+    },
+  ]);
+}
+
+/** What the merge needs of a complete run (refreshRun.ts `RunItem`). */
+interface MergeableRun {
+  report_id: string;
+  time: number;
+  curve_shards?: ChurnShard[];
+  attempts?: Record<string, string>;
+}
+
+/**
+ * The curve items of a complete run whose user curves were sharded: every counted shard's tallies summed and
+ * written as the 8 items of the snapshot (attempt `MERGED_ATTEMPT`). Returns the run with its attempts as the
+ * pointer should name them (the shards' replaced by the merged one); a run without curve shards as it is.
+ */
+export async function mergeCurveShards<R extends MergeableRun>(
+  store: Store,
+  environmentId: string,
+  run: R,
+  expiresAt: number,
+): Promise<R> {
+  if (run.curve_shards === undefined) return run;
+  const attempts: Record<string, string> = {};
+  const counted: [string, string][] = [];
+  for (const [key, attempt] of Object.entries(run.attempts ?? {})) {
+    if (key.startsWith(SHARD_ATTEMPT_PREFIX)) counted.push([key.slice(SHARD_ATTEMPT_PREFIX.length), attempt]);
+    else attempts[key] = attempt;
+  }
+  const items = await batchGetAll<{ body: string }>(
+    store,
+    store.tables.reports,
+    counted.map(([to, attempt]) => keys.curve(environmentId, run.report_id, "users", `tally@${to}`, attempt)),
+    { consistent: true, attributes: ["body"] },
+  );
+  // A counted shard always wrote its tallies before it was counted: one missing is a fault, retried with the part.
+  if (items.length !== counted.length) throw new Error("curve shard tallies missing: merge retried");
+  const acc = new CurvesAccumulator("users", run.time);
+  for (const item of items) acc.merge(JSON.parse(item.body) as CurveTallies);
+  await batchPutAll(
+    store,
+    store.tables.reports,
+    [...acc.bodies()].map(([name, body]) => ({
+      ...keys.curve(environmentId, run.report_id, "users", name, MERGED_ATTEMPT),
+      body: JSON.stringify(body),
+      [REPORT_TTL_ATTRIBUTE]: expiresAt,
+    })),
+  );
+  return { ...run, attempts: { ...attempts, [curvesAttemptKey("users")]: MERGED_ATTEMPT } };
+}
