@@ -72,7 +72,10 @@ export async function planUserCurveShards(
     TableName: store.tables.activity,
     KeyConditionExpression: "pk = :pk AND sk >= :hour",
     ExpressionAttributeNames: { "#count": "count" },
-    ExpressionAttributeValues: { ":pk": keys.lastActiveHoursPk(environmentId), ":hour": hourOf(Date.parse(whole.from)) },
+    ExpressionAttributeValues: {
+      ":pk": keys.lastActiveHoursPk(environmentId),
+      ":hour": hourOf(Date.parse(whole.from)),
+    },
     ProjectionExpression: "sk, #count",
   });
   const shards: Required<ChurnShard>[] = [];

@@ -158,7 +158,11 @@ async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Require
     for (const item of items) acc.add(subjectOf(item, from, T, edges, edgeItems.get(idOf(item))));
   };
   const kind = entity === "users" ? "U" : "O";
-  const listed = idPages(ctx, { index: GSI_BY_LAST_ACTIVE, pk: keys.lastActiveIndexPk(ctx.environmentId, kind), range });
+  const listed = idPages(ctx, {
+    index: GSI_BY_LAST_ACTIVE,
+    pk: keys.lastActiveIndexPk(ctx.environmentId, kind),
+    range,
+  });
   // Listed entities from the index; a user deleted since the index was read is found by its marker (read after).
   for await (const ids of listed) await fold(ids, (i) => i.deleted_at === undefined);
   if (entity === "users") {
