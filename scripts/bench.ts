@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { createEnvironment, createUserToken } from "../lib/auth/credentials.js";
 import { CHURN_SHARD_ROWS } from "../lib/reports/churnShards.js";
+import { CURVE_SHARD_ROWS } from "../lib/reports/curveShards.js";
 import { type PartJob, planRun } from "../lib/reports/refreshRun.js";
 import { storeFromEnv } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
@@ -22,6 +23,7 @@ import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
 import { DAY_MS } from "../lib/time.js";
 import { mapLimit } from "../lib/util/mapLimit.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
+import { printCurvesExtrapolation } from "./bench/curveShards.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
@@ -456,6 +458,7 @@ function printTable(results: SizeResult[]) {
     console.log(`| ${label} | ${values.map(fmt).join(" | ")} | ${Number.isNaN(ratio) ? "–" : ratio.toFixed(2)} |`);
   }
   console.log(extrapolation(results));
+  printCurvesExtrapolation(results, 10_000_000);
 }
 
 /**
@@ -472,7 +475,14 @@ function extrapolation(results: SizeResult[]): string {
   let wall = 0;
   for (const [part, p] of Object.entries(largest.refresh.parts)) {
     const q = previous?.refresh.parts[part];
-    const budget = part === "user_churn" ? CHURN_SHARD_ROWS.U : part === "org_churn" ? CHURN_SHARD_ROWS.O : undefined;
+    const budget =
+      part === "user_churn"
+        ? CHURN_SHARD_ROWS.U
+        : part === "org_churn"
+          ? CHURN_SHARD_ROWS.O
+          : part === "user_curves"
+            ? CURVE_SHARD_ROWS
+            : undefined;
     if (budget === undefined || p.maxRows === 0) {
       const slope = q ? (p.maxRssMiB - q.maxRssMiB) / (largest.users - (previous as SizeResult).users) : 0;
       const rss = p.maxRssMiB + Math.max(0, slope) * (1_000_000 - largest.users);

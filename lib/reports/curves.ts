@@ -274,7 +274,11 @@ export class CurvesAccumulator {
     for (const n of STICKINESS_INTERVALS) this.stickiness.set(n, emptyStickinessTally(n, T));
   }
 
+  /** Subjects added (what a refresh part's cost grows with). */
+  folded = 0;
+
   add(subject: CurveSubject): void {
+    this.folded++;
     for (const [c, tally] of this.curves) addToCurveTally(tally, c, this.T, subject);
     for (const [n, tally] of this.stickiness) addToStickiness(tally, n, this.T, subject);
   }

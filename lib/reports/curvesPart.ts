@@ -179,12 +179,12 @@ async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Require
 export async function curvesPart(
   ctx: CurvesContext,
   entity: CurveEntity,
-): Promise<{ counts: Record<string, number>; itemsWritten: number; attemptKeys: string[] }> {
+): Promise<{ counts: Record<string, number>; itemsWritten: number; attemptKeys: string[]; folded: number }> {
   const shard = entity === "users" ? ctx.shard : undefined;
   if (shard) {
     const acc = await foldRange(ctx, entity, { from: shard.from ?? wholeCurveRange(ctx.time).from, to: shard.to });
     await writeShardTallies(ctx.store, ctx, shard, acc.tallies());
-    return { counts: {}, itemsWritten: 1, attemptKeys: [curveShardAttemptKey(shard)] };
+    return { counts: {}, itemsWritten: 1, attemptKeys: [curveShardAttemptKey(shard)], folded: acc.folded };
   }
   const acc = await foldRange(ctx, entity, wholeCurveRange(ctx.time));
   const items = [...acc.bodies()].map(([name, body]) => ({
@@ -193,5 +193,5 @@ export async function curvesPart(
     [REPORT_TTL_ATTRIBUTE]: ctx.expiresAt,
   }));
   await batchPutAll(ctx.store, ctx.store.tables.reports, items);
-  return { counts: {}, itemsWritten: items.length, attemptKeys: [curvesAttemptKey(entity)] };
+  return { counts: {}, itemsWritten: items.length, attemptKeys: [curvesAttemptKey(entity)], folded: acc.folded };
 }
