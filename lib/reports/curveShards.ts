@@ -45,6 +45,15 @@ import { curvesAttemptKey } from "./curvesPart.js";
  */
 export const CURVE_SHARD_ROWS = 50_000;
 
+/**
+ * A range of the user curves: index keys (and deleted-user markers) in [from, to). `to` is a bare hour, OPEN_END,
+ * or (a rest handed on) the oldest key the shard before folded; `budget` the users it folds before handing on.
+ */
+export interface CurveShard extends ChurnShard {
+  from: string;
+  budget?: number;
+}
+
 /** The upper bound of the newest range: after every index key and marker (`{ISO}#{id}`). */
 export const OPEN_END = "9999-12-31T23:59:59.999Z";
 
@@ -60,13 +69,16 @@ export function wholeCurveRange(time: number): Required<ChurnShard> {
   return { from: instantKey(curvesLookbackStart(time)), to: OPEN_END };
 }
 
-/** The user curve shards at T: whole hours of last activity from the look-back on, ≤ `rows` users each. */
+/**
+ * The user curve shards at T: whole hours of last activity from the look-back on, ≤ `rows` users each as counted
+ * (one hour over it is a shard alone, which hands the rest of its range on as it is computed, curvesPart.ts).
+ */
 export async function planUserCurveShards(
   store: Store,
   environmentId: string,
   time: number,
   rows: number,
-): Promise<Required<ChurnShard>[]> {
+): Promise<CurveShard[]> {
   const whole = wholeCurveRange(time);
   const hours = queryPages<{ sk: string; count?: number }>(store, {
     TableName: store.tables.activity,
@@ -78,7 +90,7 @@ export async function planUserCurveShards(
     },
     ProjectionExpression: "sk, #count",
   });
-  const shards: Required<ChurnShard>[] = [];
+  const shards: CurveShard[] = [];
   let from = whole.from;
   let users = 0;
   for await (const page of hours) {
@@ -91,14 +103,14 @@ export async function planUserCurveShards(
         continue;
       }
       if (users > 0 && users + n > rows) {
-        shards.push({ from, to: start });
+        shards.push({ from, to: start, budget: rows });
         from = start;
         users = 0;
       }
       users += n;
     }
   }
-  shards.push({ from, to: OPEN_END });
+  shards.push({ from, to: OPEN_END, budget: rows });
   return shards;
 }
 

@@ -5,8 +5,15 @@ import type { ActivitySetItem } from "../storage/items.js";
 import { GSI_BY_LAST_ACTIVE, keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { DAY_MS, dayOf, dayStart, startOfDay } from "../time.js";
 import type { ChurnShard } from "./churnShards.js";
-import { curveShardAttemptKey, wholeCurveRange, writeShardTallies } from "./curveShards.js";
+import {
+  CURVE_SHARD_ROWS,
+  type CurveShard,
+  curveShardAttemptKey,
+  wholeCurveRange,
+  writeShardTallies,
+} from "./curveShards.js";
 import { type CurveEntity, type CurveSubject, CurvesAccumulator, curvesLookbackStart } from "./curves.js";
+import type { PartResult } from "./refreshParts.js";
 import type { DayActivity } from "./types.js";
 
 /**
@@ -119,10 +126,14 @@ export function subjectOf(
 }
 
 /**
- * Ids whose key is in [from, to) of `pk`: the index's `gsi2sk` or the markers' `sk`, both `{ISO}#{id}`. BETWEEN is
- * inclusive; `to` is a bare instant or OPEN_END, never a key, and a key equal to it would be skipped anyway.
+ * Ids whose key is in [from, to) of `pk`, newest first: the index's `gsi2sk` or the markers' `sk`, both
+ * `{ISO}#{id}`, with each page's last (oldest) key. BETWEEN is inclusive; `to` is a bare instant, OPEN_END or the
+ * key where a shard handed its rest on (that shard folded it): excluded.
  */
-async function* idPages(ctx: CurvesContext, input: { index?: string; pk: string; range: Required<ChurnShard> }) {
+async function* idPages(
+  ctx: CurvesContext,
+  input: { index?: string; pk: string; range: Required<ChurnShard>; pageSize?: number },
+) {
   const [pkName, skName] = input.index ? ["gsi2pk", "gsi2sk"] : ["pk", "sk"];
   const pages = queryPages<Record<string, string>>(ctx.store, {
     TableName: input.index ? ctx.store.tables.entities : ctx.store.tables.activity,
@@ -130,16 +141,26 @@ async function* idPages(ctx: CurvesContext, input: { index?: string; pk: string;
     KeyConditionExpression: `${pkName} = :pk AND ${skName} BETWEEN :from AND :to`,
     ExpressionAttributeValues: { ":pk": input.pk, ":from": input.range.from, ":to": input.range.to },
     ProjectionExpression: skName,
+    ScanIndexForward: false,
+    ...(input.pageSize ? { Limit: input.pageSize } : {}),
   });
   const ISO_LENGTH = 24;
   for await (const page of pages) {
-    const sks = page.map((i) => i[skName as string] as string).filter((sk) => sk !== input.range.to);
-    yield sks.map((sk) => sk.slice(ISO_LENGTH + 1));
+    const sks = page.map((i) => i[skName as string] as string);
+    const ids = sks.filter((sk) => sk !== input.range.to).map((sk) => sk.slice(ISO_LENGTH + 1));
+    yield { ids, last: sks.at(-1) };
   }
 }
 
-/** The sums of the entities in `range` (the whole look-back, or a user curve shard's). */
-async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Required<ChurnShard>) {
+/** Keys a shard reads per index page: its budget is checked between pages. */
+const SHARD_PAGE = 1000;
+
+/**
+ * The sums of the entities in `range` (the whole look-back, or a user curve shard's), and where the range's rest
+ * begins when `budget` entities were folded before its end: [range.from, split) is then another part's, and this
+ * one's deleted-user markers are those of [split, range.to) only.
+ */
+async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Required<ChurnShard>, budget?: number) {
   const T = ctx.time;
   const from = curvesLookbackStart(T);
   const edgeList = edgeDays(T);
@@ -162,31 +183,52 @@ async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Require
     index: GSI_BY_LAST_ACTIVE,
     pk: keys.lastActiveIndexPk(ctx.environmentId, kind),
     range,
+    ...(budget === undefined ? {} : { pageSize: Math.max(1, Math.min(SHARD_PAGE, budget)) }),
   });
+  let folded: string | undefined; // the oldest key folded so far
+  let seen = 0;
+  let rest: string | undefined;
   // Listed entities from the index; a user deleted since the index was read is found by its marker (read after).
-  for await (const ids of listed) await fold(ids, (i) => i.deleted_at === undefined);
-  if (entity === "users") {
-    const deleted = idPages(ctx, { pk: keys.deletedUsersPk(ctx.environmentId), range });
-    for await (const ids of deleted) await fold(ids, (i) => i.deleted_at !== undefined);
+  for await (const { ids, last } of listed) {
+    // Budget reached with more keys to read: the older ones, [range.from, folded), are another part's.
+    if (budget !== undefined && seen >= Math.max(1, budget) && last !== undefined && folded !== undefined) {
+      rest = folded;
+      break;
+    }
+    await fold(ids, (i) => i.deleted_at === undefined);
+    seen += ids.length;
+    folded = last ?? folded;
   }
-  return acc;
+  if (entity === "users") {
+    const mine = rest === undefined ? range : { from: rest, to: range.to };
+    const deleted = idPages(ctx, { pk: keys.deletedUsersPk(ctx.environmentId), range: mine });
+    for await (const { ids } of deleted) await fold(ids, (i) => i.deleted_at !== undefined);
+  }
+  return { acc, rest };
 }
 
 /**
  * Retention, lifecycle and stickiness of users or orgs at T, written under the snapshot; a user curve shard's
  * partial tallies instead, which the run merges once every shard is counted (curveShards.ts).
  */
-export async function curvesPart(
-  ctx: CurvesContext,
-  entity: CurveEntity,
-): Promise<{ counts: Record<string, number>; itemsWritten: number; attemptKeys: string[]; folded: number }> {
-  const shard = entity === "users" ? ctx.shard : undefined;
+export async function curvesPart(ctx: CurvesContext, entity: CurveEntity): Promise<PartResult> {
+  const shard = entity === "users" ? (ctx.shard as CurveShard | undefined) : undefined;
   if (shard) {
-    const acc = await foldRange(ctx, entity, { from: shard.from ?? wholeCurveRange(ctx.time).from, to: shard.to });
-    await writeShardTallies(ctx.store, ctx, shard, acc.tallies());
-    return { counts: {}, itemsWritten: 1, attemptKeys: [curveShardAttemptKey(shard)], folded: acc.folded };
+    const from = shard.from ?? wholeCurveRange(ctx.time).from;
+    const budget = shard.budget ?? CURVE_SHARD_ROWS;
+    const { acc, rest } = await foldRange(ctx, entity, { from, to: shard.to }, budget);
+    // Folded up to `rest`: this shard's tallies are of [rest, to); [from, rest) is handed on, with the same budget.
+    const mine = rest === undefined ? shard : { ...shard, from: rest };
+    await writeShardTallies(ctx.store, ctx, mine, acc.tallies());
+    return {
+      counts: {},
+      itemsWritten: 1,
+      attemptKeys: [curveShardAttemptKey(mine)],
+      folded: acc.folded,
+      ...(rest === undefined ? {} : { rest: { ...shard, from, to: rest } }),
+    };
   }
-  const acc = await foldRange(ctx, entity, wholeCurveRange(ctx.time));
+  const { acc } = await foldRange(ctx, entity, wholeCurveRange(ctx.time));
   const items = [...acc.bodies()].map(([name, body]) => ({
     ...keys.curve(ctx.environmentId, ctx.reportId, entity, name, ctx.attempt),
     body: JSON.stringify(body),
