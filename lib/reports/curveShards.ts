@@ -3,7 +3,13 @@ import type { Store } from "../storage/client.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { hourOf } from "../time.js";
 import { type ChurnShard, instantKey } from "./churnShards.js";
-import { CurvesAccumulator, type CurveTallies, curvesLookbackStart } from "./curves.js";
+import {
+  CURVE_ENTITIES,
+  type CurveEntity,
+  CurvesAccumulator,
+  type CurveTallies,
+  curvesLookbackStart,
+} from "./curves.js";
 import { curvesAttemptKey } from "./curvesPart.js";
 
 /**
@@ -60,13 +66,22 @@ export const OPEN_END = "9999-12-31T23:59:59.999Z";
 /** The attempt whose 8 curve items a merged (sharded) snapshot serves: not a random attempt id (12 hex digits). */
 export const MERGED_ATTEMPT = "merged";
 
-/** The run's key for the attempt of the curve shard whose range ends at `to`. */
-const SHARD_ATTEMPT_PREFIX = "curves#users@";
-export const curveShardAttemptKey = (shard: ChurnShard): string => `${SHARD_ATTEMPT_PREFIX}${shard.to}`;
+/** The run's key for the attempt of the curve shard (of users or orgs) whose range ends at `to`. */
+const shardAttemptPrefix = (entity: CurveEntity) => `${curvesAttemptKey(entity)}@`;
+export const curveShardAttemptKey = (entity: CurveEntity, shard: ChurnShard): string =>
+  `${shardAttemptPrefix(entity)}${shard.to}`;
 
 /** The whole range of the user curves at T: every index key from the look-back on. */
 export function wholeCurveRange(time: number): Required<ChurnShard> {
   return { from: instantKey(curvesLookbackStart(time)), to: OPEN_END };
+}
+
+/**
+ * The org curve shard at T: the whole range, split as computed (orgs have no hour counters to plan from), with the
+ * budget the user shards were planned with.
+ */
+export function orgCurveShard(time: number, userShards: readonly CurveShard[]): CurveShard {
+  return { ...wholeCurveRange(time), budget: userShards[0]?.budget ?? CURVE_SHARD_ROWS };
 }
 
 /**
@@ -118,12 +133,13 @@ export async function planUserCurveShards(
 export async function writeShardTallies(
   store: Store,
   at: { environmentId: string; reportId: string; expiresAt: number; attempt?: string },
+  entity: CurveEntity,
   shard: ChurnShard,
   tallies: CurveTallies,
 ): Promise<void> {
   await batchPutAll(store, store.tables.reports, [
     {
-      ...keys.curve(at.environmentId, at.reportId, "users", `tally@${shard.to}`, at.attempt),
+      ...keys.curve(at.environmentId, at.reportId, entity, `tally@${shard.to}`, at.attempt),
       body: JSON.stringify(tallies),
       [REPORT_TTL_ATTRIBUTE]: at.expiresAt,
     },
@@ -134,14 +150,14 @@ export async function writeShardTallies(
 interface MergeableRun {
   report_id: string;
   time: number;
-  curve_shards?: ChurnShard[];
+  curve_shards?: CurveShard[];
   attempts?: Record<string, string>;
 }
 
 /**
- * The curve items of a complete run whose user curves were sharded: every counted shard's tallies summed and
- * written as the 8 items of the snapshot (attempt `MERGED_ATTEMPT`). Returns the run with its attempts as the
- * pointer should name them (the shards' replaced by the merged one); a run without curve shards as it is.
+ * The curve items of a complete run whose curves were sharded: for users and for orgs, every counted shard's
+ * tallies summed and written as the entity's 8 items (attempt `MERGED_ATTEMPT`). Returns the run with its attempts
+ * as the pointer should name them (the shards' replaced by the merged one); a run without curve shards as it is.
  */
 export async function mergeCurveShards<R extends MergeableRun>(
   store: Store,
@@ -150,30 +166,34 @@ export async function mergeCurveShards<R extends MergeableRun>(
   expiresAt: number,
 ): Promise<R> {
   if (run.curve_shards === undefined) return run;
-  const attempts: Record<string, string> = {};
-  const counted: [string, string][] = [];
-  for (const [key, attempt] of Object.entries(run.attempts ?? {})) {
-    if (key.startsWith(SHARD_ATTEMPT_PREFIX)) counted.push([key.slice(SHARD_ATTEMPT_PREFIX.length), attempt]);
-    else attempts[key] = attempt;
+  let attempts: Record<string, string> = { ...run.attempts };
+  for (const entity of CURVE_ENTITIES) {
+    const prefix = shardAttemptPrefix(entity);
+    const counted = Object.entries(attempts).filter(([key]) => key.startsWith(prefix));
+    if (counted.length === 0) continue;
+    const items = await batchGetAll<{ body: string }>(
+      store,
+      store.tables.reports,
+      counted.map(([key, attempt]) =>
+        keys.curve(environmentId, run.report_id, entity, `tally@${key.slice(prefix.length)}`, attempt),
+      ),
+      { consistent: true, attributes: ["body"] },
+    );
+    // A counted shard always wrote its tallies before it was counted: one missing is a fault, retried with the part.
+    if (items.length !== counted.length) throw new Error("curve shard tallies missing: merge retried");
+    const acc = new CurvesAccumulator(entity, run.time);
+    for (const item of items) acc.merge(JSON.parse(item.body) as CurveTallies);
+    await batchPutAll(
+      store,
+      store.tables.reports,
+      [...acc.bodies()].map(([name, body]) => ({
+        ...keys.curve(environmentId, run.report_id, entity, name, MERGED_ATTEMPT),
+        body: JSON.stringify(body),
+        [REPORT_TTL_ATTRIBUTE]: expiresAt,
+      })),
+    );
+    attempts = Object.fromEntries(Object.entries(attempts).filter(([key]) => !key.startsWith(prefix)));
+    attempts[curvesAttemptKey(entity)] = MERGED_ATTEMPT;
   }
-  const items = await batchGetAll<{ body: string }>(
-    store,
-    store.tables.reports,
-    counted.map(([to, attempt]) => keys.curve(environmentId, run.report_id, "users", `tally@${to}`, attempt)),
-    { consistent: true, attributes: ["body"] },
-  );
-  // A counted shard always wrote its tallies before it was counted: one missing is a fault, retried with the part.
-  if (items.length !== counted.length) throw new Error("curve shard tallies missing: merge retried");
-  const acc = new CurvesAccumulator("users", run.time);
-  for (const item of items) acc.merge(JSON.parse(item.body) as CurveTallies);
-  await batchPutAll(
-    store,
-    store.tables.reports,
-    [...acc.bodies()].map(([name, body]) => ({
-      ...keys.curve(environmentId, run.report_id, "users", name, MERGED_ATTEMPT),
-      body: JSON.stringify(body),
-      [REPORT_TTL_ATTRIBUTE]: expiresAt,
-    })),
-  );
-  return { ...run, attempts: { ...attempts, [curvesAttemptKey("users")]: MERGED_ATTEMPT } };
+  return { ...run, attempts };
 }

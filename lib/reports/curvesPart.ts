@@ -212,18 +212,18 @@ async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Require
  * partial tallies instead, which the run merges once every shard is counted (curveShards.ts).
  */
 export async function curvesPart(ctx: CurvesContext, entity: CurveEntity): Promise<PartResult> {
-  const shard = entity === "users" ? (ctx.shard as CurveShard | undefined) : undefined;
+  const shard = ctx.shard as CurveShard | undefined;
   if (shard) {
     const from = shard.from ?? wholeCurveRange(ctx.time).from;
     const budget = shard.budget ?? CURVE_SHARD_ROWS;
     const { acc, rest } = await foldRange(ctx, entity, { from, to: shard.to }, budget);
     // Folded up to `rest`: this shard's tallies are of [rest, to); [from, rest) is handed on, with the same budget.
     const mine = rest === undefined ? shard : { ...shard, from: rest };
-    await writeShardTallies(ctx.store, ctx, mine, acc.tallies());
+    await writeShardTallies(ctx.store, ctx, entity, mine, acc.tallies());
     return {
       counts: {},
       itemsWritten: 1,
-      attemptKeys: [curveShardAttemptKey(mine)],
+      attemptKeys: [curveShardAttemptKey(entity, mine)],
       folded: acc.folded,
       ...(rest === undefined ? {} : { rest: { ...shard, from, to: rest } }),
     };

@@ -6,7 +6,13 @@ import type { CurrentReportItem } from "../storage/items.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { toUnixSeconds } from "../time.js";
 import { CHURN_SHARD_ROWS, type ChurnShard, churnUpperBound, planUserChurnShards } from "./churnShards.js";
-import { CURVE_SHARD_ROWS, mergeCurveShards, planUserCurveShards } from "./curveShards.js";
+import {
+  CURVE_SHARD_ROWS,
+  type CurveShard,
+  mergeCurveShards,
+  orgCurveShard,
+  planUserCurveShards,
+} from "./curveShards.js";
 import { PART_NAMES, type PartName, type PartResult, runPart } from "./refreshParts.js";
 import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } from "./snapshot.js";
 
@@ -50,7 +56,7 @@ export interface RunItem {
   /** The user churn shards as planned (a redelivered plan queues these, not a new plan). */
   user_shards?: ChurnShard[];
   /** The user curve shards as planned (curveShards.ts); absent: `user_curves` is one part (runs planned before). */
-  curve_shards?: ChurnShard[];
+  curve_shards?: CurveShard[];
   /** Row counts of the lists written whole, by `{report}#{interval}`. */
   counts: Record<string, number>;
   /** Row counts of the sharded lists' shards, by `{report}#{interval}@{shard}`. */
@@ -138,10 +144,11 @@ export async function planRun(
   return jobs;
 }
 
-function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[], curveShards?: ChurnShard[]): PartJob[] {
+function partJobs(base: Omit<PartJob, "part">, userShards: ChurnShard[], curveShards?: CurveShard[]): PartJob[] {
   const jobs = PART_NAMES.flatMap((part): PartJob[] => {
     if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
     if (part === "user_curves" && curveShards) return curveShards.map((shard) => ({ ...base, part, shard }));
+    if (part === "org_curves" && curveShards) return [{ ...base, part, shard: orgCurveShard(base.time, curveShards) }];
     if (part === "org_churn") return [{ ...base, part, shard: { to: churnUpperBound(base.time) } }];
     return [{ ...base, part }];
   });
