@@ -13,24 +13,29 @@ import {
 import { curvesAttemptKey } from "./curvesPart.js";
 
 /**
- * User curves in shards: how the `user_curves` refresh part (curvesPart.ts) of a big tenant is cut into ranges of
- * the `byLastActive` order, each computed by its own worker into partial tallies, and how the partial tallies
- * become the snapshot's curve items once every shard is counted.
+ * Curves in shards: how the `user_curves` and `org_curves` refresh parts (curvesPart.ts) of a big tenant are cut
+ * into ranges of the `byLastActive` order, each computed by its own worker into partial tallies, and how the partial
+ * tallies become the snapshot's curve items once every shard is counted.
  *
  * | step                        | reads / writes                                                   | cost                        |
  * |-----------------------------|------------------------------------------------------------------|-----------------------------|
  * | plan the user curve shards  | activity `E#{E}#LAH` hours from the look-back (13 months) on     | ≤ 9,500 small items          |
  * |                             |   (the per-hour last-activity counters), oldest first            |                             |
- * | a shard is computed         | its index range (and the deleted-user markers of the same range),| 1 write (its tallies)       |
- * |                             |   the calendars; Put reports `…#users#tally@{to}#A{attempt}`     |                             |
- * | the run completes           | BatchGet each counted shard's tallies (the attempt the run item | shards reads, 8 writes      |
- * |                             |   names), summed; Put the 8 curve items under attempt `merged`   |                             |
+ * | plan the org curve shard    | nothing: one range, split as it is computed                      |                             |
+ * | a shard is computed         | its index range newest first (users: then the deleted-user       | 1 write (its tallies)       |
+ * |                             |   markers of the same range), the calendars; Put reports         |                             |
+ * |                             |   `…#{entity}#tally@{to}#A{attempt}`                             |                             |
+ * | a shard over its budget     | stops after the index page that reaches it; the older rest       | then 1 SQS message          |
+ * |                             |   `[from, oldest key folded)` is a new part (as a churn rest)    |                             |
+ * | the run completes           | BatchGet each counted shard's tallies (the attempt the run item | shards reads, 8 writes an   |
+ * |                             |   names), summed; Put the 8 curve items under attempt `merged`   |   entity                    |
  *
  * Why:
  *  - *Ranges of the index, planned from the hour counters* (as the user churn shards, churnShards.ts): every user
  *    that can count in a curve was active (or signed up) in the look-back, so its last activity is in
  *    [look-back, ∞); whole hours of ≤ `rows` users each keep the shards balanced and independent. The newest range
- *    is open (`OPEN_END`), so whoever is active after the plan is still in some range.
+ *    is open (`OPEN_END`), so whoever is active after the plan is still in some range. An hour over the budget (a
+ *    bulk import) is a shard alone that hands its rest on: no worker folds more than its budget plus one page.
  *  - *Deleted users go with their range.* A deleted user's marker is keyed by its last activity frozen at deletion,
  *    i.e. where its index entry was: a shard reads the markers of its own range after its index range, so a user
  *    deleted while the shard runs is found by the same shard (the unsharded part's order).
@@ -41,13 +46,18 @@ import { curvesAttemptKey } from "./curvesPart.js";
  *    pure function of the run item's recorded attempts, so any delivery that finds the run complete (a retry after
  *    a failed switch, a concurrent duplicate) writes the same bytes under the same keys before switching; requests
  *    keep reading the pointer and one item.
- *  - *Org curves stay one part*: orgs are ≪ users (the bench's mix: one org per 20 users), and their part costs what
- *    a user shard of that many entities costs; orgs have no per-hour counters to plan from either.
+ *  - *Org curves: one range, split as computed.* Orgs are ≪ users (the bench's mix: one per 20 users, so ≤ one
+ *    budget up to 1M users) and have no per-hour counters to plan from: like the org churn they start as one part,
+ *    and a tenant with more orgs than a budget gets a chain of rests, each worker within its budget.
+ *  - *Known limit, as before sharding:* the index is not a snapshot. A user active again while the refresh runs
+ *    moves to the newest range; it may then be folded by its old range and by the newest one, or (its old shard
+ *    computed after the move, the newest before) by neither. Only users active during the refresh's minutes, and
+ *    only their activity after T (which never counts) moves them.
  */
 
 /**
- * Users one curve worker folds, by the bench (`npm run bench`, bench/results.json): the part costs ≈ 1 s per
- * 10,000 users at constant memory (a page and the tallies), so a shard of 50,000 stays far below 2 minutes.
+ * Users (or orgs) one curve worker folds, by the bench (`npm run bench`): a worker's memory is constant (a page
+ * and the tallies) and its time ∝ what it folds; 50,000 stays under 2 minutes even on the loaded bench machine.
  */
 export const CURVE_SHARD_ROWS = 50_000;
 

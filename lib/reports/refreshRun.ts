@@ -23,13 +23,15 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  *
  * | step                          | item / call                                                   | cost                               |
  * |-------------------------------|---------------------------------------------------------------|------------------------------------|
- * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts);  | 1 write; then 1 SQS message a part |
+ * | plan a run                    | Query the hour counters (user churn and curve shards,         | 1 write; then 1 SQS message a part |
+ * |                               |   churnShards.ts, curveShards.ts);                            |                                    |
  * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |                                    |
  * | a part is computed            | its chunks under its attempt id (one random id per delivery)  | its rows / 20 writes               |
  * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k`,              | 1 write per part                   |
  * |                               |   `attempts.#k` = this attempt (not yet done)                 |                                    |
  * | a churn shard hands on a rest | the same Update: ADD `parts_total` 1, SET `rests.#part`       | then 1 SQS message                 |
- * | the last part switches        | Put entities `REPORT#current` (report_time ≤ T)               | 1 write per run                    |
+ * | the last part switches        | sharded curves merged first (curveShards.ts: their tallies,   | shards reads, 16 writes;           |
+ * |                               |   8 items an entity); Put entities `REPORT#current`           |   1 write per run                  |
  * | a redelivered, done part      | GetItem of the run (consistent), no recomputation; its rest   | 1 read (+ 1 message)               |
  * |                               |   (if any) is queued again                                    |                                    |
  *
