@@ -480,7 +480,7 @@ function extrapolation(results: SizeResult[]): string {
         ? CHURN_SHARD_ROWS.U
         : part === "org_churn"
           ? CHURN_SHARD_ROWS.O
-          : part === "user_curves"
+          : part === "user_curves" || part === "org_curves"
             ? CURVE_SHARD_ROWS
             : undefined;
     if (budget === undefined || p.maxRows === 0) {
@@ -496,7 +496,7 @@ function extrapolation(results: SizeResult[]): string {
     const seconds = p.seconds * Math.max(1, workerRows / p.maxRows);
     const workers = Math.ceil((p.rows * scale) / budget);
     // User churn shards are planned from the hour counters (parallel); org churn starts whole and chains its rests.
-    const chained = part === "org_churn";
+    const chained = part === "org_churn" || part === "org_curves";
     wall = Math.max(wall, chained ? seconds * workers : seconds);
     lines.push(
       `  ${part}: ${workers} workers of ≤ ${budget} rows${chained ? " (a chain)" : " (parallel)"}, ${seconds.toFixed(0)} s and ${rss.toFixed(0)} MiB peak RSS each`,

@@ -1,9 +1,9 @@
 /**
- * The curve parts (`user_curves` in shards, `org_curves` whole) extrapolated to a tenant size, in the style of the
- * bench's 1M extrapolation (scripts/bench.ts `extrapolation`): a user curve worker folds at most CURVE_SHARD_ROWS
- * users, so its time and memory grow with its users up to that budget and stop there, and the number of workers (run
- * in parallel, planned from the hour counters) grows instead; the merge at the run's completion reads one tallies
- * item per shard. The org curves are one worker: time × size, memory along the slope between the two largest sizes.
+ * The curve parts (`user_curves`, `org_curves`, in shards: lib/reports/curveShards.ts) extrapolated to a tenant
+ * size, in the style of the bench's 1M extrapolation (scripts/bench.ts `extrapolation`): a curve worker folds at most
+ * CURVE_SHARD_ROWS users (orgs), so its time and memory grow with what it folds up to that budget and stop there, and
+ * the number of workers grows instead (users: parallel, planned from the hour counters; orgs: a chain of rests); the
+ * merge at the run's completion reads one tallies item per shard.
  */
 import { CURVE_SHARD_ROWS } from "../../lib/reports/curveShards.js";
 
@@ -20,38 +20,31 @@ interface SizeFigures {
   refresh: { parts: Record<string, PartFigures> };
 }
 
-/** One line per curve part at `target` users, and the slowest worker's seconds. */
+/** One line per curve part at `target` users, and the refresh wall time they need (a chain: its workers' sum). */
 export function curvesExtrapolation(results: SizeFigures[], target: number): { lines: string[]; seconds: number } {
   const largest = results[results.length - 1];
   const previous = results[results.length - 2];
   if (!largest) return { lines: [], seconds: 0 };
   const scale = target / largest.users;
   const lines: string[] = [];
-  let slowest = 0;
-  const user = largest.refresh.parts.user_curves;
-  if (user && user.maxRows > 0) {
-    const q = previous?.refresh.parts.user_curves;
-    const workerRows = Math.min(CURVE_SHARD_ROWS, user.maxRows * scale);
-    const slope = q && user.maxRows !== q.maxRows ? (user.maxRssMiB - q.maxRssMiB) / (user.maxRows - q.maxRows) : 0;
-    const rss = user.maxRssMiB + Math.max(0, slope) * (workerRows - user.maxRows);
-    const seconds = user.seconds * Math.max(1, workerRows / user.maxRows);
-    const workers = Math.max(1, Math.ceil((user.rows * scale) / CURVE_SHARD_ROWS));
-    slowest = Math.max(slowest, seconds);
+  let wall = 0;
+  for (const part of ["user_curves", "org_curves"] as const) {
+    const p = largest.refresh.parts[part];
+    if (!p || p.maxRows === 0) continue;
+    const q = previous?.refresh.parts[part];
+    const workerRows = Math.min(CURVE_SHARD_ROWS, p.maxRows * scale);
+    const slope = q && p.maxRows !== q.maxRows ? (p.maxRssMiB - q.maxRssMiB) / (p.maxRows - q.maxRows) : 0;
+    const rss = p.maxRssMiB + Math.max(0, slope) * (workerRows - p.maxRows);
+    const seconds = p.seconds * Math.max(1, workerRows / p.maxRows);
+    const workers = Math.max(1, Math.ceil((p.rows * scale) / CURVE_SHARD_ROWS));
+    // User shards are planned from the hour counters (parallel); the org range starts whole and chains its rests.
+    const chained = part === "org_curves";
+    wall = Math.max(wall, chained ? seconds * workers : seconds);
     lines.push(
-      `  user_curves: ${workers} workers of ≤ ${CURVE_SHARD_ROWS} users (parallel), ${seconds.toFixed(0)} s and ${rss.toFixed(0)} MiB peak RSS each; the merge reads ${workers} tally items, writes 8`,
+      `  ${part}: ${workers} workers of ≤ ${CURVE_SHARD_ROWS} ${part === "user_curves" ? "users" : "orgs"}${chained ? " (a chain)" : " (parallel)"}, ${seconds.toFixed(0)} s and ${rss.toFixed(0)} MiB peak RSS each; the merge reads ${workers} tally items, writes 8`,
     );
   }
-  const org = largest.refresh.parts.org_curves;
-  if (org) {
-    const q = previous?.refresh.parts.org_curves;
-    const slope = q && previous ? (org.maxRssMiB - q.maxRssMiB) / (largest.users - previous.users) : 0;
-    const rss = org.maxRssMiB + Math.max(0, slope) * (target - largest.users);
-    slowest = Math.max(slowest, org.seconds * scale);
-    lines.push(
-      `  org_curves: 1 worker (${Math.round(org.maxRows * scale)} orgs), ${(org.seconds * scale).toFixed(0)} s, ${rss.toFixed(0)} MiB peak RSS`,
-    );
-  }
-  return { lines, seconds: slowest };
+  return { lines, seconds: wall };
 }
 
 /** The curve parts' block at `target` users, as the bench prints it. */
