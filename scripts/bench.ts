@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { createEnvironment, createUserToken } from "../lib/auth/credentials.js";
 import { CHURN_SHARD_ROWS } from "../lib/reports/churnShards.js";
+import { CURVE_SHARD_ROWS } from "../lib/reports/curveShards.js";
 import { type PartJob, planRun } from "../lib/reports/refreshRun.js";
 import { storeFromEnv } from "../lib/storage/client.js";
 import { createTables } from "../lib/storage/createTables.js";
@@ -25,6 +26,7 @@ import { mapLimit } from "../lib/util/mapLimit.js";
 import { type BigRequestTimes, benchBigRequests, INGEST_BUDGET_MS, printBigRequests } from "./bench/bigRequest.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { billedReadUnits, type CostInputs, costInputs, meterBilledReads, printCosts } from "./bench/costs.js";
+import { printCurvesExtrapolation } from "./bench/curveShards.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
 import { extrapolationTable, partLabel } from "./bench/extrapolate.js";
 import { hourRoutes } from "./bench/hourRoutes.js";
@@ -493,6 +495,7 @@ function printTable(results: SizeResult[]) {
   console.log(extrapolation(results));
   printCosts(results);
   console.log(extrapolationTable(results));
+  printCurvesExtrapolation(results, 10_000_000);
 }
 
 /**
@@ -509,7 +512,14 @@ function extrapolation(results: SizeResult[]): string {
   let wall = 0;
   for (const [part, p] of Object.entries(largest.refresh.parts)) {
     const q = previous?.refresh.parts[part];
-    const budget = part === "user_churn" ? CHURN_SHARD_ROWS.U : part === "org_churn" ? CHURN_SHARD_ROWS.O : undefined;
+    const budget =
+      part === "user_churn"
+        ? CHURN_SHARD_ROWS.U
+        : part === "org_churn"
+          ? CHURN_SHARD_ROWS.O
+          : part === "user_curves" || part === "org_curves"
+            ? CURVE_SHARD_ROWS
+            : undefined;
     if (budget === undefined || p.maxRows === 0) {
       const slope = q ? (p.maxRssMiB - q.maxRssMiB) / (largest.users - (previous as SizeResult).users) : 0;
       const rss = p.maxRssMiB + Math.max(0, slope) * (1_000_000 - largest.users);
@@ -523,7 +533,7 @@ function extrapolation(results: SizeResult[]): string {
     const seconds = p.seconds * Math.max(1, workerRows / p.maxRows);
     const workers = Math.ceil((p.rows * scale) / budget);
     // User churn shards are planned from the hour counters (parallel); org churn starts whole and chains its rests.
-    const chained = part === "org_churn";
+    const chained = part === "org_churn" || part === "org_curves";
     wall = Math.max(wall, chained ? seconds * workers : seconds);
     lines.push(
       `  ${part}: ${workers} workers of ≤ ${budget} rows${chained ? " (a chain)" : " (parallel)"}, ${seconds.toFixed(0)} s and ${rss.toFixed(0)} MiB peak RSS each`,

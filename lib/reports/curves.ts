@@ -255,6 +255,12 @@ export function stickinessBody(entity: CurveEntity, interval: StickinessInterval
   };
 }
 
+/** An accumulator's sums, every cadence and interval: what merges (a sharded refresh's partial result). */
+export interface CurveTallies {
+  curves: Record<CurveCadence, CurveTally>;
+  stickiness: Record<StickinessInterval, StickinessTally>;
+}
+
 /** Every body of one entity kind at T from its subjects (the refresh part streams them; tests pass arrays). */
 export class CurvesAccumulator {
   readonly curves = new Map<CurveCadence, CurveTally>();
@@ -268,9 +274,32 @@ export class CurvesAccumulator {
     for (const n of STICKINESS_INTERVALS) this.stickiness.set(n, emptyStickinessTally(n, T));
   }
 
+  /** Subjects added (what a refresh part's cost grows with). */
+  folded = 0;
+
   add(subject: CurveSubject): void {
+    this.folded++;
     for (const [c, tally] of this.curves) addToCurveTally(tally, c, this.T, subject);
     for (const [n, tally] of this.stickiness) addToStickiness(tally, n, this.T, subject);
+  }
+
+  /** The partial tallies, as a curve shard stores them (curveShards.ts): plain numbers, JSON as they are. */
+  tallies(): CurveTallies {
+    return { curves: Object.fromEntries(this.curves), stickiness: Object.fromEntries(this.stickiness) } as CurveTallies;
+  }
+
+  /** Adds the tallies of a disjoint set of entities (another shard's at the same T): sums, so order is free. */
+  merge(other: CurveTallies): void {
+    for (const [c, tally] of this.curves) this.curves.set(c, mergeTallies(tally, other.curves[c]));
+    for (const [n, tally] of this.stickiness) {
+      const theirs = other.stickiness[n];
+      // Same T, same window: the same number of day counts; anything else is another snapshot's and is refused.
+      if (theirs.length !== tally.length) throw new Error("curve tallies of another snapshot time");
+      this.stickiness.set(
+        n,
+        tally.map((v, i) => v + (theirs[i] as number)),
+      );
+    }
   }
 
   /** Each body under its snapshot name (`retention#Weekly`, `stickiness#30`, …). */

@@ -38,8 +38,9 @@ import type { DayActivity, OrgData } from "./types.js";
  * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
  * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
  * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | 90 day membership-change logs; org items, member COUNTs   | ∝ orgs changed in 90 days        |
- * | `user_curves`,  | retention, lifecycle, stickiness        | 3 day sets; `byLastActive` from 13 months back, calendars | one page + tallies (curvesPart.ts)|
- * | `org_curves`    |   (8 items each, no rank lists)         |   (+ deleted-user markers)                                |                                  |
+ * | `user_curves`   | one shard's partial tallies (1 item),   | `byLastActive` `LA#U`, one range from 13 months back      | one page + tallies (curvesPart.ts)|
+ * |  (sharded)      |   merged into 8 items (curveShards.ts)  |   (≤ 50,000 users), calendars, deleted-user markers       |                                  |
+ * | `org_curves`    | retention, lifecycle, stickiness (8)    | `LA#O` from 13 months back, calendars                     | one page + tallies               |
  *
  * Why: churn lists hold most users of a big tenant (the dormant ones) and are the `byLastActive` order itself, so
  * they are streamed in order and never held, and cut into shards so that no worker computes more than a budget; the other lists only hold the tenant's active or changing part. Rows
@@ -93,6 +94,8 @@ export interface PartResult {
   attemptKeys?: string[];
   /** Users a user activity tally held (the bench's measure of its work; it writes no rows). */
   tallied?: number;
+  /** Entities a part without rank lists folded (the curves): the size its cost grows with (the bench's rows). */
+  folded?: number;
 }
 
 const PARALLEL_QUERIES = 16;

@@ -8,6 +8,13 @@ import { toUnixSeconds } from "../time.js";
 import { activityJobs, talliesComplete, tallyAttempts } from "./activityRun.js";
 import { type IdRange, isSliceSegment, planUserActivity, sliceSegment } from "./activityShards.js";
 import { CHURN_SHARD_ROWS, type ChurnShard, churnUpperBound, planUserChurnShards } from "./churnShards.js";
+import {
+  CURVE_SHARD_ROWS,
+  type CurveShard,
+  mergeCurveShards,
+  orgCurveShard,
+  planUserCurveShards,
+} from "./curveShards.js";
 import { planOrgChurnShards } from "./orgChurnPlan.js";
 import { PART_NAMES, type PartName, type PartResult, runPart } from "./refreshParts.js";
 import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } from "./snapshot.js";
@@ -19,15 +26,16 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  *
  * | step                          | item / call                                                   | cost                               |
  * |-------------------------------|---------------------------------------------------------------|------------------------------------|
- * | plan a run                    | Query the hour counters (user churn shards, churnShards.ts;   | 1 write; then 1 SQS message a part |
- * |                               |   user activity ranges, activityShards.ts; org churn ranges,  |   (the activity rows parts: once   |
- * |                               |   orgChurnPlan.ts);                                           |   every tally is counted)          |
+ * | plan a run                    | Query the hour counters (user churn and curve shards,         | 1 write; then 1 SQS message a part |
+ * |                               |   churnShards.ts, curveShards.ts; user activity ranges,       |   (the activity rows parts: once   |
+ * |                               |   activityShards.ts; org churn ranges, orgChurnPlan.ts);      |   every tally is counted)          |
  * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |                                    |
  * | a part is computed            | its chunks under its attempt id (one random id per delivery)  | its rows / 20 writes               |
  * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k`,              | 1 write per part                   |
  * |                               |   `attempts.#k` = this attempt (not yet done)                 |                                    |
  * | a churn shard hands on a rest | the same Update: ADD `parts_total` 1, SET `rests.#part`       | then 1 SQS message                 |
- * | the last part switches        | Put entities `REPORT#current` (report_time ≤ T)               | 1 write per run                    |
+ * | the last part switches        | sharded curves merged first (curveShards.ts: their tallies,   | shards reads, 16 writes;           |
+ * |                               |   8 items an entity); Put entities `REPORT#current`           |   1 write per run                  |
  * | a redelivered, done part      | GetItem of the run (consistent), no recomputation; its rest   | 1 read (+ 1 message)               |
  * |                               |   (if any) is queued again                                    |                                    |
  *
@@ -55,6 +63,8 @@ export interface RunItem {
   user_shards?: ChurnShard[];
   /** The org churn shards as planned (orgChurnPlan.ts); absent in older runs: one range. */
   org_shards?: ChurnShard[];
+  /** The user curve shards as planned (curveShards.ts); absent: `user_curves` is one part (runs planned before). */
+  curve_shards?: CurveShard[];
   /** Row counts of the lists written whole, by `{report}#{interval}`. */
   counts: Record<string, number>;
   /** Row counts of the sharded lists' shards, by `{report}#{interval}@{shard}`. */
@@ -92,6 +102,8 @@ export interface PartJob {
 export interface RunOptions extends SnapshotOptions {
   /** Rows per churn shard (default CHURN_SHARD_ROWS): tests pass a few to cut small lists into many shards. */
   shardRows?: number;
+  /** Users per user curve shard (default CURVE_SHARD_ROWS): tests pass a few to cut the curves into many shards. */
+  curveShardRows?: number;
 }
 
 /** Between a name and a shard's upper bound (an ISO instant, which never contains it). */
@@ -125,7 +137,8 @@ export async function planRun(
   const activity = await planUserActivity(store, environmentId, time, options.shardRows);
   // Tests' small budgets plan several org ranges too.
   const orgShards = await planOrgChurnShards(store, environmentId, time, options.shardRows);
-  const jobs = partJobs(base, userShards, activity.ranges, orgShards);
+  const curveShards = await planUserCurveShards(store, environmentId, time, options.curveShardRows ?? CURVE_SHARD_ROWS);
+  const jobs = partJobs(base, userShards, activity.ranges, orgShards, curveShards);
   try {
     await store.doc.send(
       new PutCommand({
@@ -142,6 +155,7 @@ export async function planRun(
           activity_slices: activity.slices,
           tallies: {},
           tallies_total: activity.ranges.length,
+          curve_shards: curveShards,
           counts: {},
           shard_counts: {},
           rests: {},
@@ -158,7 +172,13 @@ export async function planRun(
     // A redelivered plan of the same job: the run exists; its parts, as first planned (the hour counters may have
     // moved since), are queued again and each counts once.
     const run = await getRun(store, { environment_id: environmentId, report_id: reportId });
-    return partJobs(base, run.user_shards ?? [{ to: churnUpperBound(time) }], run.activity_ranges, run.org_shards);
+    return partJobs(
+      base,
+      run.user_shards ?? [{ to: churnUpperBound(time) }],
+      run.activity_ranges,
+      run.org_shards,
+      run.curve_shards,
+    );
   }
   return jobs;
 }
@@ -168,10 +188,13 @@ function partJobs(
   userShards: ChurnShard[],
   activityRanges?: IdRange[],
   orgShards?: ChurnShard[],
+  curveShards?: CurveShard[],
 ): PartJob[] {
   const jobs = PART_NAMES.flatMap((part): PartJob[] => {
     if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
     if (part === "user_activity" && activityRanges) return activityRanges.map((range) => ({ ...base, part, range }));
+    if (part === "user_curves" && curveShards) return curveShards.map((shard) => ({ ...base, part, shard }));
+    if (part === "org_curves" && curveShards) return [{ ...base, part, shard: orgCurveShard(base.time, curveShards) }];
     if (part === "org_churn")
       return (orgShards ?? [{ to: churnUpperBound(base.time) }]).map((shard) => ({ ...base, part, shard }));
     return [{ ...base, part }];
@@ -241,6 +264,8 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
   if (job.range && talliesComplete(run)) next.push(...activityJobs(job, run.activity_slices ?? 1));
   const outcome = { next, ...(result ? { result } : {}), ...(attempt ? { attempt } : {}) };
   if ((run.parts_done?.size ?? 0) < run.parts_total) return outcome;
+  // Sharded user curves: their tallies merged into the snapshot's curve items first (the same bytes on every call).
+  run = await mergeCurveShards(store, job.environment_id, run, toUnixSeconds(job.time) + ROW_TTL_SECONDS);
   const pointer = await switchPointer(store, job.environment_id, pointerOf(run), { replaceNewer: run.replace_newer });
   return { ...outcome, pointer };
 }

@@ -58,6 +58,8 @@
  * | user activity tallies of a run (sorted entries   | reports                 | pk `E#{E}#R#{reportId}#TALLY#{list}#A{attempt}` sk n (-1:   | Put per 1,000 entries; BatchGet of|
  * |   per id-range part, merged by the rows parts)    |                         |   the index of first entries)                              |   a slice's items                 |
  * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}#A{attempt}` | 1 GetItem (+ the pointer)         |
+ * |   (sharded refresh: attempt `merged`)            |                         |   sk 0                                                     |                                   |
+ * | a curve shard's partial tallies (refresh merge)  | reports                 | pk `E#{E}#R#{reportId}#{entity}#tally@{to}#A{attempt}` sk 0 | BatchGet, 1 per shard, once a run |
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
  * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units

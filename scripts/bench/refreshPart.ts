@@ -19,8 +19,14 @@ try {
   if (!(error instanceof SupersededSnapshotError)) throw error;
 }
 const ms = performance.now() - started;
-// The part's longest list (a churn part: its 7-day list, the others' lists are tails of it); a tally: its users.
-const rows = Math.max(outcome?.result?.tallied ?? 0, ...Object.values(outcome?.result?.counts ?? {}));
+// The part's longest list (a churn part: its 7-day list, the others' lists are tails of it); a tally: its users; a
+// curves part: the entities it folded.
+const rows = Math.max(
+  0,
+  ...Object.values(outcome?.result?.counts ?? {}),
+  outcome?.result?.tallied ?? 0,
+  outcome?.result?.folded ?? 0,
+);
 // resourceUsage().maxRSS is in KiB: the process's peak resident set, what a Lambda's memory limit bounds.
 const maxRssMiB = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify({ ms, maxRssMiB, capacity, rows, next: outcome?.next ?? [] }));

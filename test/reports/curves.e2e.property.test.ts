@@ -14,7 +14,8 @@ import { getReport } from "./helpers.js";
 /**
  * The whole path — real ingestion into DynamoDB Local (events up to 3 h after T included: they must not count),
  * a refresh at T, retention / lifecycle / stickiness read through the Lambda handler — against the brute force
- * over the raw events. Deleted users, implicit creations and orgs come from the generated histories.
+ * over the raw events. Deleted users, implicit creations and orgs come from the generated histories. The user
+ * curves are computed whole or cut into shards of 1–4 users (curveShards.ts), merged when the run completes.
  */
 
 const RUNS = 10;
@@ -32,12 +33,18 @@ describe("retention, lifecycle and stickiness after ingestion + refresh = brute 
         curveHistoryArb(30),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 0, max: 999 }),
-        async ({ T, events }, chunks, jitterMs) => {
+        fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+        async ({ T, events }, chunks, jitterMs, curveShardRows) => {
           const { environment_id, api_key } = await createEnvironment(store, "curves", T - 500 * DAY);
           const size = Math.ceil(events.length / chunks) || 1;
           for (let i = 0; i < events.length; i += size)
             await ingestEvents(store, environment_id, events.slice(i, i + size), T + 4 * 3_600_000);
-          const { report_time } = await refreshEnvironment(store, environment_id, T + jitterMs);
+          const { report_time } = await refreshEnvironment(
+            store,
+            environment_id,
+            T + jitterMs,
+            curveShardRows === undefined ? {} : { curveShardRows },
+          );
           expect(report_time).toBe(T / 1000);
           const h = replay(events);
           for (const entity of ["users", "orgs"] as const) {
