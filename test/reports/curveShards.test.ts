@@ -128,7 +128,11 @@ describe("planning the user curve shards", () => {
       store,
       env.environment_id,
       [
-        ...["a", "b", "c", "d", "e", "f"].map((id, i) => ({ type: "user.created", occurred_at: iso(hour + i), user_id: id })),
+        ...["a", "b", "c", "d", "e", "f"].map((id, i) => ({
+          type: "user.created",
+          occurred_at: iso(hour + i),
+          user_id: id,
+        })),
         { type: "user.created", occurred_at: iso(hour - 5 * HOUR), user_id: "before" },
         { type: "user.created", occurred_at: iso(hour + 5 * HOUR), user_id: "after" },
       ],
