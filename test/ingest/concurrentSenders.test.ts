@@ -173,15 +173,13 @@ describe("16 concurrent senders through faults", () => {
     const transactions = randomFaults(0.15, ["conflict"], 10);
     proxy.setPlan((call) => anyCall(call) ?? transactions(call));
     let busyAccepted = 0;
-    let retried = 0;
     for (const [p, phase] of phases.entries()) {
       const senders = splitAmongSenders(phase, 100 + p);
       await Promise.all(
         senders.map(async (batches) => {
           for (const batch of batches) {
-            const { accepted, attempts } = await sendUntilDone(busy.api_key, batch);
+            const { accepted } = await sendUntilDone(busy.api_key, batch);
             busyAccepted += accepted;
-            retried += attempts - 1;
           }
         }),
       );
@@ -191,7 +189,9 @@ describe("16 concurrent senders through faults", () => {
     for (const kind of ["throttle", "conflict", "unprocessed", "lostReply"] as const) {
       expect(proxy.counts[kind] ?? 0, kind).toBeGreaterThan(0);
     }
-    expect(retried).toBeGreaterThan(0);
+    // Whether a fault outlasts the SDK's own retries and reaches a sender as 503 depends on timing, so it
+    // is not asserted: when one does, its resend is part of what must count once; the every-failure suite forces
+    // that path at every storage call.
     // No event is accepted by two answers. (Some are accepted by none: a request that completed one of its batches
     // and then failed is answered 503, and its retry finds those events counted: duplicates.)
     expect(busyAccepted).toBeLessThanOrEqual(total);
