@@ -172,6 +172,17 @@ export function monthlyBill(u: MonthUsage, prices: Prices = PRICES): MonthlyBill
     unit,
     dollars,
   });
+  // An API request: its Lambda invocation, the Lambda's time, and API Gateway's request (ingestion and read routes).
+  const apiCalls = (what: string, requests: number, gbSeconds: number) => [
+    line(`Lambda requests: ${what}`, requests, "requests", perMillion(requests, l.perMillionRequests)),
+    line(`Lambda duration: ${what}`, gbSeconds, "GB-s", gbSeconds * l.perArmGbSecond),
+    line(
+      `API Gateway requests: ${what}`,
+      requests,
+      "requests",
+      perMillion(requests, prices.apiGateway.perMillionRestRequests),
+    ),
+  ];
   const ingest = [
     line(
       "DynamoDB write units: ingestion",
@@ -185,19 +196,7 @@ export function monthlyBill(u: MonthUsage, prices: Prices = PRICES): MonthlyBill
       "RRU",
       perMillion(u.ingestReadUnits, d.perMillionReadUnits),
     ),
-    line(
-      "Lambda requests: ingestion",
-      u.ingestRequests,
-      "requests",
-      perMillion(u.ingestRequests, l.perMillionRequests),
-    ),
-    line("Lambda duration: ingestion", u.ingestGbSeconds, "GB-s", u.ingestGbSeconds * l.perArmGbSecond),
-    line(
-      "API Gateway requests: ingestion",
-      u.ingestRequests,
-      "requests",
-      perMillion(u.ingestRequests, prices.apiGateway.perMillionRestRequests),
-    ),
+    ...apiCalls("ingestion", u.ingestRequests, u.ingestGbSeconds),
   ];
   const rest = [
     line(
@@ -206,14 +205,7 @@ export function monthlyBill(u: MonthUsage, prices: Prices = PRICES): MonthlyBill
       "RRU",
       perMillion(u.readReadUnits, d.perMillionReadUnits),
     ),
-    line("Lambda requests: read routes", u.readCalls, "requests", perMillion(u.readCalls, l.perMillionRequests)),
-    line("Lambda duration: read routes", u.readGbSeconds, "GB-s", u.readGbSeconds * l.perArmGbSecond),
-    line(
-      "API Gateway requests: read routes",
-      u.readCalls,
-      "requests",
-      perMillion(u.readCalls, prices.apiGateway.perMillionRestRequests),
-    ),
+    ...apiCalls("read routes", u.readCalls, u.readGbSeconds),
     line(
       "DynamoDB read units: refresh",
       u.refreshReadUnits,
