@@ -1,4 +1,4 @@
-import { BatchWriteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
@@ -9,6 +9,7 @@ import { readCurve } from "../../lib/reports/curvesRead.js";
 import { type PartJob, type PartOutcome, planRun, runPartJob } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
+import { gatedDelivery } from "../helpers/gatedDelivery.js";
 import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 
@@ -248,28 +249,7 @@ describe("deliveries of curve shards", () => {
       store,
       jobs.filter((j) => j !== oldest),
     );
-    const gated = () => {
-      let reach = () => {};
-      let open = () => {};
-      const reached = new Promise<void>((r) => {
-        reach = r;
-      });
-      const gate = new Promise<void>((r) => {
-        open = r;
-      });
-      const s = interceptedStore(store, async (command, send) => {
-        if (
-          command instanceof UpdateCommand &&
-          String((command.input as { Key?: { pk?: string } }).Key?.pk).includes("#RUN#")
-        ) {
-          reach();
-          await gate;
-        }
-        return send();
-      });
-      return { reached, release: open, done: runPartJob(s, oldest) };
-    };
-    const a = gated();
+    const a = gatedDelivery(store, oldest);
     await a.reached;
     await ingestEvents(
       store,
@@ -278,7 +258,7 @@ describe("deliveries of curve shards", () => {
       [{ type: "user.created", occurred_at: iso(Date.parse(oldest.shard?.to as string) - 1), user_id: "late" }],
       T,
     );
-    const b = gated();
+    const b = gatedDelivery(store, oldest);
     await b.reached;
     a.release();
     const first = await a.done;

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { BatchWriteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -14,7 +14,8 @@ import { type PartJob, type PartOutcome, planRun, runPartJob } from "../../lib/r
 import type { Store } from "../../lib/storage/client.js";
 import { persistentStoreFromEnv } from "../../lib/storage/client.js";
 import { runDeletionJob, startEnvironmentDeletion } from "../../lib/tenants/deletion.js";
-import { interceptCommands, interceptedStore } from "../helpers/intercept.js";
+import { gatedDelivery } from "../helpers/gatedDelivery.js";
+import { interceptCommands } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 import { itemsMentioning } from "../tenants/fixtures.js";
 import { getReport } from "./helpers.js";
@@ -318,33 +319,6 @@ describe("refresh dispatcher", () => {
   });
 });
 
-/**
- * One delivery of a part whose count (the run item's Update) waits for `release`: `reached` resolves once the part
- * has computed and written its chunks, so a test can interleave two deliveries of one part with ingestion.
- */
-function gatedDelivery(job: PartJob) {
-  let reach = () => {};
-  let open = () => {};
-  const reached = new Promise<void>((resolve) => {
-    reach = resolve;
-  });
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const gated = interceptedStore(store, async (command, send) => {
-    if (
-      command instanceof UpdateCommand &&
-      String((command.input as { Key?: { pk?: string } }).Key?.pk).includes("#RUN#")
-    ) {
-      reach();
-      await gate;
-    }
-    return send();
-  });
-  const done = runPartJob(gated, job);
-  return { reached, release: open, done };
-}
-
 describe("a part delivered twice at the same time", () => {
   const ids = (body: unknown, list: "user_reports" | "org_reports" = "user_reports") =>
     ((body as Record<string, { user_id?: string; org_id?: string }[]>)[list] ?? []).map(
@@ -365,11 +339,11 @@ describe("a part delivered twice at the same time", () => {
     for (const job of jobs) if (job.part !== partName) await runWithNext(job);
     const part = jobs.find((j) => j.part === partName) as PartJob;
 
-    const a = gatedDelivery(part);
+    const a = gatedDelivery(store, part);
     await a.reached;
     // Events before T arrive late: a delivery computing now sees u3 too.
     await ingestEvents(store, env.environment_id, active("u3", [50, 5, 4, 3, 2, 1]));
-    const b = gatedDelivery(part);
+    const b = gatedDelivery(store, part);
     await b.reached;
     a.release();
     const first = await a.done;
@@ -443,11 +417,11 @@ describe("a part delivered twice at the same time", () => {
     expect(shards).toHaveLength(1);
     for (const job of jobs) if (job.part !== "user_churn") await runWithNext(job);
 
-    const a = gatedDelivery(shards[0] as PartJob);
+    const a = gatedDelivery(store, shards[0] as PartJob);
     await a.reached;
     // A newer dormant user: a delivery computing now has u4 u3 u2 and hands u1 on as a rest.
     await dormant({ u4: 20 });
-    const b = gatedDelivery(shards[0] as PartJob);
+    const b = gatedDelivery(store, shards[0] as PartJob);
     await b.reached;
     a.release();
     const first = await a.done;
