@@ -7,6 +7,7 @@
  *  - the same questions as SQL over one events table in a real PostgreSQL (scripts/bench/postgres.ts), and the ratio.
  * Prints one table with the ratio largest/smallest per row, writes bench/results.json. Asserts nothing.
  * `--only erasure`: only the cost of a `user.erased` request and its job per snapshot size (scripts/bench/erasure.ts).
+ * `--only billing`: write units as AWS bills them and the hot items, on two mixes (scripts/bench/billing.ts).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import { createTables } from "../lib/storage/createTables.js";
 import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
 import { DAY_MS } from "../lib/time.js";
 import { mapLimit } from "../lib/util/mapLimit.js";
+import { benchBilling } from "./bench/billing.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { benchErasure, type ErasureCost, printErasureCosts } from "./bench/erasure.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
@@ -516,6 +518,13 @@ async function main() {
     }
   }
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
+  if (ONLY === "billing") {
+    const n = (name: string, fallback: number) => Number(flag(name) ?? fallback);
+    const options = { rounds: n("--rounds", 3), txMs: n("--tx-ms", 25), concurrency: n("--concurrency", 4) };
+    for (const users of SIZES) await benchBilling(local.endpoint, users, options);
+    await local.stop();
+    return;
+  }
   const capacity = meter(storeFromEnv().doc);
   if (ONLY === "erasure") {
     const erasure: ErasureCost[] = [];

@@ -335,7 +335,8 @@ export function tableDefinitions(names: TableNames) {
         {
           IndexName: GSI_BY_SIGNUP,
           KeySchema: keySchema("gsi1pk", "gsi1sk"),
-          Projection: { ProjectionType: "ALL" as const },
+          // Keys only: with ALL, every write of a user (each activity) rewrote its whole copy here (issue 20).
+          Projection: { ProjectionType: "KEYS_ONLY" as const },
         },
         {
           IndexName: GSI_BY_LAST_ACTIVE,
