@@ -186,14 +186,13 @@ export function meterBilling(doc: DynamoDBDocumentClient, endpoint: string): Bil
       } catch (error) {
         const failed = (error as { name?: string }).name;
         if (failed === "ConditionalCheckFailedException" || failed === "TransactionCanceledException")
-          planned.forEach((w, i) =>
+          for (const [i, w] of planned.entries())
             record(
               w,
               defs[i] as TableDefinition,
               { before: befores[i], after: befores[i], transactional: w.transactional, unchanged: true },
               w.transactional ? 1 : 0,
-            ),
-          );
+            );
         throw error;
       }
       const unprocessed = new Set(
