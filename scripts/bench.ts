@@ -8,6 +8,7 @@
  * Prints one table with the ratio largest/smallest per row, writes bench/results.json. Asserts nothing.
  * `--only webhooks`: only the cost of one webhook dispatch per subscribed list size (scripts/bench/webhooks.ts).
  * `--only erasure`: only the cost of a `user.erased` request and its job per snapshot size (scripts/bench/erasure.ts).
+ * `--only billing`: write units as AWS bills them and the hot items, on two mixes (scripts/bench/billing.ts).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ import { startDynamoDbLocal } from "../lib/storage/dynamodbLocal.js";
 import { DAY_MS } from "../lib/time.js";
 import { mapLimit } from "../lib/util/mapLimit.js";
 import { type BigRequestTimes, benchBigRequests, INGEST_BUDGET_MS, printBigRequests } from "./bench/bigRequest.js";
+import { benchBilling } from "./bench/billing.js";
 import { type Capacity, diff, meter } from "./bench/capacity.js";
 import { billedReadUnits, type CostInputs, costInputs, meterBilledReads, printCosts } from "./bench/costs.js";
 import { printCurvesExtrapolation } from "./bench/curveShards.js";
@@ -563,6 +565,13 @@ async function main() {
     }
   }
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
+  if (ONLY === "billing") {
+    const n = (name: string, fallback: number) => Number(flag(name) ?? fallback);
+    const options = { rounds: n("--rounds", 3), txMs: n("--tx-ms", 25), concurrency: n("--concurrency", 4) };
+    for (const users of SIZES) await benchBilling(local.endpoint, users, options);
+    await local.stop();
+    return;
+  }
   const capacity = meter(storeFromEnv().doc);
   meterBilledReads(storeFromEnv().doc);
   if (ONLY === "erasure") {

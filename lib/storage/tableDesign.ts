@@ -27,7 +27,7 @@
  * |   its completion record (delete-status, refresh) |                         |                                                            |                                   |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
- * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}`          | Query Limit n+1, ∝ page           |
+ * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}` (keys) | Query n+1 keys + BatchGet, ∝ page |
  * | users / orgs by latest activity (the partial hour| entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
  * |   of `days=N`, churn, a tenant's orgs (refresh)) |                         |                                                            |                                   |
  * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
@@ -91,6 +91,18 @@
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
  * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25 (the invites'
  * index by invitee email adds ≈ 0.03: 15 % of users invite once, of ≈ 5 events each).
+ * Those are the units of the old count (an item 1 unit whatever its size, a transaction's 2, no index writes). As
+ * AWS bills them (issue 20; `npm run bench -- --only billing`, scripts/bench/billing.ts: item sizes rounded up to
+ * 1 KB, an update the larger of before and after, ×2 in a transaction, + one write per index entry added, changed
+ * or removed, two when its key moves) the same mix costs ≈ 4.1 units per event (its users are small: each user
+ * enters both GSIs once, 0.4), and "recent activity" (users with a 10 KB profile, each active once per request)
+ * ≈ 46: the user item carries its profile twice (state and `prev_state`, ≈ 21 KB), and each activity in a new hour
+ * rewrites it in a transaction (2 × 21 units) and moves its `byLastActive` key (2 index writes). `bySignup` keeps
+ * keys only (it projected ALL: each user write also rewrote a 21 KB copy there, ≈ 21 more units per event); its
+ * readers fetch the page's users by BatchGet. Not done yet (issue 20): a small hot user item (activity fields,
+ * calendar, version, a pre-image of only those) apart from the cold profile, and a `byLastActive` partition that
+ * isn't one per tenant (≈ 2 index units per activity on one key range: ≈ 250 events/s per tenant at half of a
+ * partition's 1,000 units/s, the bench's hot-item table).
  * Clock hours (issue 21) add one transactional item per (transaction, day) whose users enter a new clock hour: the
  * day's hour counts `HC` (2 units, shared by every user of the transaction active that day), and nothing to an
  * event that opens no new user-hour (the user's hour calendar rides in its write). What that is on the bench's mix,
@@ -377,7 +389,8 @@ export function tableDefinitions(names: TableNames) {
         {
           IndexName: GSI_BY_SIGNUP,
           KeySchema: keySchema("gsi1pk", "gsi1sk"),
-          Projection: { ProjectionType: "ALL" as const },
+          // Keys only: with ALL, every write of a user (each activity) rewrote its whole copy here (issue 20).
+          Projection: { ProjectionType: "KEYS_ONLY" as const },
         },
         {
           IndexName: GSI_BY_LAST_ACTIVE,

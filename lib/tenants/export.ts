@@ -5,6 +5,7 @@ import { batchGetAll, queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, OrgMemberItem, UserItem } from "../storage/items.js";
 import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
+import { usersOfIndexRows } from "../users/storage.js";
 
 /**
  * `environment export --environment ID FILE`: the environment's users, orgs and memberships as JSON Lines, one
@@ -12,7 +13,7 @@ import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.
  *
  * | record                 | read from                                            | cost                    |
  * |------------------------|------------------------------------------------------|-------------------------|
- * | `{"record": "user"}`   | GSI bySignup (projection ALL), sign-up order, paged  | Query ∝ users           |
+ * | `{"record": "user"}`   | GSI bySignup (keys), sign-up order, then BatchGet     | Query + BatchGet ∝ users|
  * | `{"record": "org"}`    | GSI byLastActive `LA#O` (keys), then BatchGet        | ∝ orgs                  |
  * | `{"record": "membership"}` | each org's `MEMBER#` items                       | Query per org ∝ members |
  *
@@ -66,12 +67,13 @@ export async function exportEnvironment(
   };
   const counts = { users: 0, orgs: 0, memberships: 0 };
   try {
-    const users = await queryAll<UserItem>(store, {
+    const userKeys = await queryAll<{ pk: string; sk: string }>(store, {
       TableName: store.tables.entities,
       IndexName: GSI_BY_SIGNUP,
       KeyConditionExpression: "gsi1pk = :pk",
       ExpressionAttributeValues: { ":pk": keys.signupIndexPk(environmentId) },
     });
+    const users: UserItem[] = await usersOfIndexRows(store, userKeys, "gsi1pk");
     for (const user of users) {
       await write(userRecord(user));
       counts.users += 1;

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { queryAll } from "../storage/batch.js";
+import { batchGetAll, queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { StoredUser } from "../storage/currentUser.js";
 import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
@@ -16,8 +16,32 @@ export function signupSortKey(environmentId: string, user: StoredUser): string {
 }
 
 /**
+ * The users of `indexKeys` (rows of a keys-only index), in that order: one BatchGet per 100. A user deleted since
+ * the index row was read (the index trails its table) carries no index keys any more and is left out, as the index
+ * itself would soon leave it out.
+ */
+export async function usersOfIndexRows(
+  store: Store,
+  indexKeys: { pk: string; sk: string }[],
+  indexKey: "gsi1pk" | "gsi2pk",
+): Promise<StoredUser[]> {
+  const items = await batchGetAll<StoredUser & { pk: string; gsi1pk?: string; gsi2pk?: string }>(
+    store,
+    store.tables.entities,
+    indexKeys.map(({ pk, sk }) => ({ pk, sk })),
+  );
+  const byPk = new Map(items.map((item) => [item.pk, item]));
+  return indexKeys.flatMap(({ pk }) => {
+    const item = byPk.get(pk);
+    return item?.[indexKey] !== undefined ? [item] : [];
+  });
+}
+
+/**
  * Up to `take` users in sign-up order strictly after `afterSk` (`forward`) or strictly before `beforeSk`, nearest
- * first (`backward`). Pages on until `take` rows are read, since one Query response stops at 1 MB.
+ * first (`backward`). Pages on until `take` rows are read, since one Query response stops at 1 MB. The index holds
+ * keys only (a user's write then never rewrites its index copy, tableDesign.ts), so the page's users are one
+ * BatchGet: the cost still follows the page.
  */
 export async function readSignupIndex(
   store: Store,
@@ -34,7 +58,7 @@ export async function readSignupIndex(
     condition += " AND gsi1sk < :sk";
     values[":sk"] = from.beforeSk;
   }
-  const rows: StoredUser[] = [];
+  const rows: { pk: string; sk: string }[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await store.doc.send(
@@ -48,10 +72,10 @@ export async function readSignupIndex(
         ExclusiveStartKey,
       }),
     );
-    rows.push(...((page.Items ?? []) as StoredUser[]));
+    rows.push(...((page.Items ?? []) as { pk: string; sk: string }[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey && rows.length < take);
-  return rows;
+  return usersOfIndexRows(store, rows, "gsi1pk");
 }
 
 /** Number of users that exist now (the counter ingestion maintains). */
