@@ -78,6 +78,9 @@ export function newUser(userId: string, at: number): UserItem {
   };
 }
 
+/** Every personal field of a user item: what an erasure drops (and its write's pre-image leaves out). */
+export const PERSONAL_FIELD_NAMES = [...Object.keys(NO_PERSONAL_FIELDS), "email_hashes"];
+
 const PROFILE_FIELDS = ["username", "email", "first_name", "last_name"] as const;
 
 /** A user's state without any personal field (what `user.erased` leaves, in the shapes readers expect). */

@@ -2,18 +2,22 @@ import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
+import { type ProfileItem, withProfiles } from "../storage/userProfile.js";
 import type { BatchState, UserState } from "./applyEvents.js";
+import { type PreImageDelta, stateBefore } from "./preImage.js";
 import type { IngestEvent } from "./schema.js";
 
 const CONSISTENT = { consistent: true };
 
 /**
  * Every user and org write of ingestion carries the pre-image of that write: `prev_batch` (the ingestion batch that
- * wrote it) and `prev_state` (the entity as it was before, absent when the write created it). A batch that failed
- * after some of its writes landed is retried by recomputing all its effects from the state *before* it, so the
- * retry records exactly what one clean delivery would (see ingest.ts).
+ * wrote it) and what turns the item back into the entity as it was before: `prev_delta` / `prev_absent` (the
+ * fields it changed, preImage.ts; neither when the write created it), or, on items written before issue 20, the
+ * whole `prev_state`. A batch that failed after some of its writes landed is retried by recomputing all its effects
+ * from the state *before* it, so the retry records exactly what one clean delivery would (see ingest.ts). A user's
+ * `PROFILE` item, written in the same transaction, keeps its content before as `prev_profile` (userProfile.ts).
  */
-export interface PreImage {
+export interface PreImage extends Partial<PreImageDelta> {
   prev_batch?: string;
   prev_state?: Record<string, unknown>;
 }
@@ -27,14 +31,16 @@ export interface LoadedState {
 
 /** Strips the storage keys and the pre-image off an item so the state holds only domain attributes. */
 function domainAttributes<T>(item: Record<string, unknown>): T {
-  const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, prev_batch, prev_state, ...rest } = item;
+  const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, prev_batch, prev_state, prev_delta, prev_absent, ...rest } = item;
   return rest as T;
 }
 
 /** The item as this batch must see it: its pre-image when one of `ownBatches` wrote it last. */
 function asBefore(item: Record<string, unknown>, ownBatches: ReadonlySet<string>) {
-  const { prev_batch, prev_state } = item as PreImage;
+  const { prev_batch, prev_state, prev_delta, prev_absent } = item as PreImage;
   if (prev_batch === undefined || !ownBatches.has(prev_batch)) return { item, written: false };
+  if (prev_delta !== undefined)
+    return { item: stateBefore(item, { prev_delta, prev_absent: prev_absent ?? [] }), written: true };
   return { item: prev_state && { ...prev_state }, written: true };
 }
 
@@ -69,13 +75,20 @@ export async function loadBatchState(
     [...userIds].map((id) => keys.user(environmentId, id)),
     CONSISTENT,
   );
+  const before: Record<string, unknown>[] = [];
   for (const stored of userItems) {
-    const userId = stored.user_id as string;
     const { item, written } = asBefore(stored, ownBatches);
-    if (written) writtenUsers.add(userId);
-    if (!item) continue;
+    if (written) writtenUsers.add(stored.user_id as string);
+    // Keyed as stored, so that its profile (apart) is found; as before this batch, so that it is the one before.
+    if (item) before.push({ ...item, pk: stored.pk });
+  }
+  const ownContent = (profile: ProfileItem) =>
+    profile.prev_batch !== undefined && ownBatches.has(profile.prev_batch) ? profile.prev_profile : profile;
+  // Consistent, and flagged still: the user's write must know its profile is apart.
+  const joined = await withProfiles(store, before, true, ownContent, true);
+  for (const item of joined) {
     const state = userState(item);
-    users.set(userId, state);
+    users.set(state.user?.user_id as string, state);
     for (const orgId of state.memberships.keys()) orgIds.add(orgId);
   }
   const orgs = new Map<string, OrgItem | undefined>([...orgIds].map((id) => [id, undefined]));

@@ -4,13 +4,15 @@ import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
+import { keepsProfileApart, splitUser } from "../storage/userProfile.js";
 import { hourOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { type ActiveDays, enteredBuckets, withDays } from "./activeDays.js";
 import { type ActiveHours, enteredHours, withHours } from "./activeHours.js";
-import { type BatchEffects, type UserState, withoutPersonalFields } from "./applyEvents.js";
+import { type BatchEffects, PERSONAL_FIELD_NAMES, type UserState } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdds } from "./counters.js";
-import type { LoadedState, PreImage } from "./loadState.js";
+import type { LoadedState } from "./loadState.js";
+import { itemChanges, preImageDelta } from "./preImage.js";
 
 /**
  * Step 3 of writeEffects: users and orgs, grouped in transactions with the counters their changes move, each
@@ -40,7 +42,8 @@ export class VersionConflict extends Error {
 }
 
 interface EntityWrite {
-  item: TransactItem;
+  /** The entity's versioned write first, then (users) its `PROFILE` item's, written together. */
+  items: TransactItem[];
   counters: { counter: CounterKey; delta: number }[];
 }
 
@@ -88,39 +91,56 @@ function versionedUpdate(
   };
 }
 
-/** The attributes of a changed entity that differ from what was read. */
-function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
-  const changed: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(after)) {
-    if (field !== "version" && value !== undefined && JSON.stringify(before[field]) !== JSON.stringify(value)) {
-      changed[field] = value;
-    }
-  }
-  return changed;
-}
-
 /** The stored form of a user's state (without keys): memberships as a list sorted by org id. */
 function storedUser({ user, memberships }: UserState): Record<string, unknown> {
   const orgs = [...memberships.values()].sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));
   return { ...(user as UserItem), orgs };
 }
 
-/** What a write of `batchId` records of the entity it changes: see PreImage in loadState.ts. */
-function preImage(
+/** Attributes a pre-image leaves out: the version (the write's condition) and the index keys (derived). */
+const NOT_IN_PRE_IMAGE = new Set(["version", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]);
+/** What an erasing write's pre-image leaves out too: a retry of its batch ends erased all the same. */
+const PERSONAL = new Set([...NOT_IN_PRE_IMAGE, ...PERSONAL_FIELD_NAMES, "profile_apart"]);
+
+/**
+ * The versioned update turning the stored `before` into `after`, stamped with `batchId` and the pre-image of only
+ * what it changes (preImage.ts); undefined when nothing changes.
+ */
+function entityUpdate(
+  table: string,
+  Key: Record<string, string>,
+  version: number,
   batchId: string,
-  before: Record<string, unknown> | undefined,
-): Required<Pick<PreImage, "prev_batch">> & PreImage {
-  return before ? { prev_batch: batchId, prev_state: before } : { prev_batch: batchId };
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  erasing = false,
+): TransactItem | undefined {
+  const { set, remove } = itemChanges(before, after, NOT_IN_PRE_IMAGE_OR_VERSION);
+  if (Object.keys(set).length === 0 && remove.length === 0) return undefined;
+  const { prev_delta, prev_absent } = preImageDelta(before, after, erasing ? PERSONAL : NOT_IN_PRE_IMAGE);
+  const stamp = { prev_batch: batchId, prev_delta, ...(prev_absent.length > 0 ? { prev_absent } : {}) };
+  // A whole pre-image of an older write, or the added-field names of the last one, must not outlive this write.
+  const stale = ["prev_state", ...(prev_absent.length > 0 ? [] : ["prev_absent"])];
+  return versionedUpdate(table, Key, version, { ...set, ...stamp }, [...remove, ...stale]);
 }
 
-function userAttributes(e: string, state: UserState): Record<string, unknown> {
+const NOT_IN_PRE_IMAGE_OR_VERSION = new Set(["version"]);
+
+/**
+ * The user's stored attributes: its hot item's (with both GSIs' keys while it is listed; a deleted user drops them
+ * and so leaves every listing) and, once its profile is apart (lib/storage/userProfile.ts), its `PROFILE` item's.
+ */
+function userAttributes(e: string, state: UserState, apart: boolean) {
   const u = state.user as UserItem;
   const listed = u.deleted_at === undefined;
+  const { hot, profile } = splitUser({ ...storedUser(state), profile_apart: undefined }, apart);
   return {
-    ...storedUser(state),
-    // Listed users carry the index keys of both GSIs; a deleted user drops them (and so leaves every listing).
-    ...(listed ? keys.signupIndex(e, u.created_at, u.user_id) : {}),
-    ...(listed ? keys.lastActiveIndex(e, "U", u.last_active_at, u.user_id) : {}),
+    hot: {
+      ...hot,
+      ...(listed ? keys.signupIndex(e, u.created_at, u.user_id) : {}),
+      ...(listed ? keys.lastActiveIndex(e, "U", u.last_active_at, u.user_id) : {}),
+    } as Record<string, unknown>,
+    profile,
   };
 }
 
@@ -196,34 +216,55 @@ function userWrite(
     });
   }
   counters.push(...lastActiveHourMoves(store, e, before, user), ...active.counters, ...hours.counters);
-  const attributes = userAttributes(e, after);
+  const wasApart = before?.profile_apart === true;
+  const erasing = user.erased_at !== undefined && before?.erased_at === undefined;
+  const apart = user.erased_at === undefined && keepsProfileApart(user, wasApart);
+  const stored = userAttributes(e, after, apart);
+  const profileKey = keys.userProfile(e, user.user_id);
   if (!before) {
+    const Item = { ...keys.user(e, user.user_id), ...stored.hot, prev_batch: batchId, version: 1 };
     return {
-      item: {
-        Put: {
-          TableName: store.tables.entities,
-          Item: { ...keys.user(e, user.user_id), ...attributes, ...preImage(batchId, undefined), version: 1 },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
+      items: [
+        { Put: { TableName: store.tables.entities, Item, ConditionExpression: "attribute_not_exists(pk)" } },
+        ...(stored.profile
+          ? [
+              {
+                Put: {
+                  TableName: store.tables.entities,
+                  Item: { ...profileKey, ...stored.profile, prev_batch: batchId },
+                },
+              },
+            ]
+          : []),
+      ],
       counters,
     };
   }
-  const changed = changedAttributes(userAttributes(e, loaded as UserState), attributes);
-  if (Object.keys(changed).length === 0) return undefined;
-  const remove = listed(user) ? [] : ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
-  // An erased user drops the hashes of its emails (its erasure job holds them until it has used them).
-  if (before.email_hashes !== undefined && user.email_hashes === undefined) remove.push("email_hashes");
-  // An erasing write keeps no personal field in its pre-image either: a retry of its batch ends erased all the same.
-  const previous = storedUser(loaded as UserState);
-  const set = {
-    ...changed,
-    ...preImage(batchId, user.erased_at === undefined ? previous : withoutPersonalFields(previous)),
-  };
-  return {
-    item: versionedUpdate(store.tables.entities, keys.user(e, user.user_id), before.version, set, remove),
-    counters,
-  };
+  const previous = userAttributes(e, loaded as UserState, wasApart);
+  const update = entityUpdate(
+    store.tables.entities,
+    keys.user(e, user.user_id),
+    before.version,
+    batchId,
+    previous.hot,
+    stored.hot,
+    erasing,
+  );
+  if (!update) return undefined;
+  const items = [update];
+  if (stored.profile && JSON.stringify(stored.profile) !== JSON.stringify(previous.profile)) {
+    // Its content before rides along only for a retry of this batch (loadState.ts); an erased profile keeps none.
+    const Item = {
+      ...profileKey,
+      ...stored.profile,
+      prev_batch: batchId,
+      ...(previous.profile ? { prev_profile: previous.profile } : {}),
+    };
+    items.push({ Put: { TableName: store.tables.entities, Item } });
+  } else if (!stored.profile && previous.profile) {
+    items.push({ Delete: { TableName: store.tables.entities, Key: profileKey } });
+  }
+  return { items, counters };
 }
 
 function orgAttributes(e: string, org: OrgItem): Record<string, unknown> {
@@ -243,34 +284,21 @@ function orgWrite(
   const counters = bucketMoves(store, e, "orgs_created", before?.created_at, after.created_at);
   counters.push(...active.counters);
   if (!before) {
+    const Item = { ...keys.org(e, after.org_id), ...orgAttributes(e, after), prev_batch: batchId, version: 1 };
     return {
-      item: {
-        Put: {
-          TableName: store.tables.entities,
-          Item: {
-            ...keys.org(e, after.org_id),
-            ...orgAttributes(e, after),
-            ...preImage(batchId, undefined),
-            version: 1,
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
+      items: [{ Put: { TableName: store.tables.entities, Item, ConditionExpression: "attribute_not_exists(pk)" } }],
       counters,
     };
   }
-  const changed = changedAttributes(orgAttributes(e, before), orgAttributes(e, after));
-  if (Object.keys(changed).length === 0) return undefined;
-  return {
-    item: versionedUpdate(
-      store.tables.entities,
-      keys.org(e, after.org_id),
-      before.version,
-      { ...changed, ...preImage(batchId, { ...before }) },
-      [],
-    ),
-    counters,
-  };
+  const update = entityUpdate(
+    store.tables.entities,
+    keys.org(e, after.org_id),
+    before.version,
+    batchId,
+    orgAttributes(e, before),
+    orgAttributes(e, after),
+  );
+  return update ? { items: [update], counters } : undefined;
 }
 
 /**
@@ -293,8 +321,8 @@ function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
   };
   for (const write of writes) {
     const newItems = new Set(write.counters.map((c) => itemId(c.counter)).filter((id) => !items.has(id))).size;
-    if (entities.length + 1 + items.size + newItems > 100) flush();
-    entities.push(write.item);
+    if (entities.length + write.items.length + items.size + newItems > 100) flush();
+    entities.push(...write.items);
     for (const { counter, delta } of write.counters) {
       const id = itemId(counter);
       const item = items.get(id) ?? { table: counter.table, key: counter.key, deltas: new Map<string, number>() };
@@ -332,14 +360,12 @@ export async function writeEntities(
     }
   }
   const changed = writes.filter((w): w is EntityWrite => w !== undefined);
-  // A write that moves no counter needs no transaction: its own condition on the version is enough (1 unit, not 2).
-  await mapLimit(
-    changed.filter((w) => w.counters.length === 0),
-    ALONE_CONCURRENCY,
-    (w) => writeAlone(store, w.item),
-  );
+  // A write that moves no counter (and no profile) needs no transaction: its own condition on the version is
+  // enough (1 unit, not 2).
+  const alone = (w: EntityWrite) => w.counters.length === 0 && w.items.length === 1;
+  await mapLimit(changed.filter(alone), ALONE_CONCURRENCY, (w) => writeAlone(store, w.items[0] as TransactItem));
   // Sequential: the transactions share counter items, and concurrent transactions on one item conflict.
-  for (const TransactItems of packEntityWrites(changed.filter((w) => w.counters.length > 0))) {
+  for (const TransactItems of packEntityWrites(changed.filter((w) => !alone(w)))) {
     try {
       await store.doc.send(new TransactWriteCommand({ TransactItems }));
     } catch (error) {

@@ -103,15 +103,17 @@ async function sampleIds(store: Store, environmentId: string, time: number, poin
   const from = time - LOOKBACK_MS;
   const step = LOOKBACK_MS / points;
   const pages = await mapLimit(
-    Array.from({ length: points }, (_, k) => instantKey(Math.floor(from + k * step))),
+    Array.from({ length: points }, (_, k) => ({ at: instantKey(Math.floor(from + k * step)), k })),
     16,
-    async (at) => {
+    async ({ at, k }) => {
+      // Any one shard of the index is a uniform sample of the ids (its partition is a hash of the id): one each.
+      const pks = keys.lastActiveIndexPks(environmentId, "U");
       const page = await store.doc.send(
         new QueryCommand({
           TableName: store.tables.entities,
           IndexName: GSI_BY_LAST_ACTIVE,
           KeyConditionExpression: "gsi2pk = :pk AND gsi2sk >= :at",
-          ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPk(environmentId, "U"), ":at": at },
+          ExpressionAttributeValues: { ":pk": pks[k % pks.length], ":at": at },
           ProjectionExpression: "gsi2sk",
           Limit: SAMPLE_IDS,
         }),

@@ -1,6 +1,7 @@
 import { activeDayStarts, hasDay } from "../ingest/activeDays.js";
 import { batchGetAll, batchPutAll, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import { mergedQueryPages } from "../storage/indexShards.js";
 import type { ActivitySetItem } from "../storage/items.js";
 import { GSI_BY_LAST_ACTIVE, keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { DAY_MS, dayOf, dayStart, startOfDay } from "../time.js";
@@ -132,18 +133,20 @@ export function subjectOf(
  */
 async function* idPages(
   ctx: CurvesContext,
-  input: { index?: string; pk: string; range: Required<ChurnShard>; pageSize?: number },
+  input: { index?: string; pks: string[]; range: Required<ChurnShard>; pageSize?: number },
 ) {
   const [pkName, skName] = input.index ? ["gsi2pk", "gsi2sk"] : ["pk", "sk"];
-  const pages = queryPages<Record<string, string>>(ctx.store, {
+  const query = {
     TableName: input.index ? ctx.store.tables.entities : ctx.store.tables.activity,
     ...(input.index ? { IndexName: input.index } : {}),
     KeyConditionExpression: `${pkName} = :pk AND ${skName} BETWEEN :from AND :to`,
-    ExpressionAttributeValues: { ":pk": input.pk, ":from": input.range.from, ":to": input.range.to },
+    ExpressionAttributeValues: { ":from": input.range.from, ":to": input.range.to },
     ProjectionExpression: skName,
     ScanIndexForward: false,
     ...(input.pageSize ? { Limit: input.pageSize } : {}),
-  });
+  };
+  // The index's shards merged into one newest-first order (indexShards.ts).
+  const pages = mergedQueryPages<Record<string, string>>(ctx.store, query, input.pks, skName as string);
   const ISO_LENGTH = 24;
   for await (const page of pages) {
     const sks = page.map((i) => i[skName as string] as string);
@@ -181,7 +184,7 @@ async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Require
   const kind = entity === "users" ? "U" : "O";
   const listed = idPages(ctx, {
     index: GSI_BY_LAST_ACTIVE,
-    pk: keys.lastActiveIndexPk(ctx.environmentId, kind),
+    pks: keys.lastActiveIndexPks(ctx.environmentId, kind),
     range,
     ...(budget === undefined ? {} : { pageSize: Math.max(1, Math.min(SHARD_PAGE, budget)) }),
   });
@@ -201,7 +204,7 @@ async function foldRange(ctx: CurvesContext, entity: CurveEntity, range: Require
   }
   if (entity === "users") {
     const mine = rest === undefined ? range : { from: rest, to: range.to };
-    const deleted = idPages(ctx, { pk: keys.deletedUsersPk(ctx.environmentId), range: mine });
+    const deleted = idPages(ctx, { pks: [keys.deletedUsersPk(ctx.environmentId)], range: mine });
     for await (const { ids } of deleted) await fold(ids, (i) => i.deleted_at !== undefined);
   }
   return { acc, rest };

@@ -51,7 +51,7 @@ export async function planOrgChurnShards(
       TableName: store.tables.entities,
       IndexName: GSI_BY_LAST_ACTIVE,
       KeyConditionExpression: "gsi2pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPk(environmentId, "O") },
+      ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPks(environmentId, "O")[0] },
       ProjectionExpression: "gsi2sk",
       Limit: 1,
     }),

@@ -1,5 +1,6 @@
 import { batchGetAll, queryCount, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import { mergedQueryPages } from "../storage/indexShards.js";
 import type { ActivitySetItem, InviteItem, MemberChangeItem, OrgItem, UserItem } from "../storage/items.js";
 import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
 import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
@@ -253,14 +254,20 @@ async function churn(ctx: PartContext, report: ReportName, kind: ChurnKind): Pro
     ties = [];
   };
   const range = shardKeyCondition(shard);
-  const pages = queryPages<{ gsi2sk: string }>(ctx.store, {
-    TableName: ctx.store.tables.entities,
-    IndexName: GSI_BY_LAST_ACTIVE,
-    KeyConditionExpression: range.condition,
-    ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPk(ctx.environmentId, kind), ...range.values },
-    ProjectionExpression: "gsi2sk",
-    ScanIndexForward: false,
-  });
+  // The index's shards merged into one newest-first order (indexShards.ts).
+  const pages = mergedQueryPages<{ gsi2sk: string }>(
+    ctx.store,
+    {
+      TableName: ctx.store.tables.entities,
+      IndexName: GSI_BY_LAST_ACTIVE,
+      KeyConditionExpression: range.condition,
+      ExpressionAttributeValues: range.values,
+      ProjectionExpression: "gsi2sk",
+      ScanIndexForward: false,
+    },
+    keys.lastActiveIndexPks(ctx.environmentId, kind),
+    "gsi2sk",
+  );
   let split: string | undefined;
   read: for await (const page of pages) {
     const entries = page.map(({ gsi2sk }) => ({

@@ -15,6 +15,11 @@ export interface UserItem {
    */
   profile_json: string;
   signup_query_parameters_json: string;
+  /**
+   * Set once those two fields outgrew the hot item (lib/storage/userProfile.ts): they are then stored on the user's
+   * `PROFILE` item, and every reader joins them back.
+   */
+  profile_apart?: boolean;
   created_at: number;
   last_modified: number;
   /** Earliest and latest activity (user.active events and sign-up). */

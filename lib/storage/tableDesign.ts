@@ -241,6 +241,20 @@ export type Cadence = "day" | "week" | "month";
 
 const env = (e: string) => `E#${e}`;
 
+/** Partitions of a tenant's `bySignup` index: 1 write per sign-up, ≤ 0.2 units per event on the bench's mix. */
+export const SIGNUP_INDEX_SHARDS = 8;
+/** Partitions of a tenant's users in `byLastActive`: 2 index writes per activity in a new hour (issue 20). */
+export const LAST_ACTIVE_USER_SHARDS = 24;
+
+/** The index partition of an id: FNV-1a of its UTF-8 bytes, modulo `shards` (stored in keys: never change it). */
+export function indexShardOf(id: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(id, "utf8")) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash % shards;
+}
+
+const shardPks = (prefix: string, shards: number) => Array.from({ length: shards }, (_, n) => `${prefix}#${n}`);
+
 /** Which run of chunks of a list: a churn shard's (its upper bound) and the part delivery's that wrote it. */
 export interface ChunkRun {
   shard?: string | undefined;
@@ -267,6 +281,9 @@ export const keys = {
 
   userPk: (e: string, userId: string) => `${env(e)}#U#${userId}`,
   user: (e: string, userId: string) => ({ pk: keys.userPk(e, userId), sk: "USER" }),
+  /** A user's large profile fields, once they outgrow the hot user item (lib/storage/userProfile.ts). */
+  userProfile: (e: string, userId: string) => ({ pk: keys.userPk(e, userId), sk: keys.userProfileSk }),
+  userProfileSk: "PROFILE",
 
   orgPk: (e: string, orgId: string) => `${env(e)}#O#${orgId}`,
   org: (e: string, orgId: string) => ({ pk: keys.orgPk(e, orgId), sk: "ORG" }),
@@ -281,19 +298,29 @@ export const keys = {
   webhooksPk: (e: string) => `${env(e)}#WH`,
   webhook: (e: string, webhookId: string) => ({ pk: keys.webhooksPk(e), sk: webhookId }),
 
-  /** GSI `bySignup`: users in sign-up order. ISO instants sort lexically; the id breaks ties. */
+  /**
+   * GSI `bySignup`: users in sign-up order, spread over SIGNUP_INDEX_SHARDS partitions by a hash of the id (one
+   * partition took every sign-up of a tenant: issue 20's hot-item table); readers merge them (indexShards.ts).
+   * ISO instants sort lexically; the id breaks ties.
+   */
   signupIndex: (e: string, createdAtMs: number, userId: string) => ({
-    gsi1pk: `${env(e)}#USERS`,
+    gsi1pk: `${env(e)}#USERS#${indexShardOf(userId, SIGNUP_INDEX_SHARDS)}`,
     gsi1sk: `${new Date(createdAtMs).toISOString()}#${userId}`,
   }),
-  signupIndexPk: (e: string) => `${env(e)}#USERS`,
+  /** Every partition of `bySignup` of the environment. */
+  signupIndexPks: (e: string) => shardPks(`${env(e)}#USERS`, SIGNUP_INDEX_SHARDS),
 
-  /** GSI `byLastActive`: users (`U`) or orgs (`O`) ordered by their latest activity. */
+  /**
+   * GSI `byLastActive`: users (`U`, spread over LAST_ACTIVE_USER_SHARDS partitions like `bySignup`: each activity
+   * in a new hour moves a user's key, 2 index writes) or orgs (`O`, one partition) ordered by latest activity.
+   */
   lastActiveIndex: (e: string, kind: "U" | "O", lastActiveMs: number, id: string) => ({
-    gsi2pk: `${env(e)}#LA#${kind}`,
+    gsi2pk: kind === "U" ? `${env(e)}#LA#U#${indexShardOf(id, LAST_ACTIVE_USER_SHARDS)}` : `${env(e)}#LA#O`,
     gsi2sk: `${new Date(lastActiveMs).toISOString()}#${id}`,
   }),
-  lastActiveIndexPk: (e: string, kind: "U" | "O") => `${env(e)}#LA#${kind}`,
+  /** Every partition of `byLastActive` of the environment's users or orgs. */
+  lastActiveIndexPks: (e: string, kind: "U" | "O") =>
+    kind === "U" ? shardPks(`${env(e)}#LA#U`, LAST_ACTIVE_USER_SHARDS) : [`${env(e)}#LA#O`],
 
   activitySet: (e: string, metric: ActiveMetric, cadence: Cadence, bucket: string, id: string) => ({
     pk: keys.activitySetPk(e, metric, cadence, bucket),

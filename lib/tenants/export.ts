@@ -3,6 +3,7 @@ import { open } from "node:fs/promises";
 import { requireEnvironment } from "../auth/credentials.js";
 import { batchGetAll, queryAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import { mergedQueryPages } from "../storage/indexShards.js";
 import type { OrgItem, OrgMemberItem, UserItem } from "../storage/items.js";
 import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
 import { usersOfIndexRows } from "../users/storage.js";
@@ -67,12 +68,14 @@ export async function exportEnvironment(
   };
   const counts = { users: 0, orgs: 0, memberships: 0 };
   try {
-    const userKeys = await queryAll<{ pk: string; sk: string }>(store, {
-      TableName: store.tables.entities,
-      IndexName: GSI_BY_SIGNUP,
-      KeyConditionExpression: "gsi1pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.signupIndexPk(environmentId) },
-    });
+    const userKeys: { pk: string; sk: string }[] = [];
+    const signupOrder = mergedQueryPages<{ pk: string; sk: string }>(
+      store,
+      { TableName: store.tables.entities, IndexName: GSI_BY_SIGNUP, KeyConditionExpression: "gsi1pk = :pk" },
+      keys.signupIndexPks(environmentId),
+      "gsi1sk",
+    );
+    for await (const page of signupOrder) userKeys.push(...page);
     const users: UserItem[] = await usersOfIndexRows(store, userKeys, "gsi1pk");
     for (const user of users) {
       await write(userRecord(user));
@@ -82,7 +85,7 @@ export async function exportEnvironment(
       TableName: store.tables.entities,
       IndexName: GSI_BY_LAST_ACTIVE,
       KeyConditionExpression: "gsi2pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPk(environmentId, "O") },
+      ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPks(environmentId, "O")[0] },
     });
     const orgs = await batchGetAll<OrgItem>(
       store,

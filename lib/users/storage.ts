@@ -1,8 +1,10 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { batchGetAll, queryAll } from "../storage/batch.js";
+import { batchGetAll, queryAll, queryCount } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import type { StoredUser } from "../storage/currentUser.js";
+import { mergedQueryFirst } from "../storage/indexShards.js";
 import { GSI_BY_LAST_ACTIVE, GSI_BY_SIGNUP, keys } from "../storage/tableDesign.js";
+import { withProfiles } from "../storage/userProfile.js";
 import { HOUR_MS, hourOf } from "../time.js";
 
 /**
@@ -16,7 +18,7 @@ export function signupSortKey(environmentId: string, user: StoredUser): string {
 }
 
 /**
- * The users of `indexKeys` (rows of a keys-only index), in that order: one BatchGet per 100. A user deleted since
+ * The users of `indexKeys` (rows of a keys-only index), in that order, with their profiles: one BatchGet per 100. A user deleted since
  * the index row was read (the index trails its table) carries no index keys any more and is left out, as the index
  * itself would soon leave it out.
  */
@@ -31,10 +33,12 @@ export async function usersOfIndexRows(
     indexKeys.map(({ pk, sk }) => ({ pk, sk })),
   );
   const byPk = new Map(items.map((item) => [item.pk, item]));
-  return indexKeys.flatMap(({ pk }) => {
+  const listed = indexKeys.flatMap(({ pk }) => {
     const item = byPk.get(pk);
     return item?.[indexKey] !== undefined ? [item] : [];
   });
+  // The page's users whose profile is apart (userProfile.ts): one more BatchGet of those only.
+  return withProfiles(store, listed);
 }
 
 /**
@@ -49,7 +53,7 @@ export async function readSignupIndex(
   from: { forward: true; afterSk?: string } | { forward: false; beforeSk: string },
   take: number,
 ): Promise<StoredUser[]> {
-  const values: Record<string, string> = { ":pk": keys.signupIndexPk(environmentId) };
+  const values: Record<string, string> = {};
   let condition = "gsi1pk = :pk";
   if (from.forward && from.afterSk !== undefined) {
     condition += " AND gsi1sk > :sk";
@@ -58,23 +62,20 @@ export async function readSignupIndex(
     condition += " AND gsi1sk < :sk";
     values[":sk"] = from.beforeSk;
   }
-  const rows: { pk: string; sk: string }[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tables.entities,
-        IndexName: GSI_BY_SIGNUP,
-        KeyConditionExpression: condition,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: from.forward,
-        Limit: take - rows.length,
-        ExclusiveStartKey,
-      }),
-    );
-    rows.push(...((page.Items ?? []) as { pk: string; sk: string }[]));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey && rows.length < take);
+  // The index's shards (tableDesign.ts) merged into sign-up order, each read up to the page's size.
+  const rows = await mergedQueryFirst<{ pk: string; sk: string }>(
+    store,
+    {
+      TableName: store.tables.entities,
+      IndexName: GSI_BY_SIGNUP,
+      KeyConditionExpression: condition,
+      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+      ScanIndexForward: from.forward,
+    },
+    keys.signupIndexPks(environmentId),
+    "gsi1sk",
+    take,
+  );
   return usersOfIndexRows(store, rows, "gsi1pk");
 }
 
@@ -108,26 +109,21 @@ export async function countUsersActiveSince(store: Store, environmentId: string,
 
 /** Current users whose latest activity is in [fromMs, toMs] (both inclusive), from the index (keys only, COUNT). */
 async function countIndexBetween(store: Store, environmentId: string, fromMs: number, toMs: number): Promise<number> {
-  let total = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
+  // One COUNT per shard of the index (tableDesign.ts), summed: a count needs no merge.
+  const counts = await Promise.all(
+    keys.lastActiveIndexPks(environmentId, "U").map((pk) =>
+      queryCount(store, {
         TableName: store.tables.entities,
         IndexName: GSI_BY_LAST_ACTIVE,
         KeyConditionExpression: "gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to",
         ExpressionAttributeValues: {
-          ":pk": keys.lastActiveIndexPk(environmentId, "U"),
+          ":pk": pk,
           ":from": new Date(fromMs).toISOString(),
           // Index keys are `{ISO}#{id}`: every id of the last millisecond sorts before `{ISO}#\uffff`.
           ":to": `${new Date(toMs).toISOString()}#\uffff`,
         },
-        Select: "COUNT",
-        ExclusiveStartKey,
       }),
-    );
-    total += page.Count ?? 0;
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return total;
+    ),
+  );
+  return counts.reduce((sum, n) => sum + n, 0);
 }

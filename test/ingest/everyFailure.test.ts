@@ -54,10 +54,12 @@ const setup = [
   { type: "user.created", user_id: "gone", occurred_at: daysBefore(20) },
   { type: "org.created", org_id: "o1", name: "O", occurred_at: daysBefore(20) },
   { type: "org.member_added", org_id: "o1", user_id: "gone", occurred_at: daysBefore(19) },
+  // A profile too large for the hot user item: stored on its PROFILE item (lib/storage/userProfile.ts).
+  { type: "user.created", user_id: "big", occurred_at: daysBefore(20), profile: { bio: "b".repeat(600) } },
 ];
 
 /** Every event type, ids that are special in JavaScript, and events without `occurred_at`. */
-const batch = [
+const batch: Record<string, unknown>[] = [
   { type: "user.invited", user_id: "inv", invitee_email: "a@b.c", org_id: "o1", event_id: "e1" },
   { type: "org.member_added", org_id: "o1", user_id: "inv", event_id: "e2" },
   {
@@ -87,6 +89,11 @@ const batch = [
   { type: "user.active", user_id: "early", occurred_at: minutesBefore(100), event_id: "e19" },
   { type: "user.active", user_id: "early", occurred_at: minutesBefore(64), event_id: "e20" },
   { type: "user.active", user_id: "inv", event_id: "e4" }, // a repeat inside the batch: a duplicate
+  // The PROFILE item rewritten with the user's write (its content before rides along), then an activity of it.
+  { type: "user.updated", user_id: "big", profile: { bio: "c".repeat(700) }, event_id: "e21" },
+  { type: "user.active", user_id: "big", occurred_at: minutesBefore(30), event_id: "e22" },
+  // A user whose profile moves apart in this batch.
+  { type: "user.updated", user_id: "early", profile: { bio: "d".repeat(800) }, event_id: "e23" },
 ];
 /** As a client sends it: JSON, so `__proto__` is an ordinary key. */
 const batchBody = () => JSON.parse(JSON.stringify(batch).replace('"nested":{}', '"nested":{"__proto__":"kept"}'));
@@ -256,6 +263,10 @@ describe.concurrent("a batch delivered with its Nth storage call failing, then s
   it("the clean deliveries differ where an instant was resolved; the batch makes a few dozen storage calls", () => {
     expect(callsOfCleanDelivery).toBeGreaterThan(10);
     expect(clean.first?.tables).not.toEqual(clean.retry?.tables);
+    // Two users' profiles are apart (so a failure at their PROFILE writes is among the N), one's from this batch.
+    const profiles = clean.first?.tables.filter((item) => item.includes('"sk":"PROFILE"')) ?? [];
+    expect(profiles.map((item) => item.match(/"pk":"[^"]*#U#(\w+)"/)?.[1]).sort()).toEqual(["big", "early"]);
+    expect(profiles.find((item) => item.includes("#U#big"))).toContain('"prev_profile"');
   });
 
   it("the clean delivery's hour answers hold the batch's clock hours (so comparing them can fail)", () => {
