@@ -19,12 +19,14 @@ export const cadences: { cadence: Cadence; bucketOf: (ms: number) => string }[] 
 
 export interface CounterKey {
   table: string;
-  key: Record<string, string>;
+  key: { pk: string; sk: string };
   attribute: string;
+  /** Written to one of its sub-items per transaction (tableDesign.ts `counterSubItem`); readers sum them. */
+  spread?: boolean;
 }
 
 /** One Update adding each delta to its attribute of the item (all counters of one item). */
-export function counterAdds(table: string, key: Record<string, string>, deltas: Map<string, number>): TransactItem {
+export function counterAdds(table: string, key: { pk: string; sk: string }, deltas: Map<string, number>): TransactItem {
   const names: Record<string, string> = {};
   const values: Record<string, number> = {};
   const adds = [...deltas].map(([attribute, delta], i) => {
@@ -54,4 +56,5 @@ export const bucketCounter = (
   table: store.tables.activity,
   key: keys.monthCounters(e, monthOf(at)),
   attribute: counterAttribute(metric, cadence, at),
+  spread: true,
 });

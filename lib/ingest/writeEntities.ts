@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from "@
 import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../storage/client.js";
 import type { OrgItem, UserItem } from "../storage/items.js";
-import { type ActivityMetric, keys } from "../storage/tableDesign.js";
+import { type ActivityMetric, COUNTER_SUB_ITEMS, counterSubItem, indexShardOf, keys } from "../storage/tableDesign.js";
 import type { TransactItem } from "../storage/transactions.js";
 import { keepsProfileApart, splitUser } from "../storage/userProfile.js";
 import { hourOf } from "../time.js";
@@ -156,6 +156,7 @@ function lastActiveHourMoves(store: Store, e: string, before: UserItem | undefin
     table: store.tables.activity,
     key: keys.lastActiveHour(e, hour),
     attribute: "count",
+    spread: true,
   });
   if (from !== undefined) moves.push({ counter: counter(from), delta: -1 });
   if (to !== undefined) moves.push({ counter: counter(to), delta: 1 });
@@ -211,7 +212,7 @@ function userWrite(
   const counters = bucketMoves(store, e, "signups", before?.created_at, user.created_at);
   if (listed(before) !== listed(user)) {
     counters.push({
-      counter: { table: store.tables.entities, key: keys.userCount(e), attribute: "count" },
+      counter: { table: store.tables.entities, key: keys.userCount(e), attribute: "count", spread: true },
       delta: listed(user) ? 1 : -1,
     });
   }
@@ -308,12 +309,16 @@ function orgWrite(
 function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
   const transactions: TransactItem[][] = [];
   let entities: TransactItem[] = [];
-  let items = new Map<string, { table: string; key: Record<string, string>; deltas: Map<string, number> }>();
+  let items = new Map<string, { counter: CounterKey; deltas: Map<string, number> }>();
   const itemId = (c: CounterKey) => `${c.table}\u0000${c.key.pk}\u0000${c.key.sk}`;
   const flush = () => {
-    const adds = [...items.values()].flatMap(({ table, key, deltas }) => {
+    // One sub-item per transaction for the spread counters, drawn from its first write's key: stable for a given
+    // transaction, different across a tenant's transactions (tableDesign.ts COUNTER_SUB_ITEMS).
+    const sub = indexShardOf(JSON.stringify(transactionKey(entities[0]) ?? null), COUNTER_SUB_ITEMS);
+    const adds = [...items.values()].flatMap(({ counter, deltas }) => {
       const moved = new Map([...deltas].filter(([, delta]) => delta !== 0));
-      return moved.size > 0 ? [counterAdds(table, key, moved)] : [];
+      const key = counter.spread ? counterSubItem(counter.key, sub) : counter.key;
+      return moved.size > 0 ? [counterAdds(counter.table, key, moved)] : [];
     });
     if (entities.length > 0) transactions.push([...entities, ...adds]);
     entities = [];
@@ -325,7 +330,7 @@ function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
     entities.push(...write.items);
     for (const { counter, delta } of write.counters) {
       const id = itemId(counter);
-      const item = items.get(id) ?? { table: counter.table, key: counter.key, deltas: new Map<string, number>() };
+      const item = items.get(id) ?? { counter, deltas: new Map<string, number>() };
       item.deltas.set(counter.attribute, (item.deltas.get(counter.attribute) ?? 0) + delta);
       items.set(id, item);
     }
@@ -380,6 +385,10 @@ export async function writeEntities(
 }
 
 const ALONE_CONCURRENCY = 8;
+
+/** The key a transaction item writes. */
+const transactionKey = (item: TransactItem | undefined) =>
+  item?.Put ? [item.Put.Item?.pk, item.Put.Item?.sk] : (item?.Update?.Key ?? item?.Delete?.Key);
 
 /** One versioned Put or Update of an entity, as a plain conditional write. */
 async function writeAlone(store: Store, item: TransactItem): Promise<void> {

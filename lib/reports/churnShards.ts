@@ -1,6 +1,7 @@
 import { queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
-import { keys } from "../storage/tableDesign.js";
+import { counterItemTotals } from "../storage/counterItems.js";
+import { counterItemLastSk, keys } from "../storage/tableDesign.js";
 import { hourOf } from "../time.js";
 import { intervalMs } from "./definitions.js";
 
@@ -62,7 +63,10 @@ export async function planUserChurnShards(
     TableName: store.tables.activity,
     KeyConditionExpression: "pk = :pk AND sk <= :hour",
     ExpressionAttributeNames: { "#count": "count" },
-    ExpressionAttributeValues: { ":pk": keys.lastActiveHoursPk(environmentId), ":hour": hourOf(Date.parse(upper)) },
+    ExpressionAttributeValues: {
+      ":pk": keys.lastActiveHoursPk(environmentId),
+      ":hour": counterItemLastSk(hourOf(Date.parse(upper))),
+    },
     ProjectionExpression: "sk, #count",
     ScanIndexForward: false,
   });
@@ -70,22 +74,21 @@ export async function planUserChurnShards(
   let to = upper;
   let users = 0;
   let oldestHour: string | undefined;
-  for await (const page of hours) {
-    for (const { sk, count } of page) {
-      const n = Number(count ?? 0);
-      const start = `${sk}:00:00.000Z`;
-      // T − 7 d on the hour: that hour is wholly after the range. Each shard is non-empty as a range, and its upper
-      // bound (its id in the run) is distinct from every other shard's.
-      if (n <= 0 || start >= upper) continue;
-      // This hour would take the shard over its budget: the shard ends with the hour before (newer).
-      if (oldestHour !== undefined && users > 0 && users + n > rows) {
-        shards.push({ from: oldestHour, to });
-        to = oldestHour;
-        users = 0;
-      }
-      users += n;
-      oldestHour = start;
+  // An hour's counter is the sum of its sub-items (counterItems.ts).
+  for await (const { sk, count } of counterItemTotals(hours)) {
+    const n = count;
+    const start = `${sk}:00:00.000Z`;
+    // T − 7 d on the hour: that hour is wholly after the range. Each shard is non-empty as a range, and its upper
+    // bound (its id in the run) is distinct from every other shard's.
+    if (n <= 0 || start >= upper) continue;
+    // This hour would take the shard over its budget: the shard ends with the hour before (newer).
+    if (oldestHour !== undefined && users > 0 && users + n > rows) {
+      shards.push({ from: oldestHour, to });
+      to = oldestHour;
+      users = 0;
     }
+    users += n;
+    oldestHour = start;
   }
   // The oldest range runs from the start of the index.
   shards.push({ to });

@@ -1,5 +1,6 @@
 import { batchGetAll, batchPutAll, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import { counterItemTotals } from "../storage/counterItems.js";
 import { keys, REPORT_TTL_ATTRIBUTE } from "../storage/tableDesign.js";
 import { hourOf } from "../time.js";
 import { type ChurnShard, instantKey } from "./churnShards.js";
@@ -118,22 +119,21 @@ export async function planUserCurveShards(
   const shards: CurveShard[] = [];
   let from = whole.from;
   let users = 0;
-  for await (const page of hours) {
-    for (const { sk, count } of page) {
-      const n = Number(count ?? 0);
-      const start = `${sk}:00:00.000Z`;
-      // The look-back starts on an hour: no counted hour starts before it. Hours are distinct, so bounds increase.
-      if (n <= 0 || start <= from) {
-        users += Math.max(0, n);
-        continue;
-      }
-      if (users > 0 && users + n > rows) {
-        shards.push({ from, to: start, budget: rows });
-        from = start;
-        users = 0;
-      }
-      users += n;
+  // An hour's counter is the sum of its sub-items (counterItems.ts).
+  for await (const { sk, count } of counterItemTotals(hours)) {
+    const n = count;
+    const start = `${sk}:00:00.000Z`;
+    // The look-back starts on an hour: no counted hour starts before it. Hours are distinct, so bounds increase.
+    if (n <= 0 || start <= from) {
+      users += Math.max(0, n);
+      continue;
     }
+    if (users > 0 && users + n > rows) {
+      shards.push({ from, to: start, budget: rows });
+      from = start;
+      users = 0;
+    }
+    users += n;
   }
   shards.push({ from, to: OPEN_END, budget: rows });
   return shards;

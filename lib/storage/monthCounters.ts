@@ -1,7 +1,7 @@
 import { DAY_MS, dayOf, dayStart, isoWeekNumber, monthOf, startOfMonth, weekOf } from "../time.js";
 import { queryAll } from "./batch.js";
 import type { Store } from "./client.js";
-import { type ActivityMetric, type Cadence, keys } from "./tableDesign.js";
+import { type ActivityMetric, type Cadence, counterItemLastSk, counterItemSk, keys } from "./tableDesign.js";
 
 /**
  * Bucket counts packed by month: the item `CNT` / `{YYYY-MM}` holds, for each metric (one letter: `u` active users,
@@ -50,7 +50,12 @@ export async function readBucketCounts(
   const items = await queryAll<Record<string, unknown>>(store, {
     TableName: store.tables.activity,
     KeyConditionExpression: "pk = :pk AND sk BETWEEN :first AND :last",
-    ExpressionAttributeValues: { ":pk": keys.monthCountersPk(environmentId), ":first": firstMonth, ":last": lastMonth },
+    // A month's counts are its item's and its sub-items' (`{month}#{n}`, tableDesign.ts), summed below.
+    ExpressionAttributeValues: {
+      ":pk": keys.monthCountersPk(environmentId),
+      ":first": firstMonth,
+      ":last": counterItemLastSk(lastMonth),
+    },
   });
   const letter = LETTER[metric];
   const counts = new Map<string, number>();
@@ -59,7 +64,7 @@ export async function readBucketCounts(
     counts.set(bucket, (counts.get(bucket) ?? 0) + value);
   };
   for (const item of items) {
-    const month = item.sk as string;
+    const month = counterItemSk(item.sk as string);
     if (cadence === "month") add(month, item[letter]);
     else if (cadence === "day") {
       for (let d = 1; d <= 31; d++) {

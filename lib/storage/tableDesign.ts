@@ -253,6 +253,21 @@ export function indexShardOf(id: string, shards: number): number {
   return hash % shards;
 }
 
+/**
+ * Counter items a transaction of user / org writes moves (existing users, month counters, last-active hours) are
+ * spread over this many sub-items `{sk}#{n}`, one chosen per transaction (writeEntities.ts): transactions on one
+ * item serialize, and a tenant's every transaction moved the same few (issue 20's hot-item table). Readers sum an
+ * item's sub-items (and the item itself, written so before the spread and by the bench's seeding).
+ */
+export const COUNTER_SUB_ITEMS = 4;
+
+/** The sub-item `n` of a counter item. */
+export const counterSubItem = (key: { pk: string; sk: string }, n: number) => ({ pk: key.pk, sk: `${key.sk}#${n}` });
+/** The counter item a (sub-)item's sort key belongs to: `2026-05#3` → `2026-05`. */
+export const counterItemSk = (sk: string) => sk.replace(/#\d+$/, "");
+/** The greatest sort key of a counter item's sub-items, for ranges that end at an item (`sk <= …`). */
+export const counterItemLastSk = (sk: string) => `${sk}#~`;
+
 const shardPks = (prefix: string, shards: number) => Array.from({ length: shards }, (_, n) => `${prefix}#${n}`);
 
 /** Which run of chunks of a list: a churn shard's (its upper bound) and the part delivery's that wrote it. */

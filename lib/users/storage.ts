@@ -81,10 +81,14 @@ export async function readSignupIndex(
 
 /** Number of users that exist now (the counter ingestion maintains). */
 export async function currentUserCount(store: Store, environmentId: string): Promise<number> {
-  const got = await store.doc.send(
-    new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environmentId) }),
-  );
-  return Number(got.Item?.count ?? 0);
+  // The counter item and its sub-items (tableDesign.ts COUNTER_SUB_ITEMS): a few tiny items, one Query.
+  const { pk, sk } = keys.userCount(environmentId);
+  const items = await queryAll<{ count?: number }>(store, {
+    TableName: store.tables.entities,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :sk)",
+    ExpressionAttributeValues: { ":pk": pk, ":sk": sk },
+  });
+  return items.reduce((sum, item) => sum + Number(item.count ?? 0), 0);
 }
 
 /**

@@ -8,6 +8,7 @@ import { CliError } from "../../lib/cli/errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "../../lib/cli/importEvents.js";
 import type { Store } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
+import { currentUserCount } from "../../lib/users/storage.js";
 import { testStore } from "../helpers/store.js";
 
 let store: Store;
@@ -31,12 +32,8 @@ async function userItem(environmentId: string, userId: string) {
   return got.Item;
 }
 
-async function userCount(environmentId: string): Promise<number | undefined> {
-  const got = await store.doc.send(
-    new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environmentId) }),
-  );
-  return got.Item?.count as number | undefined;
-}
+/** The existing users' counter as the users routes read it (its sub-items summed). */
+const userCount = (environmentId: string) => currentUserCount(store, environmentId);
 
 /** `n` users, each created then active, every event with an event_id. */
 function userEvents(n: number): object[] {

@@ -8,6 +8,7 @@ import { createEnvironment } from "../../lib/auth/credentials.js";
 import { importEvents } from "../../lib/cli/importEvents.js";
 import type { Store } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
+import { currentUserCount } from "../../lib/users/storage.js";
 import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 
@@ -114,12 +115,7 @@ describe("import resumed after it was killed", () => {
       JSON.stringify({ type: "user.created", user_id: `u${i}`, occurred_at: at(1) }),
     );
     writeFileSync(big, `${bigLines.join("\n")}\n`);
-    const userCount = async () =>
-      ((
-        await store.doc.send(
-          new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(e), ConsistentRead: true }),
-        )
-      ).Item?.count as number | undefined) ?? 0;
+    const userCount = () => currentUserCount(store, e);
     const run = (killMidway: boolean) =>
       new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
         const child = spawn("npx", ["tsx", "scripts/admin.ts", "import", "--environment", e, big], {

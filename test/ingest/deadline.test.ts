@@ -5,6 +5,7 @@ import { createEnvironment } from "../../lib/auth/credentials.js";
 import { DEADLINE_MARGIN_MS } from "../../lib/http/deadline.js";
 import { type Store, storeFromEnv } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
+import { currentUserCount } from "../../lib/users/storage.js";
 import { apiEvent, callHandler, lambdaContext } from "../helpers/apiEvent.js";
 import { interceptCommands } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
@@ -45,9 +46,7 @@ const post = (remainingMs: number) =>
   );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const userCount = async () =>
-  ((await store.doc.send(new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environmentId) }))).Item
-    ?.count as number | undefined) ?? 0;
+const userCount = () => currentUserCount(store, environmentId);
 
 describe("a request that reaches its deadline", () => {
   it("answers 503 retry with Retry-After, starts no more writes, and its retry counts every event once", async () => {

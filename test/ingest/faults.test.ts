@@ -13,6 +13,7 @@ import { createEnvironment } from "../../lib/auth/credentials.js";
 import { type Store, storeFromEnv } from "../../lib/storage/client.js";
 import { readBucketCounts } from "../../lib/storage/monthCounters.js";
 import { keys } from "../../lib/storage/tableDesign.js";
+import { currentUserCount } from "../../lib/users/storage.js";
 import { invoke } from "../helpers/apiEvent.js";
 import { interceptCommands } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
@@ -78,9 +79,7 @@ beforeAll(async () => {
 const counter = async (metric: "signups" | "active_users" | "active_orgs", day: string) =>
   (await readBucketCounts(store, environmentId, metric, "day", day, day)).get(day) ?? 0;
 
-const userCount = async () =>
-  ((await store.doc.send(new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environmentId) }))).Item
-    ?.count as number | undefined) ?? 0;
+const userCount = () => currentUserCount(store, environmentId);
 
 // 120 users (more than one 100-item transaction of user writes), each signing up, joining an org, being active.
 const USERS = 120;

@@ -6,6 +6,7 @@ import { queryAll } from "../../lib/storage/batch.js";
 import type { Store } from "../../lib/storage/client.js";
 import { readBucketCounts } from "../../lib/storage/monthCounters.js";
 import { type ActivityMetric, type Cadence, keys } from "../../lib/storage/tableDesign.js";
+import { currentUserCount } from "../../lib/users/storage.js";
 import { invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
 
@@ -38,10 +39,8 @@ async function setMembers(e: string, metric: "active_users" | "active_orgs", cad
   return items.map((i) => ({ id: i.sk as string, min_at: i.min_at as number, max_at: i.max_at as number }));
 }
 
-async function userCount(e: string): Promise<number> {
-  const got = await store.doc.send(new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(e) }));
-  return (got.Item?.count as number | undefined) ?? 0;
-}
+/** The existing users' counter, as the users routes read it (its sub-items summed). */
+const userCount = (e: string) => currentUserCount(store, e);
 
 async function user(e: string, id: string) {
   const got = await store.doc.send(new GetCommand({ TableName: store.tables.entities, Key: keys.user(e, id) }));

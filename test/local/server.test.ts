@@ -8,6 +8,7 @@ import { ensureDemoEnvironment } from "../../lib/demo/demoEnvironment.js";
 import { generateDemoEvents } from "../../lib/demo/generate.js";
 import type { Store } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
+import { currentUserCount } from "../../lib/users/storage.js";
 import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
 import { testStore } from "../helpers/store.js";
 
@@ -93,10 +94,7 @@ describe("demo environment", () => {
     const created = new Set(events.filter((e) => e.type === "user.created").map((e) => e.user_id as string));
     const deleted = new Set(events.filter((e) => e.type === "user.deleted").map((e) => e.user_id as string));
     for (const user of created) expect((await userItem(environment_id, user))?.user_id).toBe(user);
-    const count = await store.doc.send(
-      new GetCommand({ TableName: store.tables.entities, Key: keys.userCount(environment_id) }),
-    );
-    expect(count.Item?.count).toBe(created.size - deleted.size);
+    expect(await currentUserCount(store, environment_id)).toBe(created.size - deleted.size);
 
     const second = await ensureDemoEnvironment(store, path, { now, demo });
     expect(second).toEqual({ credentials: first.credentials, created: false });
