@@ -66,7 +66,9 @@ export async function environmentItems(store: Store, environmentId: string): Pro
   }
   for (const { table, ...sum } of counters.values()) {
     // A count summing to 0 over sub-items is no count, as an item whose ADDs cancelled out reads 0.
-    const nonZero = Object.entries(sum).filter(([name, value]) => typeof value !== "number" || value !== 0);
+    const nonZero = Object.entries(sum)
+      .filter(([, value]) => typeof value !== "number" || value !== 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     items.push(
       `${String(table).replace(/^[^-]+-/, "")} ${JSON.stringify(Object.fromEntries(nonZero)).replaceAll(environmentId, "ENV")}`,
     );
