@@ -1,4 +1,5 @@
-import { DAY_MS, dayOf, HOUR_MS, startOfDay } from "../time.js";
+import { DAY_MS, dayOf, dayStart, HOUR_MS, startOfDay } from "../time.js";
+import { firstCalendarDay, firstLiveDay } from "./hourGenerations.js";
 
 /**
  * The clock hours a user was ever active in, kept on its own item beside its calendar of days (activeDays.ts): per
@@ -80,6 +81,40 @@ export function withHours(hours: ActiveHours | undefined, instants: Iterable<num
   return Object.fromEntries(
     [...years.entries()].sort(([a], [b]) => a - b).map(([year, days]) => [String(year), encodeYear(days)]),
   );
+}
+
+/**
+ * `hours` without the days before `fromDay` (`YYYY-MM-DD`): a new object, years ascending, a year left with no day
+ * dropped (an empty calendar is `{}`).
+ */
+export function calendarFrom(hours: ActiveHours | undefined, fromDay: string): ActiveHours {
+  const from = dayStart(fromDay);
+  const out: [string, string][] = [];
+  for (const [year, text] of Object.entries(hours ?? {}).sort(([a], [b]) => Number(a) - Number(b))) {
+    const start = yearStart(Number(year));
+    const kept = new Map([...decodeYear(text)].filter(([day]) => start + day * DAY_MS >= from));
+    if (kept.size > 0) out.push([year, encodeYear(kept)]);
+  }
+  return Object.fromEntries(out);
+}
+
+/**
+ * What a batch's activity `instants` (ms) does to a user's hour calendar at `now`: the hours it enters on live days
+ * (today and yesterday: the hour counters `HC` of those days move by them, in the user's transaction), and the
+ * calendar after, with those hours added and the days before the day before yesterday dropped (hourGenerations.ts:
+ * older days' hours are counted from the day set members, so the calendar holds ≤ 3 days after any live activity).
+ * An activity on an older day neither enters an hour nor touches the calendar.
+ */
+export function liveHourMoves(
+  before: ActiveHours | undefined,
+  instants: readonly number[],
+  now: number,
+): { entered: EnteredHours[]; hours: ActiveHours | undefined } {
+  const liveFrom = dayStart(firstLiveDay(now));
+  const live = instants.filter((ms) => ms >= liveFrom);
+  // Without live activity the calendar is left as it is: trimming it alone would cost a user write by itself.
+  if (live.length === 0) return { entered: [], hours: before };
+  return { entered: enteredHours(before, live), hours: calendarFrom(withHours(before, live), firstCalendarDay(now)) };
 }
 
 /** The counter attribute of clock hour `hour` (0–23) of a day: distinct users active in it. */

@@ -9,6 +9,7 @@ import { mapLimit } from "../util/mapLimit.js";
 import type { ActivityPoint, BatchEffects } from "./applyEvents.js";
 import { emailHash } from "./emailHash.js";
 import { addInstant, type HourBounds, hourAttributes, storedHourBounds } from "./hourBounds.js";
+import { mayOpenHour } from "./hourGenerations.js";
 
 /**
  * Step 1 of writeEffects: the day sets of active users and orgs, and the logs. A day set member holds the first and
@@ -133,8 +134,14 @@ async function merge(store: Store, e: string, m: DayMember, stored: Record<strin
   );
 }
 
-export async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<void> {
+/**
+ * Writes the day set members of `activity`. Returns the days on which a user member may have gained a clock hour
+ * through these writes (hourGenerations.ts `mayOpenHour`, decided on what each landed write was conditional on):
+ * an old one of those days has its generation bumped after this.
+ */
+export async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<Set<string>> {
   let members = dayMembers(activity);
+  const opened = new Set<string>();
   for (let attempt = 0; members.length > 0; attempt++) {
     if (attempt >= 5) throw new RetryableError("day set members still contended after retries");
     const stored = new Map(
@@ -156,6 +163,7 @@ export async function writeActivitySets(store: Store, e: string, activity: Activ
       const existing = storedOf(m);
       if (existing) {
         if (!(await merge(store, e, m, existing))) lost.push(m);
+        else if (m.hours && mayOpenHour(m.hours, storedHourBounds(existing, dayStart(m.day)))) opened.add(m.day);
         return;
       }
       const put = new PutCommand({
@@ -165,9 +173,11 @@ export async function writeActivitySets(store: Store, e: string, activity: Activ
       });
       // Put meanwhile by a concurrent batch: read again and merge into it instead.
       if (!(await conditional(store, put))) lost.push(m);
+      else if (m.hours) opened.add(m.day);
     });
     members = lost;
   }
+  return opened;
 }
 
 export async function writeLogs(store: Store, e: string, effects: BatchEffects): Promise<void> {

@@ -312,6 +312,12 @@ export const keys = {
   /** Distinct users per clock hour (`hHH`) and two-hour group (`gHH`) of a UTC day: lib/ingest/activeHours.ts. */
   hourCountsPk: (e: string) => `${env(e)}#HC`,
   hourCounts: (e: string, day: string) => ({ pk: keys.hourCountsPk(e), sk: day }),
+  /** Generation of each old day's clock hours (`dDD`, one item per UTC month): lib/ingest/hourGenerations.ts. */
+  hourGenerationsPk: (e: string) => `${env(e)}#HCGEN`,
+  hourGenerations: (e: string, month: string) => ({ pk: keys.hourGenerationsPk(e), sk: month }),
+  /** An old day's hour counts recomputed from its members by a reader, with `derived_gen`: lib/dashboard/storage.ts. */
+  derivedHourCountsPk: (e: string) => `${env(e)}#HCD`,
+  derivedHourCounts: (e: string, day: string) => ({ pk: keys.derivedHourCountsPk(e), sk: day }),
 
   /** A user's erasure job (lib/tenants/erasureJob.ts): recorded by ingestion with `user.erased`, one per user. */
   erasureJobsPk: (e: string) => `${env(e)}#ERASE`,

@@ -6,6 +6,7 @@ import { DAY_MS, HOUR_MS } from "../../lib/time.js";
 import {
   diffKinds,
   HOUR_COUNTS_KIND,
+  HOUR_GENERATIONS_KIND,
   HOURS_ONLY_SUFFIX,
   itemSize,
   type KindCosts,
@@ -173,7 +174,7 @@ export function printKindCosts(title: string, costs: KindCosts, events: number):
   console.log(`| total | ${(t.items / events).toFixed(3)} | ${(t.units / events).toFixed(3)} |`);
   const perEvent = (kinds: (kind: string) => boolean) =>
     [...costs].filter(([kind]) => kinds(kind)).reduce((n, [, c]) => n + c.units, 0) / events;
-  const counters = perEvent((kind) => kind === HOUR_COUNTS_KIND);
+  const counters = perEvent((kind) => kind === HOUR_COUNTS_KIND || kind === HOUR_GENERATIONS_KIND);
   const merges = perEvent((kind) => kind.endsWith(HOURS_ONLY_SUFFIX));
   console.log(
     `hour-level data (issue 21 budget ≤ 0.3): ${(counters + merges).toFixed(3)} write units per event by itself: ` +
