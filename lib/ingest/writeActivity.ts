@@ -21,17 +21,23 @@ import { mayOpenHour } from "./hourGenerations.js";
  * distinct counts of days, weeks and months are not moved here: they move with the entity's write
  * (writeEntities.ts, activeDays.ts), so no set item needs a transaction, and weeks and months need no set items.
  *
- * | write                                 | when                                          | cost (write units, < 1 KB) |
- * |---------------------------------------|-----------------------------------------------|----------------------------|
- * | day member: conditional Put           | first activity of the id that day             | 1                          |
- * | day member: merge (one Update)        | a bound moves: the day's first / last instant, | 1                          |
- * |                                       | or (users) a new clock hour or its bounds     |                            |
- * | invite / membership-change log: Put   | per event, keyed by the event                 | 1 (BatchWrite)             |
- * | invite by invitee email hash: Put     | per invite (what erasure finds it by)         | 1 (BatchWrite)             |
+ * | write                                 | when                                           | units (< 1 KB) |
+ * |---------------------------------------|------------------------------------------------|----------------|
+ * | day member: conditional Put           | first activity of the id that day              | 1              |
+ * | day member: merge (one Update)        | a bound moves: the day's first / last instant, | 1              |
+ * |                                       | or (users) a new clock hour or its bounds      |                |
+ * | invite / membership-change log: Put   | per event, keyed by the event                  | 1 (BatchWrite) |
+ * | invite by invitee email hash: Put     | per invite (what erasure finds it by)          | 1 (BatchWrite) |
+ * | old days' clock-hour generations: ADD | after the members, per (request, month) with a | 1              |
+ * |   (writeEffects, hourGenerations.ts)  | day before yesterday on which a user member    |                |
+ * |                                       | may have gained a clock hour (returned days)   |                |
  *
  * An activity after (or before) the day's others moves `max_at` (`min_at`) and its hour's bounds in the same write,
  * so hours cost nothing more in time order; only an activity inside the day's span that opens an hour, or moves an
- * hour's bounds without moving the day's, costs the one merge write by itself.
+ * hour's bounds without moving the day's, costs the one merge write by itself. For a day older than the live window
+ * (hourGenerations.ts) the members are what the hour counts are recomputed from: whether a landed write may have given
+ * a member a clock hour is decided on the state that write was conditional on, and the caller bumps that day's
+ * generation after all the members are written.
  */
 
 const CONCURRENCY = 8;

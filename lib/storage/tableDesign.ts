@@ -39,8 +39,12 @@
  * |   webhook (delivery worker, remove)              |                         |                                                            |   1 GetItem / 1 DeleteItem        |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
  * | distinct users per clock hour and per two-hour   | activity                | pk `E#{E}#HC` sk `{YYYY-MM-DD}`, counts `hHH` (hour HH) and  | Query ∝ days with data (one item  |
- * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even): lib/ingest/activeHours.ts |   each, ≤ 24 hours with data)     |
- * |   an even hour)                                  |                         |                                                            |                                   |
+ * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even), moved while the day is    |   each, ≤ 24 hours with data)     |
+ * |   an even hour): a day without old-day activity  |                         |   live (today, yesterday): lib/ingest/activeHours.ts         |                                   |
+ * | which old days received activity since their     | activity                | pk `E#{E}#HCGEN` sk `{YYYY-MM}`, a generation `dDD` per day  | Query ∝ months (read first, each  |
+ * |   counts were derived (read before any member)   |                         |   (ADD per request, month): lib/ingest/hourGenerations.ts    |   consistent); ADD per month      |
+ * | the same counts of an old day with a generation, | activity                | pk `E#{E}#HCD` sk `{YYYY-MM-DD}`, `hHH` / `gHH` and          | Query ∝ such days; once per       |
+ * |   derived from its members by a reader           |                         |   `derived_gen` (lib/dashboard/storage.ts, hourSources.ts)   |   generation: its set, 1 Put      |
  * | users active in a cut hour (hourly-data at any   | activity                | the day set members: a user's first / last instant in each  | Query per day (≤ 2), ∝ its users  |
  * |   other instant: one group compares ids)         |                         |   hour HH of the day, attributes `hHHn` / `hHHx`            |                                   |
  * | users active per day of 8 days (weekly-data)     | activity                | the month counters `CNT` below                             | Query ∝ months (≤ 2)              |

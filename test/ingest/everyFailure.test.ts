@@ -284,7 +284,7 @@ describe.concurrent("a batch delivered with its Nth storage call failing, then s
     expect(hours?.hourlyEvenHour.hours.some((g) => g.users > 0)).toBe(true);
     expect(hours?.hourlyMidHour).not.toEqual(hours?.hourly);
     expect(hours?.weekly.month.at(-1)?.users).toBeGreaterThan(0);
-    // Old days (a sign-up moved 40 days back, one 2 days back): their generations are bumped, so checking them can fail.
+    // Old days (a sign-up moved 40 days back, one 2 days back) have their generations bumped: checking them can fail.
     expect(withoutGenerations(clean.first?.tables ?? []).bumped.length).toBeGreaterThan(0);
   });
 

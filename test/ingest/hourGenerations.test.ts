@@ -66,7 +66,7 @@ describe("days to bump", () => {
     ).toEqual(["2026-03-08"]);
   });
 
-  it("a first delivery: the days a member may have gained an hour; a resuming one: every old day of user activity", () => {
+  it("a first delivery: days a member may have gained an hour; a resuming one: every old day of user activity", () => {
     expect(daysToBump({ opened: [], activity, resumes: false, now: NOW })).toEqual([]);
     expect(daysToBump({ opened: [], activity, resumes: true, now: NOW })).toEqual(["2026-02-20", "2026-03-01"]);
     const orgOnly = [{ kind: "org" as const, id: "o", at: Date.parse("2026-03-01T10:00:00Z") }];
@@ -118,7 +118,7 @@ describe("the user's hour calendar", () => {
 describe("a reader's source for a day's counts", () => {
   const reader = Date.parse("2026-03-10T12:00:00Z");
 
-  it("no generation: the live item; an old day with one: its derived item if of that generation, else recompute", () => {
+  it("no generation: the live item; an old day with one: its derived item of that generation, else recompute", () => {
     expect(sourceOfDay("2026-01-05", undefined, undefined, reader)).toEqual({ kind: "live" });
     expect(sourceOfDay("2026-01-05", 0, undefined, reader)).toEqual({ kind: "live" });
     expect(sourceOfDay("2026-01-05", 3, 3, reader)).toEqual({ kind: "derived" });
