@@ -25,8 +25,8 @@ export { VersionConflict } from "./writeEntities.js";
  *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
  *     existing users, last-active hours, the active sets' distinct counts through each entity's calendar of
  *     active days, and the hour counts of live days through each user's calendar of clock hours), each conditional
- *     on the version read. This is the state that gates later events
- *     (deletion, memberships), written last: a retry re-reads it and recomputes exactly what 1 and 2 wrote.
+ *     on the version read. This is the state that gates later events (deletion, memberships), written last: a
+ *     retry re-reads it and recomputes exactly what 1 and 2 wrote.
  *
  * A version conflict in step 3 (a concurrent batch changed the same user or org) throws VersionConflict: the
  * caller re-reads and re-applies the whole batch, whose effects are all idempotent.

@@ -26,7 +26,7 @@ import type { LoadedState, PreImage } from "./loadState.js";
  * | listed user's last activity changes hour | last-active hour: −1 old hour, +1 new (LAH, tableDesign.ts)         |
  * | user / org active on a day it wasn't     | active_users / active_orgs: that day, and its week / month if new   |
  * | user active in a clock hour it wasn't,   | hour counts of its day (HC): the hour; its two-hour group if new    |
- * |   on a live day (today, yesterday: `now`)| (older days: none; their generation, hourGenerations.ts)            |
+ * |   on a live day (today, yesterday)       | (older days: none; their generation, hourGenerations.ts)            |
  * | org created / created_at moved           | orgs_created day, week, month                                       |
  *
  * Transactions hold ≤ 100 items and several entities: a counter touched by several of them is one item (summed).
