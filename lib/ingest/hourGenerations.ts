@@ -22,7 +22,10 @@ import type { HourBounds } from "./hourBounds.js";
  * attempt of the same batch, or a concurrent delivery of it, may have opened the hour and died before its bump); and
  * every old day with user activity when the delivery resumes a batch an earlier or concurrent delivery began, or
  * applies events without `event_id` (nothing tells their retry from a first delivery). A request whose events open
- * no new user-hour, delivered once, writes no generation.
+ * no new user-hour, delivered once, writes no generation. The one case left out: a delivery that claimed its whole
+ * batch first and writes its members after a concurrent delivery of the same batch opened an hour and died before
+ * its bump, a third batch having moved both of that hour's bounds in between: nothing then bumps the day, and its
+ * derived counts lack that user-hour until the day's next bump.
  */
 
 /** The first day that is live for a request at `now` (yesterday, UTC): its hour counts move transactionally. */

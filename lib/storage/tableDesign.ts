@@ -162,24 +162,25 @@
  *    one whose stored first or last instant is one of the batch's own: an earlier attempt of the batch opened it),
  *    and for every old day of the activity when the delivery resumes a batch another delivery began, lost claims to
  *    a concurrent one, or carries events without `event_id`. A bump only means "recompute": extra ones cost a read.
- *    Readers (lib/dashboard/storage.ts `hourCountsOfDays`, hourSources.ts) read the generations of the period first
- *    (a consistent Query, ∝ months), then the live items; a day whose generation is 0 or absent never received
- *    old-day activity and its live item is all of it; an old day with a generation takes its derived item (`HCD`)
- *    if its `derived_gen` equals the generation, else recomputes from its members (a consistent Query of the day
- *    set: per hour the members with `hHHn`, per group those with either hour) and puts the derived item only if its
- *    stored `derived_gen` is absent or lower. Why that is exact: (1) a member write that gives a day an hour is
- *    followed by a bump of that day: by its delivery, or if that dies first, by its retry (it resumes the pending
- *    batch) or by a concurrent delivery of the same batch (it lost claims, resumes, or finds its own instant as the
- *    hour's bound); (2) a reader reads the generation g before the members, so counts stamped g hold every member
- *    write whose bump landed by g (each bump follows its write), and a write whose bump lands later makes the
- *    generation exceed g, so the next reader recomputes; a derived item never goes back to an earlier generation;
- *    (3) the members hold every hour the day's live counts do (they are written before the transaction), so they
- *    replace those counts whole; (4) no live ADD lands on a derived day: ingestion moves `HC` only for days from
- *    yesterday at its `now`, readers keep derived counts only of days before today − 2 at theirs, so the two meet
- *    only if clocks differ by a day or more (the calendar keeps the day before yesterday for the same margin); a day
- *    from today − 2 on with a generation is recomputed on each read and not kept. As for hourly-data's cut hour,
- *    the members count an activity once its attempt wrote them: exact once every delivery is answered (senders
- *    retry until they are).
+ *    Readers (lib/dashboard/storage.ts `hourCountsOfDays`, hourSources.ts) read the generations of the period first (a
+ *    consistent Query, ∝ months), then the live items; a day whose generation is 0 or absent never received old-day
+ *    activity and its live item is all of it; an old day with a generation takes its derived item (`HCD`) if its
+ *    `derived_gen` equals the generation, else recomputes from its members (a consistent Query of the day set: per hour
+ *    the members with `hHHn`, per group those with either hour) and puts the derived item only if its stored
+ *    `derived_gen` is absent or lower. Why that is exact: (1) a member write that gives a day an hour is followed by a
+ *    bump of that day: by its delivery, or if that dies first, by its retry (it resumes the pending batch) or by a
+ *    concurrent delivery of the same batch (it lost claims, resumes, or finds its own instant as the hour's bound; not
+ *    if it claimed the whole batch first, wrote its members after the dead one and a third batch moved both of that
+ *    hour's bounds in between: that day stays as derived until its next bump); (2) a reader reads the generation g
+ *    before the members, so counts stamped g hold every member write whose bump landed by g (each bump follows its
+ *    write), and a write whose bump lands later makes the generation exceed g, so the next reader recomputes; a derived
+ *    item never goes back to an earlier generation; (3) the members hold every hour the day's live counts do (they are
+ *    written before the transaction), so they replace those counts whole; (4) no live ADD lands on a derived day:
+ *    ingestion moves `HC` only for days from yesterday at its `now`, readers keep derived counts only of days before
+ *    today − 2 at theirs, so the two meet only if clocks differ by a day or more (the calendar keeps the day before
+ *    yesterday for the same margin); a day from today − 2 on with a generation is recomputed on each read and not kept.
+ *    As for hourly-data's cut hour, the members count an activity once its attempt wrote them: exact once every
+ *    delivery is answered (senders retry until they are).
  *    Cost: a route reads one generation item per month, one item per day with data (live or derived; ≤ 24 hours
  *    each; users-by-time refuses a period of more than 100,000 hours with data), and once per generation of an old
  *    day its members (`npm run bench -- --users 1000`: users-by-time over the bench's two years reads 4,199 items,
