@@ -39,8 +39,12 @@
  * |   webhook (delivery worker, remove)              |                         |                                                            |   1 GetItem / 1 DeleteItem        |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
  * | distinct users per clock hour and per two-hour   | activity                | pk `E#{E}#HC` sk `{YYYY-MM-DD}`, counts `hHH` (hour HH) and  | Query ∝ days with data (one item  |
- * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even): lib/ingest/activeHours.ts |   each, ≤ 24 hours with data)     |
- * |   an even hour)                                  |                         |                                                            |                                   |
+ * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even), moved while the day is    |   each, ≤ 24 hours with data)     |
+ * |   an even hour): a day without old-day activity  |                         |   live (today, yesterday): lib/ingest/activeHours.ts         |                                   |
+ * | which old days received activity since their     | activity                | pk `E#{E}#HCGEN` sk `{YYYY-MM}`, a generation `dDD` per day  | Query ∝ months (read first, each  |
+ * |   counts were derived (read before any member)   |                         |   (ADD per request, month): lib/ingest/hourGenerations.ts    |   consistent); ADD per month      |
+ * | the same counts of an old day with a generation, | activity                | pk `E#{E}#HCD` sk `{YYYY-MM-DD}`, `hHH` / `gHH` and          | Query ∝ such days; once per       |
+ * |   derived from its members by a reader           |                         |   `derived_gen` (lib/dashboard/storage.ts, hourSources.ts)   |   generation: its set, 1 Put      |
  * | users active in a cut hour (hourly-data at any   | activity                | the day set members: a user's first / last instant in each  | Query per day (≤ 2), ∝ its users  |
  * |   other instant: one group compares ids)         |                         |   hour HH of the day, attributes `hHHn` / `hHHx`            |                                   |
  * | users active per day of 8 days (weekly-data)     | activity                | the month counters `CNT` below                             | Query ∝ months (≤ 2)              |
@@ -63,30 +67,34 @@
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
  * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
- * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event):
+ * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event). The
+ * bench's events fall on old days (before yesterday at the request's `now`): a new user-hour there costs the day's
+ * generation (1, a plain ADD); on a live day it costs the day's hour counts in the transaction instead (2), and an
+ * activity in a new hour inside the day's span a user write too (the figure after the slash):
  *
- * | event                                   | units | what                                                                |
- * |-----------------------------------------|-------|---------------------------------------------------------------------|
- * | any event with an `event_id`            | 1     | its claim (conditional Put, lib/ingest/claims.ts)                   |
- * | user.created (new user)                 | 14    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
- * |                                         |       | existing users, last-active hour, hour counts of its day (5 × 2)    |
- * | user.active, first of its day           | 14    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
- * |                                         |       | last-active hour −1/+1, hour counts of the day (5 × 2)              |
- * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves)     |
- * | user.active, earlier that day, in an    | 4     | batch 2, claim 1, day set `min_at` (and its hour) 1                 |
- * |   hour it already had                   |       |                                                                     |
- * | user.active, earlier that day or inside | 8     | batch 2, claim 1, day set member 1; transaction: user (its hour     |
- * |   its span, in a new hour               |       | calendar), hour counts of the day (2 × 2)                           |
- * | user.active, repeat in a later hour     | 12    | batch 2, claim 1, day set 1; transaction: user, two last-active     |
- * |                                         |       | hour counters, hour counts of the day                               |
- * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once      |
- * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
- * | user.invited                            | 5     | batch 2, claim 1, invite log 1, its index by invitee email hash 1   |
- * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters       |
- * | user.deleted                            | 10    | batch 2, claim 1, deleted-user marker 1; transaction: user,         |
- * |                                         |       | existing users, hour counter                                        |
- * | user.erased (a listed user)             | 11    | as user.deleted, + its erasure job 1 (conditional Put)              |
- * | a duplicate                             | 0     | reads only                                                          |
+ * | event                                   | units | what                                                            |
+ * |-----------------------------------------|-------|-----------------------------------------------------------------|
+ * | any event with an `event_id`            | 1     | its claim (conditional Put, lib/ingest/claims.ts)               |
+ * | user.created (new user)                 | 13/14 | batch 2, claim 1, day set 1, the day's generation 1;            |
+ * |                                         |       | transaction: user, month counters, existing users, last-active  |
+ * |                                         |       | hour (4 × 2)                                                    |
+ * | user.active, first of its day           | 13/14 | batch 2, claim 1, day set 1, generation 1; transaction: user,   |
+ * |                                         |       | month counters, last-active hour −1/+1 (4 × 2)                  |
+ * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves) |
+ * | user.active, earlier that day, in an    | 4     | batch 2, claim 1, day set `min_at` (and its hour) 1             |
+ * |   hour it already had                   |       |                                                                 |
+ * | user.active, earlier that day or inside | 5/8   | batch 2, claim 1, day set member 1, generation 1 (live: a       |
+ * |   its span, in a new hour               |       | transaction of the user, its calendar, and the hour counts)     |
+ * | user.active, repeat in a later hour     | 11/12 | batch 2, claim 1, day set 1, generation 1; transaction: user,   |
+ * |                                         |       | two last-active hour counters                                   |
+ * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once  |
+ * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)    |
+ * | user.invited                            | 5     | batch 2, claim 1, invite log 1, its index by invitee email hash |
+ * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters   |
+ * | user.deleted                            | 10    | batch 2, claim 1, deleted-user marker 1; transaction: user,     |
+ * |                                         |       | existing users, hour counter                                    |
+ * | user.erased (a listed user)             | 11    | as user.deleted, + its erasure job 1 (conditional Put)          |
+ * | a duplicate                             | 0     | reads only                                                      |
  *
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
  * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25 (the invites'
@@ -103,15 +111,20 @@
  * calendar, version, a pre-image of only those) apart from the cold profile, and a `byLastActive` partition that
  * isn't one per tenant (≈ 2 index units per activity on one key range: ≈ 250 events/s per tenant at half of a
  * partition's 1,000 units/s, the bench's hot-item table).
- * Clock hours (issue 21) add one transactional item per (transaction, day) whose users enter a new clock hour: the
- * day's hour counts `HC` (2 units, shared by every user of the transaction active that day), and nothing to an
- * event that opens no new user-hour (the user's hour calendar rides in its write). What that is on the bench's mix,
- * where each request carries ≈ 40 users' whole histories spread over two years (≈ 0.9 new user-hours per event,
- * few sharing a day): the hour-count items ≈ 1.62 units per event, and ≈ 0.23 more as their items split a request
- * into more transactions (month counters repeated): 3.52 → 5.38 units per event at 1,000 users, far over issue
- * 21's budget of 0.3 (see "Clock hours counted like the days" below); on live traffic (a request's users active in
- * the same hours) ≈ 2 units per transaction of up to 100 items. A user item grows ≈ 7 bytes per active day (584 →
- * 634 bytes mean on that mix). The bench prints the hour-count items' share ("hour-level data …").
+ * Clock hours (issue 21) add, for a live day (today or yesterday at the request's `now`), one transactional item per
+ * (transaction, day) whose users enter a new clock hour: the day's hour counts `HC` (2 units, shared by every user
+ * of the transaction active that day); for an older day, one plain ADD per (request, month) with such a day: the
+ * month's generation item `HCGEN` (1 unit); nothing to an event that opens no new user-hour (the user's hour
+ * calendar of its live days rides in its write). Measured as AWS bills it (`npm run bench -- --only billing --users
+ * 1000`), hour-level items (HC + HCGEN) per event: whole history (each request carries ≈ 40 users' histories spread
+ * over two years, ≈ 0.9 new user-hours per event on ≈ 150 days of ≈ 25 months) 1.69 when every day's counts moved
+ * in the transactions → 0.198 (HC 0.001, HCGEN 0.197: ≈ 39 ADDs per request of 200 events, its ≈ 25 months and
+ * again when a concurrent change makes a request write its members again), its total 6.11 → 4.43 units per event
+ * (the HC items had also split requests into more transactions, repeating month counters: 0.72 → 0.52); recent
+ * activity (every day live) 0.030 (HC), its total 48.13 → 47.34 (smaller user items). Both within issue 21's budget
+ * of 0.3 (see "Clock hours counted like the days" below). In the old count (`npm run bench -- --users 1000`) the
+ * mix is 5.38 → 3.64 units per event. A user item no longer grows with its history (584 bytes mean on the bench's
+ * mix, 634 with a calendar of every active day's hours).
  *
  * Why the keys are shaped so:
  *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
@@ -129,20 +142,52 @@
  *    counter moves (−1 old hour, +1 new hour, ±1 on creation and deletion) in the same transaction as the user's
  *    write, so it is exact under retries like the existing-user count. A count for the last N days is the hour
  *    counters of the whole hours since the boundary plus an exact index count of the one partial hour.
- *  - *Clock hours counted like the days.* users-by-time needs distinct users per clock hour over any period, and
- *    must cost what has data. Each user item keeps its calendar of clock hours (lib/ingest/activeHours.ts: per
- *    active day a 24-bit mask, 5 bytes); the hour counts of a day (`HC`: `hHH` per hour, `gHH` per two-hour group)
- *    move by the difference between the calendar before and after a batch, in the transaction of the user's
- *    versioned write, so they are exact for the same reasons as the day counts: a retry recomputes the difference
- *    from the same state before (the pre-image), a concurrent batch fails the version check and recomputes from the
- *    state it left, and a late event is no special case (the calendar says whether its hour was counted; the day
- *    member's hour bounds can't: they are written before the transaction, by attempts that may never land).
- *    "Later than the user's last activity" alone would be exact in time order only. A route reads one item per day
- *    with data (≤ 24 hours each): users-by-time refuses a period of more than 100,000 hours with data.
- *    Why the budget of 0.3 units per event is not met on the bench's mix: the counts must move in the user's
- *    transaction (2 units an item) and a request there touches ≈ 180 new user-hours on ≈ 150 different days; an
- *    item shared by more users must span more time (a month: ≥ 744 counts, several KB as the tenant grows, each
- *    write billed per KB), so every packing costs ≈ 1–2 units per event there, far less on live traffic.
+ *  - *Clock hours counted like the days, while they are live; then recomputed from the members.* users-by-time
+ *    needs distinct users per clock hour over any period, and must cost what has data.
+ *    Live days (today and yesterday, UTC, at the ingesting request's `now`): each user item keeps its calendar of
+ *    clock hours of its last three days (lib/ingest/activeHours.ts: per day a 24-bit mask, 5 bytes; the days before
+ *    the day before yesterday dropped by each write with live activity); the day's hour counts (`HC`: `hHH` per
+ *    hour, `gHH` per two-hour group) move by the difference between the calendar before and after a batch, in the
+ *    transaction of the user's versioned write, so they are exact for the same reasons as the day counts: a retry
+ *    recomputes the difference from the same state before (the pre-image), a concurrent batch fails the version
+ *    check and recomputes from the state it left, and a late event within the window is no special case (the
+ *    calendar says whether its hour was counted; the day member's hour bounds can't: they are written before the
+ *    transaction, by attempts that may never land). "Later than the user's last activity" alone would be exact in
+ *    time order only.
+ *    Old days: the day set members are the truth (each holds the user's first / last instant per clock hour of the
+ *    day, written idempotently before anything else). An event on an old day moves no counter and leaves the
+ *    calendar alone; after the members, ingestion bumps the day's *generation* (`HCGEN`, one item per month, `dDD`
+ *    per day; lib/ingest/hourGenerations.ts): one plain ADD per (request, month), for each old day on which a member
+ *    may have gained a clock hour, decided on the state its landed conditional write read (an hour it lacked, or
+ *    one whose stored first or last instant is one of the batch's own: an earlier attempt of the batch opened it),
+ *    and for every old day of the activity when the delivery resumes a batch another delivery began, lost claims to
+ *    a concurrent one, or carries events without `event_id`. A bump only means "recompute": extra ones cost a read.
+ *    Readers (lib/dashboard/storage.ts `hourCountsOfDays`, hourSources.ts) read the generations of the period first (a
+ *    consistent Query, ∝ months), then the live items; a day whose generation is 0 or absent never received old-day
+ *    activity and its live item is all of it; an old day with a generation takes its derived item (`HCD`) if its
+ *    `derived_gen` equals the generation, else recomputes from its members (a consistent Query of the day set: per hour
+ *    the members with `hHHn`, per group those with either hour) and puts the derived item only if its stored
+ *    `derived_gen` is absent or lower. Why that is exact: (1) a member write that gives a day an hour is followed by a
+ *    bump of that day: by its delivery, or if that dies first, by its retry (it resumes the pending batch) or by a
+ *    concurrent delivery of the same batch (it lost claims, resumes, or finds its own instant as the hour's bound; not
+ *    if it claimed the whole batch first, wrote its members after the dead one and a third batch moved both of that
+ *    hour's bounds in between: that day stays as derived until its next bump); (2) a reader reads the generation g
+ *    before the members, so counts stamped g hold every member write whose bump landed by g (each bump follows its
+ *    write), and a write whose bump lands later makes the generation exceed g, so the next reader recomputes; a derived
+ *    item never goes back to an earlier generation; (3) the members hold every hour the day's live counts do (they are
+ *    written before the transaction), so they replace those counts whole; (4) no live ADD lands on a derived day:
+ *    ingestion moves `HC` only for days from yesterday at its `now`, readers keep derived counts only of days before
+ *    today − 2 at theirs, so the two meet only if clocks differ by a day or more (the calendar keeps the day before
+ *    yesterday for the same margin); a day from today − 2 on with a generation is recomputed on each read and not kept.
+ *    As for hourly-data's cut hour, the members count an activity once its attempt wrote them: exact once every
+ *    delivery is answered (senders retry until they are).
+ *    Cost: a route reads one generation item per month, one item per day with data (live or derived; ≤ 24 hours
+ *    each; users-by-time refuses a period of more than 100,000 hours with data), and once per generation of an old
+ *    day its members (`npm run bench -- --users 1000`: users-by-time over the bench's two years reads 4,199 items,
+ *    723 read units the first time, 754 items, 13.5 units after). Why the budget of 0.3 units per event is met: a
+ *    request's old-day activity costs one 1-unit write per month it touches, whatever its events and users (≈ 0.2 per
+ *    event on the whole-history mix, where counts moved in the transactions cost ≈ 1.7: ≈ 150 days' items of 2
+ *    units per request), and live traffic's counts are shared by a transaction's users active on the same day.
  *  - *Hour bounds on the day members, for the cut hour.* hourly-data asks for `[start − 24h, start)` in groups of
  *    two clock hours: with `start` on an even hour every group is whole within one day (its `gHH` count); at any
  *    other instant one group holds a cut hour or hours of two days, whose distinct union is no sum of counts. For
@@ -155,7 +200,8 @@
  *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
  *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 20 rows,
  *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB). A user's
- *    or org's calendar grows ≈ 70 bytes per year of its history (twice with its pre-image).
+ *    or org's calendar of days grows ≈ 70 bytes per year of its history (twice with its pre-image); a user's calendar
+ *    of clock hours holds ≤ 3 days (activeHours.ts).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Credentials per environment.* Credentials are keyed by their id alone (`KEY#` / `TOKEN#`, one GetItem per
@@ -339,6 +385,12 @@ export const keys = {
   /** Distinct users per clock hour (`hHH`) and two-hour group (`gHH`) of a UTC day: lib/ingest/activeHours.ts. */
   hourCountsPk: (e: string) => `${env(e)}#HC`,
   hourCounts: (e: string, day: string) => ({ pk: keys.hourCountsPk(e), sk: day }),
+  /** Generation of each old day's clock hours (`dDD`, one item per UTC month): lib/ingest/hourGenerations.ts. */
+  hourGenerationsPk: (e: string) => `${env(e)}#HCGEN`,
+  hourGenerations: (e: string, month: string) => ({ pk: keys.hourGenerationsPk(e), sk: month }),
+  /** An old day's hour counts recomputed from its members by a reader, with `derived_gen`: lib/dashboard/storage.ts. */
+  derivedHourCountsPk: (e: string) => `${env(e)}#HCD`,
+  derivedHourCounts: (e: string, day: string) => ({ pk: keys.derivedHourCountsPk(e), sk: day }),
 
   /** A user's erasure job (lib/tenants/erasureJob.ts): recorded by ingestion with `user.erased`, one per user. */
   erasureJobsPk: (e: string) => `${env(e)}#ERASE`,
