@@ -97,8 +97,14 @@ async function activeUsersEstimate(store: Store, environmentId: string, time: nu
   return users;
 }
 
-/** A sample of the active users' ids: a few index keys at evenly spaced instants of the look-back. */
-async function sampleIds(store: Store, environmentId: string, time: number, points: number): Promise<string[]> {
+/** A sample of the active users' (orgs') ids: a few index keys at evenly spaced instants of the look-back. */
+export async function sampleIds(
+  store: Store,
+  environmentId: string,
+  time: number,
+  points: number,
+  kind: "U" | "O" = "U",
+): Promise<string[]> {
   const ISO_LENGTH = 24;
   const from = time - LOOKBACK_MS;
   const step = LOOKBACK_MS / points;
@@ -111,7 +117,7 @@ async function sampleIds(store: Store, environmentId: string, time: number, poin
           TableName: store.tables.entities,
           IndexName: GSI_BY_LAST_ACTIVE,
           KeyConditionExpression: "gsi2pk = :pk AND gsi2sk >= :at",
-          ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPk(environmentId, "U"), ":at": at },
+          ExpressionAttributeValues: { ":pk": keys.lastActiveIndexPk(environmentId, kind), ":at": at },
           ProjectionExpression: "gsi2sk",
           Limit: SAMPLE_IDS,
         }),
