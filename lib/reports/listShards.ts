@@ -242,48 +242,61 @@ async function readGathered(
 interface ListOfPart {
   report: ReportName;
   interval: string;
-  entries: Ranked<string>[];
+  /** Built when the list is written, one list at a time: a rows part holds one list's entries, not the part's. */
+  entries: () => Ranked<string>[];
 }
 
 /** The part's lists from its summed records, unranked: the entries and extras of the unsharded part. */
 function listsOf(part: ListPart, byId: ReadonlyMap<string, number[]>): ListOfPart[] {
   if (part === "user_invites")
-    return WINDOW_DAYS.map((interval, j) => {
-      const entries: Ranked<string>[] = [];
-      for (const [id, c] of byId) {
-        const num = c[j] as number;
-        if (num > 0) entries.push({ subject: id, score: [num], extra: { num_invites: num } });
-      }
-      return { report: "user_report/top_inviter", interval, entries };
-    });
+    return WINDOW_DAYS.map((interval, j) => ({
+      report: "user_report/top_inviter",
+      interval,
+      entries: () => {
+        const entries: Ranked<string>[] = [];
+        for (const [id, c] of byId) {
+          const num = c[j] as number;
+          if (num > 0) entries.push({ subject: id, score: [num], extra: { num_invites: num } });
+        }
+        return entries;
+      },
+    }));
   if (part === "org_activity")
-    return REENGAGEMENT.map((interval, i) => {
-      const entries: Ranked<string>[] = [];
-      for (const [id, [last, ...flags]] of byId)
-        if (flags[i] === 1) entries.push({ subject: id, score: [last as number] });
-      return { report: "org_report/reengagement", interval, entries };
-    });
+    return REENGAGEMENT.map((interval, i) => ({
+      report: "org_report/reengagement",
+      interval,
+      entries: () => {
+        const entries: Ranked<string>[] = [];
+        for (const [id, [last, ...flags]] of byId)
+          if (flags[i] === 1) entries.push({ subject: id, score: [last as number] });
+        return entries;
+      },
+    }));
   return (["org_report/growth", "org_report/attrition"] as const).flatMap((report) =>
-    WINDOW_DAYS.map((interval, j) => {
-      const entries: Ranked<string>[] = [];
-      for (const [id, c] of byId) {
-        const added = c[j] as number;
-        const removed = c[WINDOW_DAYS.length + j] as number;
-        if (report === "org_report/growth" && added + removed > 0)
-          entries.push({
-            subject: id,
-            score: [added - removed],
-            extra: { num_users_added: added, num_users_removed: removed },
-          });
-        if (report === "org_report/attrition" && removed > 0)
-          entries.push({
-            subject: id,
-            score: [removed],
-            extra: { num_users_added: added, num_users_removed: removed, net_users_change: added - removed },
-          });
-      }
-      return { report, interval, entries };
-    }),
+    WINDOW_DAYS.map((interval, j) => ({
+      report,
+      interval,
+      entries: () => {
+        const entries: Ranked<string>[] = [];
+        for (const [id, c] of byId) {
+          const added = c[j] as number;
+          const removed = c[WINDOW_DAYS.length + j] as number;
+          if (report === "org_report/growth" && added + removed > 0)
+            entries.push({
+              subject: id,
+              score: [added - removed],
+              extra: { num_users_added: added, num_users_removed: removed },
+            });
+          if (report === "org_report/attrition" && removed > 0)
+            entries.push({
+              subject: id,
+              score: [removed],
+              extra: { num_users_added: added, num_users_removed: removed, net_users_change: added - removed },
+            });
+        }
+        return entries;
+      },
+    })),
   );
 }
 
@@ -310,6 +323,13 @@ async function writeOrgRows(
   await w.flush(true);
 }
 
+/** Slice j of K of a list in rank order; the list's other entries are not kept (not in a suspended frame either). */
+function sliceOfList(list: ListOfPart, slice: { index: number; of: number }): Ranked<string>[] {
+  const ranked = rank(list.entries(), (id) => id);
+  const n = ranked.length;
+  return ranked.slice(Math.floor((slice.index * n) / slice.of), Math.floor(((slice.index + 1) * n) / slice.of));
+}
+
 /** Ranks [⌊j·n/K⌋, ⌊(j+1)·n/K⌋) of each list (all of them: j = 0 of 1), written as `segment` (none: whole). */
 async function writeLists(
   ctx: PartContext,
@@ -323,9 +343,7 @@ async function writeLists(
   const writers: RankListWriter[] = [];
   // One list after another: the org lists share their orgs' member counts.
   for (const list of listsOf(part, byId)) {
-    const ranked = rank(list.entries, (id) => id);
-    const n = ranked.length;
-    const mine = ranked.slice(Math.floor((slice.index * n) / slice.of), Math.floor(((slice.index + 1) * n) / slice.of));
+    const mine = sliceOfList(list, slice);
     const w = writer(ctx, list.report, list.interval, segment);
     if (part === "user_invites") await writeUserRows(ctx, orgs, w, mine);
     else await writeOrgRows(ctx, orgs, members, w, mine);
