@@ -61,6 +61,8 @@
  * | refresh run: parts done, row counts, attempts    | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  * | user activity tallies of a run (sorted entries   | reports                 | pk `E#{E}#R#{reportId}#TALLY#{list}#A{attempt}` sk n (-1:   | Put per 1,000 entries; BatchGet of|
  * |   per id-range part, merged by the rows parts)    |                         |   the index of first entries)                              |   a slice's items                 |
+ * | a list part's gathered records (user_invites,    | reports                 | pk `E#{E}#R#{reportId}#GATHER#{part}#A{attempt}` sk n       | Put per 500 records; Query of each|
+ * |   org_activity, org_changes: listShards.ts)       |                         |   (records `[id, …numbers]`, JSON)                         |   counted gather, per rows part   |
  * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}#A{attempt}` | 1 GetItem (+ the pointer)         |
  * |   (sharded refresh: attempt `merged`)            |                         |   sk 0                                                     |                                   |
  * | a curve shard's partial tallies (refresh merge)  | reports                 | pk `E#{E}#R#{reportId}#{entity}#tally@{to}#A{attempt}` sk 0 | BatchGet, 1 per shard, once a run |
@@ -447,6 +449,16 @@ export const keys = {
    */
   activityTally: (e: string, reportId: string, list: string, attempt: string, n: number) => ({
     pk: `${env(e)}#R#${reportId}#TALLY#${list}#A${attempt}`,
+    sk: n,
+  }),
+  /**
+   * One gather part's records of a list part (listShards.ts): item `n` ≥ 0 of the records it wrote; `attempt` is the
+   * gather delivery that wrote them. The rows parts Query the pk of each counted gather.
+   */
+  listGatherPk: (e: string, reportId: string, part: string, attempt: string) =>
+    `${env(e)}#R#${reportId}#GATHER#${part}#A${attempt}`,
+  listGather: (e: string, reportId: string, part: string, attempt: string, n: number) => ({
+    pk: keys.listGatherPk(e, reportId, part, attempt),
     sk: n,
   }),
 };
