@@ -35,7 +35,7 @@ const MAX_WORKER_MIB = 512;
 const MAX_WORKER_SECONDS = 120;
 const MAX_WALL_SECONDS = 15 * 60;
 /** infra/refresh.ts: the refresh worker's SQS event source `maxConcurrency`. */
-const DEPLOYED_CONCURRENCY = 5;
+const DEPLOYED_CONCURRENCY = 20;
 
 /** The bench's name of a part's workers: user activity's two phases are measured apart. */
 export function partLabel(job: Pick<PartJob, "part" | "range" | "slice">): string {
@@ -216,7 +216,7 @@ export function extrapolationTable(results: readonly Measured[], users = TARGET_
       `| ${p.part} | ${p.after ? `after ${p.after}` : p.shape} | ${p.workers} | ${p.seconds.toFixed(0)} | ${p.rssMiB.toFixed(0)} | ${ok(p)} |`,
   );
   const walls = (of: Projection[]) =>
-    [DEPLOYED_CONCURRENCY, 20, 50]
+    [5, DEPLOYED_CONCURRENCY, 50]
       .map((slots) => {
         const s = wallSeconds(of, slots);
         return `${slots} workers at once: ${(s / 60).toFixed(1)} min${s <= MAX_WALL_SECONDS ? "" : " (over 15 min)"}`;
