@@ -26,9 +26,10 @@
  * | environment deletion job (progress, resume), then| entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
  * |   its completion record (delete-status, refresh) |                         |                                                            |                                   |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
+ * | its profile, when over 512 bytes (userProfile.ts)| entities                | pk `E#{E}#U#{user}` sk `PROFILE`                            | 1 GetItem / BatchGet of a page's  |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
- * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}` (keys) | Query n+1 keys + BatchGet, ∝ page |
- * | users / orgs by latest activity (the partial hour| entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
+ * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS#{0–7}` gsi1sk `{created ISO}#{user}`  | 8 Queries ≤ n+1 keys, merged, + BatchGet |
+ * | users / orgs by latest activity (the partial hour| entities `byLastActive` | gsi2pk `E#{E}#LA#U#{0–23}` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}` | Queries ∝ users returned, merged |
  * |   of `days=N`, churn, a tenant's orgs (refresh)) |                         |                                                            |                                   |
  * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
  * | `event_id` claimed? (its batch, its instant)      | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
@@ -104,15 +105,18 @@
  * Those are the units of the old count (an item 1 unit whatever its size, a transaction's 2, no index writes). As
  * AWS bills them (issue 20; `npm run bench -- --only billing`, scripts/bench/billing.ts: item sizes rounded up to
  * 1 KB, an update the larger of before and after, ×2 in a transaction, + one write per index entry added, changed
- * or removed, two when its key moves) the same mix costs ≈ 4.1 units per event (its users are small: each user
- * enters both GSIs once, 0.4), and "recent activity" (users with a 10 KB profile, each active once per request)
- * ≈ 46: the user item carries its profile twice (state and `prev_state`, ≈ 21 KB), and each activity in a new hour
- * rewrites it in a transaction (2 × 21 units) and moves its `byLastActive` key (2 index writes). `bySignup` keeps
- * keys only (it projected ALL: each user write also rewrote a 21 KB copy there, ≈ 21 more units per event); its
- * readers fetch the page's users by BatchGet. Not done yet (issue 20): a small hot user item (activity fields,
- * calendar, version, a pre-image of only those) apart from the cold profile, and a `byLastActive` partition that
- * isn't one per tenant (≈ 2 index units per activity on one key range: ≈ 250 events/s per tenant at half of a
- * partition's 1,000 units/s, the bench's hot-item table).
+ * or removed, two when its key moves) the same mix costs 4.35 units per event (1,000 users: claims 1.0, day members
+ * 1.06, users 0.41 + their index entries 0.40, month counters 0.49, last-active hours 0.41, hour generations 0.18),
+ * and "recent activity" (users with a 10 KB profile, each active once per request) 6.14: claim 1, day member 1, the
+ * user's transactional write 2 (its item < 1 KB) and its `byLastActive` key move 2. That was ≈ 46 while the user
+ * item carried its profile twice (state and a whole `prev_state`, ≈ 21 KB) and each activity in a new hour rewrote
+ * it in a transaction (2 × 21 units): a profile over 512 bytes now lives on the user's `PROFILE` item, written only
+ * when it changes (userProfile.ts), and a write's pre-image holds only the fields it changed (preImage.ts).
+ * `bySignup` keeps keys only (it projected ALL: each user write also rewrote the whole user there); its readers fetch
+ * the page's users by BatchGet. `bySignup` and the users of `byLastActive` are spread over 8 and 24 partitions by a
+ * hash of the id (2 index writes per activity on one partition held a tenant to ≈ 250 events/s); readers merge the
+ * shards in key order (indexShards.ts). Still over issue 20's goals: ≤ 4 units (the recent mix's transaction and key
+ * move) and ≥ 5,000 events/s (transactions on `COUNT#users`, `CNT`, today's `HC` and `LAH` items: ≈ 2,700–3,200).
  * Clock hours (issue 21) add, for a live day (today or yesterday at the request's `now`), one transactional item per
  * (transaction, day) whose users enter a new clock hour: the day's hour counts `HC` (2 units, shared by every user
  * of the transaction active that day); for an older day, one plain ADD per (request, month) with such a day: the
@@ -198,8 +202,8 @@
  *    user-days). weekly-data is the day counters.
  *  - *Hot partitions.* Per-day sets spread a tenant's writes over one partition per day instead of one per tenant;
  *    the month's counter item is written only when a user or org enters a day (once per user per day, plus sign-ups),
- *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs hold one partition per tenant: their
- *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
+ *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs are spread over
+ *    several partitions per tenant by a hash of the id (8 and 24; orgs one), merged in order by their readers.
  *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 20 rows,
  *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB). A user's
  *    or org's calendar of days grows ≈ 70 bytes per year of its history (twice with its pre-image); a user's calendar
