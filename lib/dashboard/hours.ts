@@ -4,7 +4,8 @@ import { DAY_MS, dayOf, HOUR_MS, startOfDay } from "../time.js";
 /**
  * The activity-by-hour bodies of the engagement dashboard (CONTRACT §10, exact), as pure functions of what storage
  * holds: the hour counters of each day with data (distinct users per clock hour and per two-hour group of the day,
- * moved by ingestion from each user's hour calendar: lib/ingest/activeHours.ts), and for hourly-data's one group
+ * moved by ingestion from each user's hour calendar while the day is live, lib/ingest/activeHours.ts, or derived
+ * from the day's members once it received activity as an old day, hourSources.ts), and for hourly-data's one group
  * that a window not on an even hour cuts, the day set members with their hour bounds (lib/ingest/hourBounds.ts).
  *
  * | route (`…/engagement-dashboard/users/…`)     | from                                    | entries                          |

@@ -1,18 +1,22 @@
-import { groupCountAttribute, hourCountAttribute } from "../ingest/activeHours.js";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { storedHourBounds } from "../ingest/hourBounds.js";
 import { queryAll, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { readBucketCounts } from "../storage/monthCounters.js";
 import { type ActivityMetric, keys } from "../storage/tableDesign.js";
 import { dayStart } from "../time.js";
+import { mapLimit } from "../util/mapLimit.js";
+import { countAttributes, countsOfItem, countsOfMembers, generationsOf, sourceOfDay } from "./hourSources.js";
 import type { DayHourCounts, DayHours } from "./hours.js";
 import type { DayCount } from "./responses.js";
 
 /**
  * The dashboard's reads. All cost in proportion to what exists: the counter partition holds one item per month
  * that has data, so a 12-year range with data on three days returns ≤ three items; a day's set is read only for
- * those days (its members, with their hour bounds for hourly-data's one cut group). The hour counters hold one item
- * per day that has data, so the activity-by-hour routes read ≤ one item per day with data.
+ * those days (its members, with their hour bounds for hourly-data's one cut group). The hour counts hold one item
+ * per day that has data (live or derived), so the activity-by-hour routes read ≤ one item per day with data, plus
+ * one generation item per month, plus, once per generation of an old day that received late activity, its members.
  */
 
 /** Day counters of `metric` from `fromDay` through `toDay` (inclusive), only the days that have data. */
@@ -54,9 +58,83 @@ export async function activeUserHoursOfDay(store: Store, environmentId: string, 
 }
 
 /**
- * The hour counters of the days from `fromDay` through `toDay` that have data (tableDesign.ts `HC`), oldest first:
- * one Query, one item per such day. `maxHours`: throws `TooManyHours` once more clock hours with users than that
- * were read (the read stops there).
+ * The live hour-count items (`HC`, moved in the users' transactions for live days) of the days from `fromDay`
+ * through `toDay` that have one, page by page: every read of them goes through here.
+ */
+export function liveHourCountPages(store: Store, environmentId: string, fromDay: string, toDay: string) {
+  return queryPages(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+    ExpressionAttributeValues: { ":pk": keys.hourCountsPk(environmentId), ":from": fromDay, ":to": toDay },
+  });
+}
+
+/** Day → generation of the old days from `fromDay` through `toDay` (consistent: read before any member). */
+async function hourGenerationsOfDays(store: Store, environmentId: string, fromDay: string, toDay: string) {
+  const items = await queryAll(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+    ExpressionAttributeValues: {
+      ":pk": keys.hourGenerationsPk(environmentId),
+      ":from": fromDay.slice(0, 7),
+      ":to": toDay.slice(0, 7),
+    },
+    ConsistentRead: true,
+  });
+  const generations = generationsOf(items);
+  for (const day of generations.keys()) if (day < fromDay || day > toDay) generations.delete(day);
+  return generations;
+}
+
+/** Derived item of each day from `fromDay` through `toDay` that has one: its `derived_gen` and counts. */
+async function derivedHourCounts(store: Store, environmentId: string, fromDay: string, toDay: string) {
+  const items = await queryAll(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+    ExpressionAttributeValues: { ":pk": keys.derivedHourCountsPk(environmentId), ":from": fromDay, ":to": toDay },
+  });
+  return new Map(items.map((item) => [item.sk as string, item]));
+}
+
+/**
+ * An old day's counts from its members (a consistent Query of its day set, read after its generation), kept as its
+ * derived item if `keep` and no derived item of this generation or a later one is there.
+ */
+async function recomputeDay(store: Store, environmentId: string, day: string, generation: number, keep: boolean) {
+  const members = await queryAll(store, {
+    TableName: store.tables.activity,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": keys.activitySetPk(environmentId, "active_users", "day", day) },
+    ConsistentRead: true,
+  });
+  const counts = countsOfMembers(day, members);
+  if (!keep) return counts;
+  try {
+    await store.doc.send(
+      new PutCommand({
+        TableName: store.tables.activity,
+        Item: { ...keys.derivedHourCounts(environmentId, day), ...countAttributes(counts), derived_gen: generation },
+        ConditionExpression: "attribute_not_exists(pk) OR derived_gen < :generation",
+        ExpressionAttributeValues: { ":generation": generation },
+      }),
+    );
+  } catch (error) {
+    // A reader that read a later generation kept its counts already: ours are as good for this answer.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  return counts;
+}
+
+/** Parallel day-set reads of a repair. */
+const REPAIR_CONCURRENCY = 16;
+
+/**
+ * The hour counts of the days from `fromDay` through `toDay` that have data, oldest first (hourSources.ts: a day
+ * without a generation from its live `HC` item; an old day with one from its derived item, recomputed from its
+ * members when its generation moved). Reads: the generation items (∝ months, first), the live items (∝ days with
+ * data), and where some day has a generation, the derived items of those days and the members of each day to
+ * recompute (once per generation). `maxHours`: throws `TooManyHours` once more clock hours with users than that
+ * were read. `now`: the reader's clock (which days are too recent to keep derived counts of).
  */
 export async function hourCountsOfDays(
   store: Store,
@@ -64,30 +142,40 @@ export async function hourCountsOfDays(
   fromDay: string,
   toDay: string,
   maxHours = Number.POSITIVE_INFINITY,
+  now = Date.now(),
 ): Promise<DayHourCounts[]> {
   if (fromDay > toDay) return [];
-  const out: DayHourCounts[] = [];
+  const generations = await hourGenerationsOfDays(store, environmentId, fromDay, toDay);
+  const byDay = new Map<string, DayHourCounts>();
   let hoursRead = 0;
-  for await (const page of queryPages(store, {
-    TableName: store.tables.activity,
-    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-    ExpressionAttributeValues: { ":pk": keys.hourCountsPk(environmentId), ":from": fromDay, ":to": toDay },
-  })) {
+  const add = (counts: DayHourCounts) => {
+    if (counts.hours.size === 0) return;
+    hoursRead += counts.hours.size;
+    if (hoursRead > maxHours) throw new TooManyHours();
+    byDay.set(counts.day, counts);
+  };
+  for await (const page of liveHourCountPages(store, environmentId, fromDay, toDay)) {
     for (const item of page) {
-      const hours = new Map<number, number>();
-      const groups = new Map<number, number>();
-      for (let hour = 0; hour < 24; hour++) {
-        const users = item[hourCountAttribute(hour)];
-        if (typeof users === "number" && users > 0) hours.set(hour, users);
-        const group = item[groupCountAttribute(hour)];
-        if (hour % 2 === 0 && typeof group === "number" && group > 0) groups.set(hour, group);
-      }
-      hoursRead += hours.size;
-      if (hoursRead > maxHours) throw new TooManyHours();
-      out.push({ day: item.sk as string, hours, groups });
+      const day = item.sk as string;
+      if (sourceOfDay(day, generations.get(day), undefined, now).kind === "live") add(countsOfItem(day, item));
     }
   }
-  return out;
+  const generated = [...generations.keys()].filter((day) => (generations.get(day) ?? 0) > 0).sort();
+  if (generated.length > 0) {
+    const derived = await derivedHourCounts(store, environmentId, generated[0] as string, generated.at(-1) as string);
+    const recompute: { day: string; generation: number; keep: boolean }[] = [];
+    for (const day of generated) {
+      const item = derived.get(day);
+      const source = sourceOfDay(day, generations.get(day), item?.derived_gen as number | undefined, now);
+      if (source.kind === "derived" && item) add(countsOfItem(day, item));
+      else if (source.kind === "recompute") recompute.push({ day, ...source });
+    }
+    const counts = await mapLimit(recompute, REPAIR_CONCURRENCY, ({ day, generation, keep }) =>
+      recomputeDay(store, environmentId, day, generation, keep),
+    );
+    for (const c of counts) add(c);
+  }
+  return [...byDay.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }
 
 /** A period with more clock hours with data than a request may answer. */

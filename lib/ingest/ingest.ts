@@ -55,6 +55,12 @@ interface Plan {
   claims: Map<string, Claim>;
   /** Every batch those claims name. */
   statuses: Map<string, BatchStatus>;
+  /**
+   * Whether this delivery may write after another one of the same events (it resumes a batch it did not create, a
+   * concurrent delivery claimed some of its events, or it applies events without `event_id`): then every old day of
+   * its activity has its clock-hour generation bumped (lib/ingest/hourGenerations.ts).
+   */
+  resumes: boolean;
 }
 
 /** Step 1: dedupe against earlier deliveries, create the batch of what is new, claim it. */
@@ -119,7 +125,11 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
     toApply.push({ ...event, at: claim.at, eventKey: event.eventId });
   }
   const batchId = writeStamp([...new Set(batchOf.values())], freshBatch);
-  return { toApply, batchOf, batchId, claims, statuses };
+  const resumes =
+    lost.length > 0 ||
+    toApply.some((event) => event.eventId === undefined) ||
+    [...batchOf.values()].some((batch) => batch !== freshBatch);
+  return { toApply, batchOf, batchId, claims, statuses, resumes };
 }
 
 /**
@@ -136,13 +146,13 @@ function writeStamp(applied: string[], freshBatch: string | undefined): string {
 }
 
 /** Step 2: effects from the state before the batch, retried whole on a concurrent change of the same entities. */
-async function writeBatchEffects(store: Store, e: string, { toApply, batchId }: Plan): Promise<void> {
+async function writeBatchEffects(store: Store, e: string, { toApply, batchId, resumes }: Plan, now: number) {
   // Only a write stamped like this delivery's applied the same events (writeStamp): any other is a concurrent change.
   const ownBatches = new Set([batchId]);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const loaded = await loadBatchState(store, e, toApply, ownBatches);
     try {
-      await writeEffects(store, e, batchId, loaded, applyEvents(loaded.state, toApply));
+      await writeEffects(store, e, batchId, loaded, applyEvents(loaded.state, toApply), { now, resumes });
       return;
     } catch (error) {
       if (!(error instanceof VersionConflict)) throw error;
@@ -184,7 +194,7 @@ export async function ingestValidEvents(
   now = Date.now(),
 ): Promise<IngestResult> {
   const plan = await planDelivery(store, environmentId, events);
-  await writeBatchEffects(store, environmentId, plan);
+  await writeBatchEffects(store, environmentId, plan, now);
   const accepted = await completeBatches(store, environmentId, plan, now);
   return { accepted, duplicates: events.length - accepted };
 }

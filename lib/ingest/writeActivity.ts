@@ -9,6 +9,7 @@ import { mapLimit } from "../util/mapLimit.js";
 import type { ActivityPoint, BatchEffects } from "./applyEvents.js";
 import { emailHash } from "./emailHash.js";
 import { addInstant, type HourBounds, hourAttributes, storedHourBounds } from "./hourBounds.js";
+import { mayOpenHour } from "./hourGenerations.js";
 
 /**
  * Step 1 of writeEffects: the day sets of active users and orgs, and the logs. A day set member holds the first and
@@ -20,17 +21,23 @@ import { addInstant, type HourBounds, hourAttributes, storedHourBounds } from ".
  * distinct counts of days, weeks and months are not moved here: they move with the entity's write
  * (writeEntities.ts, activeDays.ts), so no set item needs a transaction, and weeks and months need no set items.
  *
- * | write                                 | when                                          | cost (write units, < 1 KB) |
- * |---------------------------------------|-----------------------------------------------|----------------------------|
- * | day member: conditional Put           | first activity of the id that day             | 1                          |
- * | day member: merge (one Update)        | a bound moves: the day's first / last instant, | 1                          |
- * |                                       | or (users) a new clock hour or its bounds     |                            |
- * | invite / membership-change log: Put   | per event, keyed by the event                 | 1 (BatchWrite)             |
- * | invite by invitee email hash: Put     | per invite (what erasure finds it by)         | 1 (BatchWrite)             |
+ * | write                                 | when                                           | units (< 1 KB) |
+ * |---------------------------------------|------------------------------------------------|----------------|
+ * | day member: conditional Put           | first activity of the id that day              | 1              |
+ * | day member: merge (one Update)        | a bound moves: the day's first / last instant, | 1              |
+ * |                                       | or (users) a new clock hour or its bounds      |                |
+ * | invite / membership-change log: Put   | per event, keyed by the event                  | 1 (BatchWrite) |
+ * | invite by invitee email hash: Put     | per invite (what erasure finds it by)          | 1 (BatchWrite) |
+ * | old days' clock-hour generations: ADD | after the members, per (request, month) with a | 1              |
+ * |   (writeEffects, hourGenerations.ts)  | day before yesterday on which a user member    |                |
+ * |                                       | may have gained a clock hour (returned days)   |                |
  *
  * An activity after (or before) the day's others moves `max_at` (`min_at`) and its hour's bounds in the same write,
  * so hours cost nothing more in time order; only an activity inside the day's span that opens an hour, or moves an
- * hour's bounds without moving the day's, costs the one merge write by itself.
+ * hour's bounds without moving the day's, costs the one merge write by itself. For a day older than the live window
+ * (hourGenerations.ts) the members are what the hour counts are recomputed from: whether a landed write may have given
+ * a member a clock hour is decided on the state that write was conditional on, and the caller bumps that day's
+ * generation after all the members are written.
  */
 
 const CONCURRENCY = 8;
@@ -133,8 +140,14 @@ async function merge(store: Store, e: string, m: DayMember, stored: Record<strin
   );
 }
 
-export async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<void> {
+/**
+ * Writes the day set members of `activity`. Returns the days on which a user member may have gained a clock hour
+ * through these writes (hourGenerations.ts `mayOpenHour`, decided on what each landed write was conditional on):
+ * an old one of those days has its generation bumped after this.
+ */
+export async function writeActivitySets(store: Store, e: string, activity: ActivityPoint[]): Promise<Set<string>> {
   let members = dayMembers(activity);
+  const opened = new Set<string>();
   for (let attempt = 0; members.length > 0; attempt++) {
     if (attempt >= 5) throw new RetryableError("day set members still contended after retries");
     const stored = new Map(
@@ -156,6 +169,7 @@ export async function writeActivitySets(store: Store, e: string, activity: Activ
       const existing = storedOf(m);
       if (existing) {
         if (!(await merge(store, e, m, existing))) lost.push(m);
+        else if (m.hours && mayOpenHour(m.hours, storedHourBounds(existing, dayStart(m.day)))) opened.add(m.day);
         return;
       }
       const put = new PutCommand({
@@ -165,9 +179,11 @@ export async function writeActivitySets(store: Store, e: string, activity: Activ
       });
       // Put meanwhile by a concurrent batch: read again and merge into it instead.
       if (!(await conditional(store, put))) lost.push(m);
+      else if (m.hours) opened.add(m.day);
     });
     members = lost;
   }
+  return opened;
 }
 
 export async function writeLogs(store: Store, e: string, effects: BatchEffects): Promise<void> {

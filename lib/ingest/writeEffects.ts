@@ -1,5 +1,6 @@
 import type { Store } from "../storage/client.js";
 import type { BatchEffects } from "./applyEvents.js";
+import { bumpGenerations, daysToBump, generationBumps } from "./hourGenerations.js";
 import type { LoadedState } from "./loadState.js";
 import { writeActivitySets, writeLogs } from "./writeActivity.js";
 import { writeDeletionMarkers } from "./writeDeletionMarkers.js";
@@ -17,16 +18,26 @@ export { VersionConflict } from "./writeEntities.js";
  *     transaction: the distinct counts of days, weeks and months move in step 3, from the entities' calendars;
  *     a marker for each user the batch deletes (writeDeletionMarkers.ts). Each invite is also indexed by its
  *     invitee's email hash, and each `user.erased` records its erasure job (writeErasures.ts): both before the user
- *     write, so a batch that erased a user left its job behind.
+ *     write, so a batch that erased a user left its job behind. After the members, the generation of each old day
+ *     (before yesterday at `now`) on which a user member may have gained a clock hour is bumped: one ADD per month
+ *     (lib/ingest/hourGenerations.ts); a reader recomputes that day's hour counts from its members.
  *  2. the org side of memberships (puts and deletes: idempotent);
  *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
- *     existing users, last-active hours, and the active sets' distinct counts through each entity's calendar of
- *     active days), each conditional on the version read. This is the state that gates later events
- *     (deletion, memberships), written last: a retry re-reads it and recomputes exactly what 1 and 2 wrote.
+ *     existing users, last-active hours, the active sets' distinct counts through each entity's calendar of
+ *     active days, and the hour counts of live days through each user's calendar of clock hours), each conditional
+ *     on the version read. This is the state that gates later events (deletion, memberships), written last: a
+ *     retry re-reads it and recomputes exactly what 1 and 2 wrote.
  *
  * A version conflict in step 3 (a concurrent batch changed the same user or org) throws VersionConflict: the
  * caller re-reads and re-applies the whole batch, whose effects are all idempotent.
  */
+
+/** How a delivery writes: its instant (what is live), and whether it resumes a batch another delivery began. */
+export interface DeliveryContext {
+  now: number;
+  /** The delivery resumes a batch an earlier or concurrent delivery began, or applies events without `event_id`. */
+  resumes: boolean;
+}
 
 /** Steps 1–3 above, in order. */
 export async function writeEffects(
@@ -35,13 +46,18 @@ export async function writeEffects(
   batchId: string,
   loaded: LoadedState,
   effects: BatchEffects,
+  { now, resumes }: DeliveryContext,
 ): Promise<void> {
+  const activitySets = async () => {
+    const opened = await writeActivitySets(store, e, effects.activity);
+    await bumpGenerations(store, e, generationBumps(daysToBump({ opened, activity: effects.activity, resumes, now })));
+  };
   await Promise.all([
-    writeActivitySets(store, e, effects.activity),
+    activitySets(),
     writeLogs(store, e, effects),
     writeDeletionMarkers(store, e, loaded.state, effects.state),
     writeErasureJobs(store, e, effects),
   ]);
   await writeMembershipItems(store, e, loaded.state, effects);
-  await writeEntities(store, e, batchId, loaded, effects);
+  await writeEntities(store, e, batchId, loaded, effects, now);
 }

@@ -8,7 +8,7 @@ import { keepsProfileApart, splitUser } from "../storage/userProfile.js";
 import { hourOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { type ActiveDays, enteredBuckets, withDays } from "./activeDays.js";
-import { type ActiveHours, enteredHours, withHours } from "./activeHours.js";
+import { type ActiveHours, liveHourMoves } from "./activeHours.js";
 import { type BatchEffects, PERSONAL_FIELD_NAMES, type UserState } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdds } from "./counters.js";
 import type { LoadedState } from "./loadState.js";
@@ -27,7 +27,8 @@ import { itemChanges, preImageDelta } from "./preImage.js";
  * | user listed ↔ not (created, deleted)     | existing users                                                      |
  * | listed user's last activity changes hour | last-active hour: −1 old hour, +1 new (LAH, tableDesign.ts)         |
  * | user / org active on a day it wasn't     | active_users / active_orgs: that day, and its week / month if new   |
- * | user active in a clock hour it wasn't    | hour counts of its day (HC): the hour; its two-hour group if new    |
+ * | user active in a clock hour it wasn't,   | hour counts of its day (HC): the hour; its two-hour group if new    |
+ * |   on a live day (today, yesterday)       | (older days: none; their generation, hourGenerations.ts)            |
  * | org created / created_at moved           | orgs_created day, week, month                                       |
  *
  * Transactions hold ≤ 100 items and several entities: a counter touched by several of them is one item (summed).
@@ -179,17 +180,19 @@ function activeDaysMoves(
 }
 
 /**
- * The user's hour calendar after the batch, and the hour counters of each day it enters an hour of (activeHours.ts):
- * all the counts of one day are attributes of one item, so a transaction's users active on one day share it.
+ * The user's hour calendar after the batch (live days only, trimmed), and the hour counters of each live day it
+ * enters an hour of (activeHours.ts `liveHourMoves`; older days: hourGenerations.ts): all the counts of one day are
+ * attributes of one item, so a transaction's users active on one day share it.
  */
-function activeHoursMoves(store: Store, e: string, before: ActiveHours | undefined, instants: number[]) {
-  const counters: EntityWrite["counters"] = enteredHours(before, instants).flatMap(({ day, attributes }) =>
+function activeHoursMoves(store: Store, e: string, before: ActiveHours | undefined, instants: number[], now: number) {
+  const { entered, hours } = liveHourMoves(before, instants, now);
+  const counters: EntityWrite["counters"] = entered.flatMap(({ day, attributes }) =>
     attributes.map((attribute) => ({
       counter: { table: store.tables.activity, key: keys.hourCounts(e, day), attribute },
       delta: 1,
     })),
   );
-  return { hours: instants.length > 0 ? withHours(before, instants) : before, counters };
+  return { hours, counters };
 }
 
 function userWrite(
@@ -199,10 +202,11 @@ function userWrite(
   loaded: UserState | undefined,
   afterState: UserState,
   instants: number[],
+  now: number,
 ): EntityWrite | undefined {
   const before = loaded?.user;
   const active = activeDaysMoves(store, e, "active_users", before?.active_days, instants);
-  const hours = activeHoursMoves(store, e, before?.active_hours, instants);
+  const hours = activeHoursMoves(store, e, before?.active_hours, instants, now);
   const after: UserState = {
     ...afterState,
     user: { ...(afterState.user as UserItem), active_days: active.days, active_hours: hours.hours },
@@ -350,13 +354,14 @@ export async function writeEntities(
   batchId: string,
   { state: loaded, writtenUsers, writtenOrgs }: LoadedState,
   effects: BatchEffects,
+  now: number,
 ): Promise<void> {
   const instants = { user: new Map<string, number[]>(), org: new Map<string, number[]>() };
   for (const { kind, id, at } of effects.activity) instants[kind].set(id, [...(instants[kind].get(id) ?? []), at]);
   const writes: (EntityWrite | undefined)[] = [];
   for (const [userId, state] of effects.state.users) {
     if (state.user && !writtenUsers.has(userId)) {
-      writes.push(userWrite(store, e, batchId, loaded.users.get(userId), state, instants.user.get(userId) ?? []));
+      writes.push(userWrite(store, e, batchId, loaded.users.get(userId), state, instants.user.get(userId) ?? [], now));
     }
   }
   for (const [orgId, org] of effects.state.orgs) {

@@ -44,7 +44,7 @@ interface DayStream {
 }
 
 /** The day-set key condition of an id range (sk = user id); BETWEEN includes `to`, whose items are skipped. */
-function rangeCondition(range: IdRange): { condition: string; values: Record<string, string> } {
+export function rangeCondition(range: IdRange): { condition: string; values: Record<string, string> } {
   if (range.from !== undefined && range.to !== undefined)
     return { condition: "pk = :pk AND sk BETWEEN :from AND :to", values: { ":from": range.from, ":to": range.to } };
   if (range.from !== undefined) return { condition: "pk = :pk AND sk >= :from", values: { ":from": range.from } };

@@ -97,8 +97,14 @@ async function activeUsersEstimate(store: Store, environmentId: string, time: nu
   return users;
 }
 
-/** A sample of the active users' ids: a few index keys at evenly spaced instants of the look-back. */
-async function sampleIds(store: Store, environmentId: string, time: number, points: number): Promise<string[]> {
+/** A sample of the active users' (orgs') ids: a few index keys at evenly spaced instants of the look-back. */
+export async function sampleIds(
+  store: Store,
+  environmentId: string,
+  time: number,
+  points: number,
+  kind: "U" | "O" = "U",
+): Promise<string[]> {
   const ISO_LENGTH = 24;
   const from = time - LOOKBACK_MS;
   const step = LOOKBACK_MS / points;
@@ -107,7 +113,7 @@ async function sampleIds(store: Store, environmentId: string, time: number, poin
     16,
     async ({ at, k }) => {
       // Any one shard of the index is a uniform sample of the ids (its partition is a hash of the id): one each.
-      const pks = keys.lastActiveIndexPks(environmentId, "U");
+      const pks = keys.lastActiveIndexPks(environmentId, kind);
       const page = await store.doc.send(
         new QueryCommand({
           TableName: store.tables.entities,

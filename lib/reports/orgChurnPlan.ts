@@ -23,7 +23,8 @@ import { type ChurnShard, churnUpperBound, instantKey } from "./churnShards.js";
 export const USERS_PER_ORG_CHURN_RANGE = 100_000;
 const MAX_RANGES = 16;
 
-async function currentUsers(store: Store, environmentId: string): Promise<number> {
+/** The tenant's current users: the last-activity hour counters summed. */
+export async function currentUsers(store: Store, environmentId: string): Promise<number> {
   const hours = queryPages<{ count?: number }>(store, {
     TableName: store.tables.activity,
     KeyConditionExpression: "pk = :pk",

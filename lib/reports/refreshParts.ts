@@ -1,7 +1,7 @@
 import { batchGetAll, queryCount, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { mergedQueryPages } from "../storage/indexShards.js";
-import type { ActivitySetItem, InviteItem, MemberChangeItem, OrgItem, UserItem } from "../storage/items.js";
+import type { ActivitySetItem, OrgItem, UserItem } from "../storage/items.js";
 import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
 import { dayOf, daysBetween, toUnixSeconds } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
@@ -19,6 +19,7 @@ import {
 import { existsAt, type Ranked, rank } from "./compute.js";
 import { curvesPart } from "./curvesPart.js";
 import { countKey, intervalMs, LOOKBACK_MS, type ReportName } from "./definitions.js";
+import { listGather, listRows, listWhole } from "./listShards.js";
 import { RankListWriter, type RankRow } from "./rankChunks.js";
 import type { DayActivity, OrgData } from "./types.js";
 
@@ -36,9 +37,14 @@ import type { DayActivity, OrgData } from "./types.js";
  * | `user_activity` | champion 30/60/90, reengagement W/M:    | tally (a range of ids, activityShards.ts): 90 day sets,   | ≈ 100 B per user of its range    |
  * |  (sharded in    |   tallies, then one slice of each list  |   the range's ids only; rows (a slice): the tallies'      |   (≤ 100,000); a slice: ≤ 30,000 |
  * |   two phases)   |   per rows part                         |   items of it, its users' items 1,000 at a time           |   entries a list                 |
- * | `user_invites`  | top inviter 30/60/90                    | 90 day invite logs; inviters' user items                  | ∝ inviters in 90 days            |
- * | `org_activity`  | org reengagement W/M                    | 60 day sets of active orgs; their org items, member COUNTs| ∝ orgs active in 60 days         |
- * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | 90 day membership-change logs; org items, member COUNTs   | ∝ orgs changed in 90 days        |
+ * | `user_invites`  | top inviter 30/60/90                    | gather (a range of days, listShards.ts): its days of the  | a gather: its range's records;   |
+ * |  (sharded in    |                                         |   90 day invite logs; rows (a slice): every gather's      |   a slice: every record (≈ 50 B) |
+ * |   two phases)   |                                         |   records, the slice's inviters' user items               |   + 1,000 users at a time        |
+ * | `org_activity`  | org reengagement W/M                    | gather (a range of org ids): 60 day sets of active orgs,  | a gather: its range's orgs'      |
+ * |  (likewise)     |                                         |   its ids only, candidates' org items; rows: the slice's  |   tallies; a slice: as above     |
+ * |                 |                                         |   org items, member COUNTs                                |                                  |
+ * | `org_changes`   | org growth 30/60/90, attrition 30/60/90 | gather (a range of days): membership-change logs; rows:   | as `user_invites`                |
+ * |  (likewise)     |                                         |   the slice's org items, member COUNTs                    |                                  |
  * | `user_curves`   | one shard's partial tallies (1 item),   | `byLastActive` `LA#U`, one range from 13 months back      | one page + tallies (curvesPart.ts)|
  * |  (sharded)      |   merged into 8 items (curveShards.ts)  |   (≤ 50,000 users), calendars, deleted-user markers       |                                  |
  * | `org_curves`    | retention, lifecycle, stickiness (8)    | `LA#O` from 13 months back, calendars                     | one page + tallies               |
@@ -76,9 +82,9 @@ export interface PartContext {
   shard?: ChurnShard;
   /** Rows a churn part computes before handing the rest on (default CHURN_SHARD_ROWS); tests' activity budgets too. */
   shardRows?: number;
-  /** A user activity tally part's range of user ids (activityShards.ts). */
+  /** A user activity tally part's range of user ids (activityShards.ts); a list part's gather range (listShards.ts). */
   range?: IdRange;
-  /** A user activity rows part's slice, and the tallies it merges. */
+  /** A user activity or list part's rows part: its slice, and the tallies (gathers) it merges. */
   slice?: ActivitySlice;
 }
 
@@ -95,6 +101,8 @@ export interface PartResult {
   attemptKeys?: string[];
   /** Users a user activity tally held (the bench's measure of its work; it writes no rows). */
   tallied?: number;
+  /** Log or day-set items a list part's gather read (the bench's measure of its work; it writes no rows). */
+  gathered?: number;
   /** Entities a part without rank lists folded (the curves): the size its cost grows with (the bench's rows). */
   folded?: number;
 }
@@ -114,11 +122,12 @@ export function runPart(part: PartName, ctx: PartContext): Promise<PartResult> {
       if (ctx.range) return userActivityTally(ctx, ctx.range);
       return userActivity(ctx);
     case "user_invites":
-      return userInvites(ctx);
     case "org_activity":
-      return orgActivity(ctx);
     case "org_changes":
-      return orgChanges(ctx);
+      // Sharded in two phases (listShards.ts); a job of neither kind is from a run planned before them.
+      if (ctx.slice) return listRows(ctx, part, ctx.slice);
+      if (ctx.range) return listGather(ctx, part, ctx.range);
+      return listWhole(ctx, part);
     case "user_curves":
       return curvesPart(ctx, "users");
     case "org_curves":
@@ -203,7 +212,7 @@ function userRow(u: UserItem, orgs: OrgDirectory, T: number, extra?: Record<stri
   };
 }
 
-function orgRow(o: OrgItem, members: number, extra?: Record<string, number>): RankRow {
+export function orgRow(o: OrgItem, members: number, extra?: Record<string, number>): RankRow {
   return {
     org_id: o.org_id,
     name: o.name ?? null,
@@ -320,7 +329,7 @@ async function forEachDayItem(
   });
 }
 
-async function forEachLogItem<T>(
+export async function forEachLogItem<T>(
   ctx: PartContext,
   days: string[],
   pkOf: (day: string) => string,
@@ -360,7 +369,7 @@ export async function userItems(ctx: PartContext, ids: string[]): Promise<Map<st
   return new Map(items.filter((u) => existsAt(u, ctx.time)).map((u) => [u.user_id, u]));
 }
 
-async function orgItems(ctx: PartContext, ids: string[]): Promise<Map<string, OrgItem>> {
+export async function orgItems(ctx: PartContext, ids: string[]): Promise<Map<string, OrgItem>> {
   const items = await batchGetAll<OrgItem>(
     ctx.store,
     ctx.store.tables.entities,
@@ -370,20 +379,10 @@ async function orgItems(ctx: PartContext, ids: string[]): Promise<Map<string, Or
   return new Map(items.filter((o) => existsAt(o, ctx.time)).map((o) => [o.org_id, o]));
 }
 
-async function memberCounts(ctx: PartContext, ids: Iterable<string>): Promise<Map<string, number>> {
+export async function memberCounts(ctx: PartContext, ids: Iterable<string>): Promise<Map<string, number>> {
   const list = [...ids];
   const counts = await mapLimit(list, PARALLEL_QUERIES, (id) => numUsers(ctx, id));
   return new Map(list.map((id, i) => [id, counts[i] as number]));
-}
-
-async function writeRanked<S>(
-  w: RankListWriter,
-  entries: Ranked<S>[],
-  idOf: (s: S) => string,
-  rowOf: (s: S, extra?: Record<string, number>) => RankRow,
-) {
-  for (const r of rank(entries, idOf)) w.add(rowOf(r.subject, r.extra));
-  await w.flush(true);
 }
 
 /** The users or orgs active in the look-back at T, with their packed tallies (activityTally.ts). */
@@ -465,121 +464,4 @@ async function userActivity(ctx: PartContext): Promise<PartResult> {
   const orgs = new OrgDirectory(ctx);
   await Promise.all(lists.map(({ w, entries }) => writeUserRows(ctx, orgs, w, entries)));
   return finish(lists.map((l) => l.w));
-}
-
-async function userInvites(ctx: PartContext): Promise<PartResult> {
-  const T = ctx.time;
-  const counts = new Map<string, number[]>();
-  await forEachLogItem<InviteItem>(
-    ctx,
-    lookbackDays(T, LOOKBACK_MS),
-    (day) => keys.invitesPk(ctx.environmentId, day),
-    (i) => {
-      const c = counts.get(i.inviter_id) ?? [0, 0, 0];
-      WINDOW_DAYS.forEach((n, j) => {
-        if (i.at >= T - intervalMs(n) && i.at < T) (c[j] as number)++;
-      });
-      counts.set(i.inviter_id, c);
-    },
-  );
-  const users = await userItems(ctx, [...counts.keys()]);
-  const orgs = new OrgDirectory(ctx);
-  await orgs.load(orgIdsOf(users.values(), T));
-  const writers: RankListWriter[] = [];
-  for (const [j, n] of WINDOW_DAYS.entries()) {
-    const entries: Ranked<UserItem>[] = [];
-    for (const [id, c] of counts) {
-      const u = users.get(id);
-      const num = c[j] as number;
-      if (u && num > 0) entries.push({ subject: u, score: [num], extra: { num_invites: num } });
-    }
-    const w = writer(ctx, "user_report/top_inviter", n);
-    await writeRanked(
-      w,
-      entries,
-      (u) => u.user_id,
-      (u, extra) => userRow(u, orgs, T, extra),
-    );
-    writers.push(w);
-  }
-  return finish(writers);
-}
-
-async function orgActivity(ctx: PartContext): Promise<PartResult> {
-  const T = ctx.time;
-  const active = await tallies(ctx, "active_orgs", 2 * intervalMs("Monthly"), false);
-  const candidates = returnedInAPeriod(active);
-  const orgs = await orgItems(ctx, candidates);
-  const members = await memberCounts(ctx, orgs.keys());
-  const writers: RankListWriter[] = [];
-  for (const [i, p] of REENGAGEMENT.entries()) {
-    const n = intervalMs(p);
-    const entries: Ranked<OrgItem>[] = [];
-    for (const id of candidates) {
-      const o = orgs.get(id);
-      if (o && returnedIn(active.get(id) as number, i) && o.first_active_at < T - 2 * n)
-        entries.push({ subject: o, score: [o.last_active_at] });
-    }
-    const w = writer(ctx, "org_report/reengagement", p);
-    await writeRanked(
-      w,
-      entries,
-      (o) => o.org_id,
-      (o) => orgRow(o, members.get(o.org_id) ?? 0),
-    );
-    writers.push(w);
-  }
-  return finish(writers);
-}
-
-async function orgChanges(ctx: PartContext): Promise<PartResult> {
-  const T = ctx.time;
-  const changes = new Map<string, { added: number[]; removed: number[] }>();
-  await forEachLogItem<MemberChangeItem>(
-    ctx,
-    lookbackDays(T, LOOKBACK_MS),
-    (day) => keys.memberChangesPk(ctx.environmentId, day),
-    (c) => {
-      const tally = changes.get(c.org_id) ?? { added: [0, 0, 0], removed: [0, 0, 0] };
-      WINDOW_DAYS.forEach((n, j) => {
-        if (c.at >= T - intervalMs(n) && c.at < T) (tally[c.change === "added" ? "added" : "removed"][j] as number)++;
-      });
-      changes.set(c.org_id, tally);
-    },
-  );
-  const orgs = await orgItems(ctx, [...changes.keys()]);
-  const members = await memberCounts(ctx, orgs.keys());
-  const writers: RankListWriter[] = [];
-  for (const report of ["org_report/growth", "org_report/attrition"] as const) {
-    for (const [j, n] of WINDOW_DAYS.entries()) {
-      const entries: Ranked<OrgItem>[] = [];
-      for (const [id, c] of changes) {
-        const o = orgs.get(id);
-        const added = c.added[j] as number;
-        const removed = c.removed[j] as number;
-        if (!o) continue;
-        if (report === "org_report/growth" && added + removed > 0)
-          entries.push({
-            subject: o,
-            score: [added - removed],
-            extra: { num_users_added: added, num_users_removed: removed },
-          });
-        if (report === "org_report/attrition" && removed > 0)
-          entries.push({
-            subject: o,
-            score: [removed],
-            extra: { num_users_added: added, num_users_removed: removed, net_users_change: added - removed },
-          });
-      }
-      const w = writer(ctx, report, n);
-      await writeRanked(
-        w,
-        entries,
-        (o) => o.org_id,
-        (o, extra) => orgRow(o, members.get(o.org_id) ?? 0, extra),
-      );
-      writers.push(w);
-    }
-  }
-  return finish(writers);
 }

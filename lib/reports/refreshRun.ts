@@ -15,6 +15,7 @@ import {
   orgCurveShard,
   planUserCurveShards,
 } from "./curveShards.js";
+import { isListPart, type ListPart, type ListPlan, planListParts } from "./listShards.js";
 import { planOrgChurnShards } from "./orgChurnPlan.js";
 import { PART_NAMES, type PartName, type PartResult, runPart } from "./refreshParts.js";
 import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } from "./snapshot.js";
@@ -28,11 +29,13 @@ import { newReportId, ROW_TTL_SECONDS, type SnapshotOptions, switchPointer } fro
  * |-------------------------------|---------------------------------------------------------------|------------------------------------|
  * | plan a run                    | Query the hour counters (user churn and curve shards,         | 1 write; then 1 SQS message a part |
  * |                               |   churnShards.ts, curveShards.ts; user activity ranges,       |   (the activity rows parts: once   |
- * |                               |   activityShards.ts; org churn ranges, orgChurnPlan.ts);      |   every tally is counted)          |
- * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |                                    |
+ * |                               |   activityShards.ts; org churn ranges, orgChurnPlan.ts; the   |   every tally is counted; the list |
+ * |                               |   list parts' gathers and slices, listShards.ts);             |   parts' rows: once their gathers  |
+ * |                               |   Put reports `E#{E}#RUN#{reportId}` (attribute_not_exists)   |   are)                             |
  * | a part is computed            | its chunks under its attempt id (one random id per delivery)  | its rows / 20 writes               |
  * | a part is done                | Update: ADD `parts_done` :part, SET `counts.#k`,              | 1 write per part                   |
  * |                               |   `attempts.#k` = this attempt (not yet done)                 |                                    |
+ * | a tally / gather is done      | the same Update: SET `tallies.#id` / `gathered.#id` = attempt | the last one queues the rows parts |
  * | a churn shard hands on a rest | the same Update: ADD `parts_total` 1, SET `rests.#part`       | then 1 SQS message                 |
  * | the last part switches        | sharded curves merged first (curveShards.ts: their tallies,   | shards reads, 16 writes;           |
  * |                               |   8 items an entity); Put entities `REPORT#current`           |   1 write per run                  |
@@ -74,6 +77,10 @@ export interface RunItem {
   /** User activity (activityShards.ts): the tally ranges as planned, and the rows parts' count (slices). */
   activity_ranges?: IdRange[];
   activity_slices?: number;
+  /** The list parts (listShards.ts): gather ranges and rows slices as planned; absent in older runs: whole parts. */
+  list_plans?: Partial<Record<ListPart, ListPlan>>;
+  /** The counted gathers' attempts by part id (`{part}@from:…`): the rows parts read their records. */
+  gathered?: Record<string, string>;
   /** The counted tallies' attempts by part id, and how many tallies there are (planned + rests handed on). */
   tallies?: Record<string, string>;
   tallies_total?: number;
@@ -94,7 +101,10 @@ export interface PartJob {
   part: PartName;
   /** A churn part's range (churnShards.ts). */
   shard?: ChurnShard;
-  /** A user activity tally's range of user ids, or a rows part's slice (activityShards.ts). */
+  /**
+   * A user activity tally's range of user ids, or a rows part's slice (activityShards.ts); a list part's gather
+   * range (days or org ids) or rows slice (listShards.ts).
+   */
   range?: IdRange;
   slice?: number;
 }
@@ -138,7 +148,9 @@ export async function planRun(
   // Tests' small budgets plan several org ranges too.
   const orgShards = await planOrgChurnShards(store, environmentId, time, options.shardRows);
   const curveShards = await planUserCurveShards(store, environmentId, time, options.curveShardRows ?? CURVE_SHARD_ROWS);
-  const jobs = partJobs(base, userShards, activity.ranges, orgShards, curveShards);
+  const lists = await planListParts(store, environmentId, time, options.shardRows);
+  const listSlices = Object.values(lists).reduce((n, plan) => n + plan.slices, 0);
+  const jobs = partJobs(base, userShards, activity.ranges, orgShards, curveShards, lists);
   try {
     await store.doc.send(
       new PutCommand({
@@ -148,7 +160,7 @@ export async function planRun(
           report_id: reportId,
           time,
           // The rows parts are counted from the start (queued once the tallies are: activityRun.ts).
-          parts_total: jobs.length + activity.slices,
+          parts_total: jobs.length + activity.slices + listSlices,
           user_shards: userShards,
           org_shards: orgShards,
           activity_ranges: activity.ranges,
@@ -156,6 +168,8 @@ export async function planRun(
           tallies: {},
           tallies_total: activity.ranges.length,
           curve_shards: curveShards,
+          list_plans: lists,
+          gathered: {},
           counts: {},
           shard_counts: {},
           rests: {},
@@ -178,6 +192,7 @@ export async function planRun(
       run.activity_ranges,
       run.org_shards,
       run.curve_shards,
+      run.list_plans,
     );
   }
   return jobs;
@@ -189,12 +204,15 @@ function partJobs(
   activityRanges?: IdRange[],
   orgShards?: ChurnShard[],
   curveShards?: CurveShard[],
+  listPlans?: Partial<Record<ListPart, ListPlan>>,
 ): PartJob[] {
   const jobs = PART_NAMES.flatMap((part): PartJob[] => {
     if (part === "user_churn") return userShards.map((shard) => ({ ...base, part, shard }));
     if (part === "user_activity" && activityRanges) return activityRanges.map((range) => ({ ...base, part, range }));
     if (part === "user_curves" && curveShards) return curveShards.map((shard) => ({ ...base, part, shard }));
     if (part === "org_curves" && curveShards) return [{ ...base, part, shard: orgCurveShard(base.time, curveShards) }];
+    const listPlan = isListPart(part) ? listPlans?.[part] : undefined;
+    if (listPlan) return listPlan.gathers.map((range) => ({ ...base, part, range }));
     if (part === "org_churn")
       return (orgShards ?? [{ to: churnUpperBound(base.time) }]).map((shard) => ({ ...base, part, shard }));
     return [{ ...base, part }];
@@ -237,8 +255,10 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
   // A run planned before attempts were recorded keeps the layout without them (its pointer names none).
   const attempt = run.attempts ? newAttemptId() : undefined;
   if (!run.parts_done?.has(partId(job))) {
-    if (job.slice !== undefined && !talliesComplete(run))
+    if (job.slice !== undefined && job.part === "user_activity" && !talliesComplete(run))
       throw new Error("a user activity rows part before every tally is counted");
+    if (job.slice !== undefined && isListPart(job.part) && !gatheringComplete(run, job.part))
+      throw new Error(`a ${job.part} rows part before every gather is counted`);
     const computed = await runPart(job.part, {
       store,
       environmentId: job.environment_id,
@@ -248,9 +268,7 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
       ...(attempt ? { attempt } : {}),
       ...(job.shard ? { shard: job.shard } : {}),
       ...(job.range ? { range: job.range } : {}),
-      ...(job.slice === undefined
-        ? {}
-        : { slice: { index: job.slice, of: run.activity_slices ?? 1, tallies: tallyAttempts(run) } }),
+      ...(job.slice === undefined ? {} : { slice: sliceOf(run, job.part, job.slice) }),
       ...(run.shard_rows === undefined ? {} : { shardRows: run.shard_rows }),
     });
     const recorded = await recordPart(store, job, computed, attempt);
@@ -261,13 +279,35 @@ export async function runPartJob(store: Store, job: PartJob): Promise<PartOutcom
   const rest = run.rests?.[partId(job)];
   const next: PartJob[] = rest ? [job.range ? { ...job, range: rest } : { ...job, shard: rest as ChurnShard }] : [];
   // The tally completing the set (or a redelivery of any, once complete) queues the rows parts; each counts once.
-  if (job.range && talliesComplete(run)) next.push(...activityJobs(job, run.activity_slices ?? 1));
+  if (job.range && job.part === "user_activity" && talliesComplete(run))
+    next.push(...activityJobs(job, run.activity_slices ?? 1));
+  // Likewise the gather completing a list part's set queues its rows parts.
+  if (job.range && isListPart(job.part) && gatheringComplete(run, job.part))
+    next.push(...activityJobs(job, run.list_plans?.[job.part]?.slices ?? 1));
   const outcome = { next, ...(result ? { result } : {}), ...(attempt ? { attempt } : {}) };
   if ((run.parts_done?.size ?? 0) < run.parts_total) return outcome;
   // Sharded user curves: their tallies merged into the snapshot's curve items first (the same bytes on every call).
   run = await mergeCurveShards(store, job.environment_id, run, toUnixSeconds(job.time) + ROW_TTL_SECONDS);
   const pointer = await switchPointer(store, job.environment_id, pointerOf(run), { replaceNewer: run.replace_newer });
   return { ...outcome, pointer };
+}
+
+/** A rows part's slice of `part`: its index, the slice count and the tallies (gathers) it merges, as the run holds them. */
+function sliceOf(run: RunItem, part: PartName, index: number) {
+  if (isListPart(part)) {
+    const prefix = `${part}${SHARD_SEPARATOR}`;
+    const tallies = Object.entries(run.gathered ?? {})
+      .filter(([id]) => id.startsWith(prefix))
+      .map(([, attempt]) => attempt);
+    return { index, of: run.list_plans?.[part]?.slices ?? 1, tallies };
+  }
+  return { index, of: run.activity_slices ?? 1, tallies: tallyAttempts(run) };
+}
+
+/** Every planned gather of a list part is counted (gathers hand no rest on: the plan's ranges are all of them). */
+function gatheringComplete(run: RunItem, part: ListPart): boolean {
+  const planned = run.list_plans?.[part]?.gathers.length;
+  return planned !== undefined && sliceOf(run, part, 0).tallies.length === planned;
 }
 
 /** The snapshot pointer of a complete run: whole lists' counts, sharded lists' totals and shards in rank order. */
@@ -340,9 +380,15 @@ async function recordPart(
     values[":one"] = 1;
     sets.push("#rests.#id = :rest");
     adds.push("parts_total :one");
-    if (job.range) adds.push("tallies_total :one");
+    if (job.range && job.part === "user_activity") adds.push("tallies_total :one");
   }
-  if (job.range) {
+  if (job.range && isListPart(job.part)) {
+    // The counted gather's attempt: the part's rows parts read its records (listShards.ts).
+    names["#gathered"] = "gathered";
+    names["#tid"] = id;
+    values[":tally"] = attempt;
+    sets.push("#gathered.#tid = :tally");
+  } else if (job.range) {
     // The counted tally's attempt: the rows parts read its entries (activityTallies.ts).
     names["#tallies"] = "tallies";
     names["#tid"] = id;

@@ -26,9 +26,10 @@
  * | environment deletion job (progress, resume), then| entities                | pk `DELETIONS` sk `{E}`                                     | 1 GetItem                         |
  * |   its completion record (delete-status, refresh) |                         |                                                            |                                   |
  * | user by id, with its org memberships             | entities                | pk `E#{E}#U#{user}` sk `USER` (memberships in its `orgs`)   | 1 GetItem                         |
+ * | its profile, when over 512 bytes (userProfile.ts)| entities                | pk `E#{E}#U#{user}` sk `PROFILE`                            | 1 GetItem / BatchGet of a page's  |
  * | a batch's users and orgs (ingestion)             | entities                | the USER / ORG items above                                 | BatchGet, 1 call per 100          |
- * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS` gsi1sk `{created ISO}#{user}` (keys) | Query n+1 keys + BatchGet, ∝ page |
- * | users / orgs by latest activity (the partial hour| entities `byLastActive` | gsi2pk `E#{E}#LA#U` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}`     | Query ∝ users returned (keys only)|
+ * | users in sign-up order, cursor paging            | entities `bySignup`     | gsi1pk `E#{E}#USERS#{0–7}` gsi1sk `{created ISO}#{user}`  | 8 Queries ≤ n+1 keys, merged, + BatchGet |
+ * | users / orgs by latest activity (the partial hour| entities `byLastActive` | gsi2pk `E#{E}#LA#U#{0–23}` or `E#{E}#LA#O`, gsi2sk `{ISO}#{id}` | Queries ∝ users returned, merged |
  * |   of `days=N`, churn, a tenant's orgs (refresh)) |                         |                                                            |                                   |
  * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
  * | `event_id` claimed? (its batch, its instant)      | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
@@ -39,8 +40,12 @@
  * |   webhook (delivery worker, remove)              |                         |                                                            |   1 GetItem / 1 DeleteItem        |
  * | users / orgs active on a day (ids, min/max time) | activity                | pk `E#{E}#SET#{metric}#day#{day}` sk `{id}`                 | Query ∝ ids returned              |
  * | distinct users per clock hour and per two-hour   | activity                | pk `E#{E}#HC` sk `{YYYY-MM-DD}`, counts `hHH` (hour HH) and  | Query ∝ days with data (one item  |
- * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even): lib/ingest/activeHours.ts |   each, ≤ 24 hours with data)     |
- * |   an even hour)                                  |                         |                                                            |                                   |
+ * |   group of a day (users-by-time; hourly-data on  |                         |   `gHH` (hours HH, HH+1; HH even), moved while the day is    |   each, ≤ 24 hours with data)     |
+ * |   an even hour): a day without old-day activity  |                         |   live (today, yesterday): lib/ingest/activeHours.ts         |                                   |
+ * | which old days received activity since their     | activity                | pk `E#{E}#HCGEN` sk `{YYYY-MM}`, a generation `dDD` per day  | Query ∝ months (read first, each  |
+ * |   counts were derived (read before any member)   |                         |   (ADD per request, month): lib/ingest/hourGenerations.ts    |   consistent); ADD per month      |
+ * | the same counts of an old day with a generation, | activity                | pk `E#{E}#HCD` sk `{YYYY-MM-DD}`, `hHH` / `gHH` and          | Query ∝ such days; once per       |
+ * |   derived from its members by a reader           |                         |   `derived_gen` (lib/dashboard/storage.ts, hourSources.ts)   |   generation: its set, 1 Put      |
  * | users active in a cut hour (hourly-data at any   | activity                | the day set members: a user's first / last instant in each  | Query per day (≤ 2), ∝ its users  |
  * |   other instant: one group compares ids)         |                         |   hour HH of the day, attributes `hHHn` / `hHHx`            |                                   |
  * | users active per day of 8 days (weekly-data)     | activity                | the month counters `CNT` below                             | Query ∝ months (≤ 2)              |
@@ -57,36 +62,42 @@
  * | refresh run: parts done, row counts, attempts    | reports                 | pk `E#{E}#RUN#{reportId}` sk 0                              | 1 Put, 1 Update per part          |
  * | user activity tallies of a run (sorted entries   | reports                 | pk `E#{E}#R#{reportId}#TALLY#{list}#A{attempt}` sk n (-1:   | Put per 1,000 entries; BatchGet of|
  * |   per id-range part, merged by the rows parts)    |                         |   the index of first entries)                              |   a slice's items                 |
+ * | a list part's gathered records (user_invites,    | reports                 | pk `E#{E}#R#{reportId}#GATHER#{part}#A{attempt}` sk n       | Put per 500 records; Query of each|
+ * |   org_activity, org_changes: listShards.ts)       |                         |   (records `[id, …numbers]`, JSON)                         |   counted gather, per rows part   |
  * | retention / lifecycle / stickiness of a snapshot | reports                 | pk `E#{E}#R#{reportId}#{entity}#{route}#{param}#A{attempt}` | 1 GetItem (+ the pointer)         |
  * |   (sharded refresh: attempt `merged`)            |                         |   sk 0                                                     |                                   |
  * | a curve shard's partial tallies (refresh merge)  | reports                 | pk `E#{E}#R#{reportId}#{entity}#tally@{to}#A{attempt}` sk 0 | BatchGet, 1 per shard, once a run |
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
  * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
- * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event):
+ * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event). The
+ * bench's events fall on old days (before yesterday at the request's `now`): a new user-hour there costs the day's
+ * generation (1, a plain ADD); on a live day it costs the day's hour counts in the transaction instead (2), and an
+ * activity in a new hour inside the day's span a user write too (the figure after the slash):
  *
- * | event                                   | units | what                                                                |
- * |-----------------------------------------|-------|---------------------------------------------------------------------|
- * | any event with an `event_id`            | 1     | its claim (conditional Put, lib/ingest/claims.ts)                   |
- * | user.created (new user)                 | 14    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
- * |                                         |       | existing users, last-active hour, hour counts of its day (5 × 2)    |
- * | user.active, first of its day           | 14    | batch 2, claim 1, day set 1; transaction: user, month counters,     |
- * |                                         |       | last-active hour −1/+1, hour counts of the day (5 × 2)              |
- * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves)     |
- * | user.active, earlier that day, in an    | 4     | batch 2, claim 1, day set `min_at` (and its hour) 1                 |
- * |   hour it already had                   |       |                                                                     |
- * | user.active, earlier that day or inside | 8     | batch 2, claim 1, day set member 1; transaction: user (its hour     |
- * |   its span, in a new hour               |       | calendar), hour counts of the day (2 × 2)                           |
- * | user.active, repeat in a later hour     | 12    | batch 2, claim 1, day set 1; transaction: user, two last-active     |
- * |                                         |       | hour counters, hour counts of the day                               |
- * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once      |
- * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)        |
- * | user.invited                            | 5     | batch 2, claim 1, invite log 1, its index by invitee email hash 1   |
- * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters       |
- * | user.deleted                            | 10    | batch 2, claim 1, deleted-user marker 1; transaction: user,         |
- * |                                         |       | existing users, hour counter                                        |
- * | user.erased (a listed user)             | 11    | as user.deleted, + its erasure job 1 (conditional Put)              |
- * | a duplicate                             | 0     | reads only                                                          |
+ * | event                                   | units | what                                                            |
+ * |-----------------------------------------|-------|-----------------------------------------------------------------|
+ * | any event with an `event_id`            | 1     | its claim (conditional Put, lib/ingest/claims.ts)               |
+ * | user.created (new user)                 | 13/14 | batch 2, claim 1, day set 1, the day's generation 1;            |
+ * |                                         |       | transaction: user, month counters, existing users, last-active  |
+ * |                                         |       | hour (4 × 2)                                                    |
+ * | user.active, first of its day           | 13/14 | batch 2, claim 1, day set 1, generation 1; transaction: user,   |
+ * |                                         |       | month counters, last-active hour −1/+1 (4 × 2)                  |
+ * | user.active, repeat in the same hour    | 5     | batch 2, claim 1, day set `max_at` 1, user 1 (no counter moves) |
+ * | user.active, earlier that day, in an    | 4     | batch 2, claim 1, day set `min_at` (and its hour) 1             |
+ * |   hour it already had                   |       |                                                                 |
+ * | user.active, earlier that day or inside | 5/8   | batch 2, claim 1, day set member 1, generation 1 (live: a       |
+ * |   its span, in a new hour               |       | transaction of the user, its calendar, and the hour counts)     |
+ * | user.active, repeat in a later hour     | 11/12 | batch 2, claim 1, day set 1, generation 1; transaction: user,   |
+ * |                                         |       | two last-active hour counters                                   |
+ * | user.active, repeat inside one request  | 1     | its claim: the user, its day set and counters are written once  |
+ * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)    |
+ * | user.invited                            | 5     | batch 2, claim 1, invite log 1, its index by invitee email hash |
+ * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters   |
+ * | user.deleted                            | 10    | batch 2, claim 1, deleted-user marker 1; transaction: user,     |
+ * |                                         |       | existing users, hour counter                                    |
+ * | user.erased (a listed user)             | 11    | as user.deleted, + its erasure job 1 (conditional Put)          |
+ * | a duplicate                             | 0     | reads only                                                      |
  *
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
  * 1.0, day set members 1.05, users 0.4, month counters 0.4, last-active hours 0.4, the rest ≈ 0.25 (the invites'
@@ -94,24 +105,32 @@
  * Those are the units of the old count (an item 1 unit whatever its size, a transaction's 2, no index writes). As
  * AWS bills them (issue 20; `npm run bench -- --only billing`, scripts/bench/billing.ts: item sizes rounded up to
  * 1 KB, an update the larger of before and after, ×2 in a transaction, + one write per index entry added, changed
- * or removed, two when its key moves) the same mix costs ≈ 4.1 units per event (its users are small: each user
- * enters both GSIs once, 0.4), and "recent activity" (users with a 10 KB profile, each active once per request)
- * ≈ 46: the user item carries its profile twice (state and `prev_state`, ≈ 21 KB), and each activity in a new hour
- * rewrites it in a transaction (2 × 21 units) and moves its `byLastActive` key (2 index writes). `bySignup` keeps
- * keys only (it projected ALL: each user write also rewrote a 21 KB copy there, ≈ 21 more units per event); its
- * readers fetch the page's users by BatchGet. Not done yet (issue 20): a small hot user item (activity fields,
- * calendar, version, a pre-image of only those) apart from the cold profile, and a `byLastActive` partition that
- * isn't one per tenant (≈ 2 index units per activity on one key range: ≈ 250 events/s per tenant at half of a
- * partition's 1,000 units/s, the bench's hot-item table).
- * Clock hours (issue 21) add one transactional item per (transaction, day) whose users enter a new clock hour: the
- * day's hour counts `HC` (2 units, shared by every user of the transaction active that day), and nothing to an
- * event that opens no new user-hour (the user's hour calendar rides in its write). What that is on the bench's mix,
- * where each request carries ≈ 40 users' whole histories spread over two years (≈ 0.9 new user-hours per event,
- * few sharing a day): the hour-count items ≈ 1.62 units per event, and ≈ 0.23 more as their items split a request
- * into more transactions (month counters repeated): 3.52 → 5.38 units per event at 1,000 users, far over issue
- * 21's budget of 0.3 (see "Clock hours counted like the days" below); on live traffic (a request's users active in
- * the same hours) ≈ 2 units per transaction of up to 100 items. A user item grows ≈ 7 bytes per active day (584 →
- * 634 bytes mean on that mix). The bench prints the hour-count items' share ("hour-level data …").
+ * or removed, two when its key moves) the same mix costs 4.35 units per event (1,000 users: claims 1.0, day members
+ * 1.06, users 0.41 + their index entries 0.40, month counters 0.49, last-active hours 0.41, hour generations 0.18),
+ * and "recent activity" (users with a 10 KB profile, each active once per request) 6.14: claim 1, day member 1, the
+ * user's transactional write 2 (its item < 1 KB) and its `byLastActive` key move 2. That was ≈ 46 while the user
+ * item carried its profile twice (state and a whole `prev_state`, ≈ 21 KB) and each activity in a new hour rewrote
+ * it in a transaction (2 × 21 units): a profile over 512 bytes now lives on the user's `PROFILE` item, written only
+ * when it changes (userProfile.ts), and a write's pre-image holds only the fields it changed (preImage.ts).
+ * `bySignup` keeps keys only (it projected ALL: each user write also rewrote the whole user there); its readers fetch
+ * the page's users by BatchGet. `bySignup` and the users of `byLastActive` are spread over 8 and 24 partitions by a
+ * hash of the id (2 index writes per activity on one partition held a tenant to ≈ 250 events/s); readers merge the
+ * shards in key order (indexShards.ts). Still over issue 20's goals: ≤ 4 units (the recent mix's transaction and key
+ * move) and ≥ 5,000 events/s (transactions on `COUNT#users`, `CNT`, today's `HC` and `LAH` items: ≈ 2,700–3,200).
+ * Clock hours (issue 21) add, for a live day (today or yesterday at the request's `now`), one transactional item per
+ * (transaction, day) whose users enter a new clock hour: the day's hour counts `HC` (2 units, shared by every user
+ * of the transaction active that day); for an older day, one plain ADD per (request, month) with such a day: the
+ * month's generation item `HCGEN` (1 unit); nothing to an event that opens no new user-hour (the user's hour
+ * calendar of its live days rides in its write). Measured as AWS bills it (`npm run bench -- --only billing --users
+ * 1000`), hour-level items (HC + HCGEN) per event: whole history (each request carries ≈ 40 users' histories spread
+ * over two years, ≈ 0.9 new user-hours per event on ≈ 150 days of ≈ 25 months) 1.69 when every day's counts moved
+ * in the transactions → 0.198 (HC 0.001, HCGEN 0.197: ≈ 39 ADDs per request of 200 events, its ≈ 25 months and
+ * again when a concurrent change makes a request write its members again), its total 6.11 → 4.43 units per event
+ * (the HC items had also split requests into more transactions, repeating month counters: 0.72 → 0.52); recent
+ * activity (every day live) 0.030 (HC), its total 48.13 → 47.34 (smaller user items). Both within issue 21's budget
+ * of 0.3 (see "Clock hours counted like the days" below). In the old count (`npm run bench -- --users 1000`) the
+ * mix is 5.38 → 3.64 units per event. A user item no longer grows with its history (584 bytes mean on the bench's
+ * mix, 634 with a calendar of every active day's hours).
  *
  * Why the keys are shaped so:
  *  - *Days as partitions, counts by month.* A period of 12 years with data on three days must cost what has data:
@@ -129,20 +148,52 @@
  *    counter moves (−1 old hour, +1 new hour, ±1 on creation and deletion) in the same transaction as the user's
  *    write, so it is exact under retries like the existing-user count. A count for the last N days is the hour
  *    counters of the whole hours since the boundary plus an exact index count of the one partial hour.
- *  - *Clock hours counted like the days.* users-by-time needs distinct users per clock hour over any period, and
- *    must cost what has data. Each user item keeps its calendar of clock hours (lib/ingest/activeHours.ts: per
- *    active day a 24-bit mask, 5 bytes); the hour counts of a day (`HC`: `hHH` per hour, `gHH` per two-hour group)
- *    move by the difference between the calendar before and after a batch, in the transaction of the user's
- *    versioned write, so they are exact for the same reasons as the day counts: a retry recomputes the difference
- *    from the same state before (the pre-image), a concurrent batch fails the version check and recomputes from the
- *    state it left, and a late event is no special case (the calendar says whether its hour was counted; the day
- *    member's hour bounds can't: they are written before the transaction, by attempts that may never land).
- *    "Later than the user's last activity" alone would be exact in time order only. A route reads one item per day
- *    with data (≤ 24 hours each): users-by-time refuses a period of more than 100,000 hours with data.
- *    Why the budget of 0.3 units per event is not met on the bench's mix: the counts must move in the user's
- *    transaction (2 units an item) and a request there touches ≈ 180 new user-hours on ≈ 150 different days; an
- *    item shared by more users must span more time (a month: ≥ 744 counts, several KB as the tenant grows, each
- *    write billed per KB), so every packing costs ≈ 1–2 units per event there, far less on live traffic.
+ *  - *Clock hours counted like the days, while they are live; then recomputed from the members.* users-by-time
+ *    needs distinct users per clock hour over any period, and must cost what has data.
+ *    Live days (today and yesterday, UTC, at the ingesting request's `now`): each user item keeps its calendar of
+ *    clock hours of its last three days (lib/ingest/activeHours.ts: per day a 24-bit mask, 5 bytes; the days before
+ *    the day before yesterday dropped by each write with live activity); the day's hour counts (`HC`: `hHH` per
+ *    hour, `gHH` per two-hour group) move by the difference between the calendar before and after a batch, in the
+ *    transaction of the user's versioned write, so they are exact for the same reasons as the day counts: a retry
+ *    recomputes the difference from the same state before (the pre-image), a concurrent batch fails the version
+ *    check and recomputes from the state it left, and a late event within the window is no special case (the
+ *    calendar says whether its hour was counted; the day member's hour bounds can't: they are written before the
+ *    transaction, by attempts that may never land). "Later than the user's last activity" alone would be exact in
+ *    time order only.
+ *    Old days: the day set members are the truth (each holds the user's first / last instant per clock hour of the
+ *    day, written idempotently before anything else). An event on an old day moves no counter and leaves the
+ *    calendar alone; after the members, ingestion bumps the day's *generation* (`HCGEN`, one item per month, `dDD`
+ *    per day; lib/ingest/hourGenerations.ts): one plain ADD per (request, month), for each old day on which a member
+ *    may have gained a clock hour, decided on the state its landed conditional write read (an hour it lacked, or
+ *    one whose stored first or last instant is one of the batch's own: an earlier attempt of the batch opened it),
+ *    and for every old day of the activity when the delivery resumes a batch another delivery began, lost claims to
+ *    a concurrent one, or carries events without `event_id`. A bump only means "recompute": extra ones cost a read.
+ *    Readers (lib/dashboard/storage.ts `hourCountsOfDays`, hourSources.ts) read the generations of the period first (a
+ *    consistent Query, ∝ months), then the live items; a day whose generation is 0 or absent never received old-day
+ *    activity and its live item is all of it; an old day with a generation takes its derived item (`HCD`) if its
+ *    `derived_gen` equals the generation, else recomputes from its members (a consistent Query of the day set: per hour
+ *    the members with `hHHn`, per group those with either hour) and puts the derived item only if its stored
+ *    `derived_gen` is absent or lower. Why that is exact: (1) a member write that gives a day an hour is followed by a
+ *    bump of that day: by its delivery, or if that dies first, by its retry (it resumes the pending batch) or by a
+ *    concurrent delivery of the same batch (it lost claims, resumes, or finds its own instant as the hour's bound; not
+ *    if it claimed the whole batch first, wrote its members after the dead one and a third batch moved both of that
+ *    hour's bounds in between: that day stays as derived until its next bump); (2) a reader reads the generation g
+ *    before the members, so counts stamped g hold every member write whose bump landed by g (each bump follows its
+ *    write), and a write whose bump lands later makes the generation exceed g, so the next reader recomputes; a derived
+ *    item never goes back to an earlier generation; (3) the members hold every hour the day's live counts do (they are
+ *    written before the transaction), so they replace those counts whole; (4) no live ADD lands on a derived day:
+ *    ingestion moves `HC` only for days from yesterday at its `now`, readers keep derived counts only of days before
+ *    today − 2 at theirs, so the two meet only if clocks differ by a day or more (the calendar keeps the day before
+ *    yesterday for the same margin); a day from today − 2 on with a generation is recomputed on each read and not kept.
+ *    As for hourly-data's cut hour, the members count an activity once its attempt wrote them: exact once every
+ *    delivery is answered (senders retry until they are).
+ *    Cost: a route reads one generation item per month, one item per day with data (live or derived; ≤ 24 hours
+ *    each; users-by-time refuses a period of more than 100,000 hours with data), and once per generation of an old
+ *    day its members (`npm run bench -- --users 1000`: users-by-time over the bench's two years reads 4,199 items,
+ *    723 read units the first time, 754 items, 13.5 units after). Why the budget of 0.3 units per event is met: a
+ *    request's old-day activity costs one 1-unit write per month it touches, whatever its events and users (≈ 0.2 per
+ *    event on the whole-history mix, where counts moved in the transactions cost ≈ 1.7: ≈ 150 days' items of 2
+ *    units per request), and live traffic's counts are shared by a transaction's users active on the same day.
  *  - *Hour bounds on the day members, for the cut hour.* hourly-data asks for `[start − 24h, start)` in groups of
  *    two clock hours: with `start` on an even hour every group is whole within one day (its `gHH` count); at any
  *    other instant one group holds a cut hour or hours of two days, whose distinct union is no sum of counts. For
@@ -151,11 +202,12 @@
  *    user-days). weekly-data is the day counters.
  *  - *Hot partitions.* Per-day sets spread a tenant's writes over one partition per day instead of one per tenant;
  *    the month's counter item is written only when a user or org enters a day (once per user per day, plus sign-ups),
- *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs hold one partition per tenant: their
- *    writes happen once per sign-up / per user per batch, and paging needs one ordered partition.
+ *    far below the 1,000 writes/s an item of < 1 KB allows. The sign-up and last-activity GSIs are spread over
+ *    several partitions per tenant by a hash of the id (8 and 24; orgs one), merged in order by their readers.
  *  - *Item size.* No item grows with the tenant: sets and logs are one item per member, rank chunks hold 20 rows,
  *    so the 400 KB item limit is never approached (a report of 100,000 rows is 5,000 items of a few KB). A user's
- *    or org's calendar grows ≈ 70 bytes per year of its history (twice with its pre-image).
+ *    or org's calendar of days grows ≈ 70 bytes per year of its history (twice with its pre-image); a user's calendar
+ *    of clock hours holds ≤ 3 days (activeHours.ts).
  *  - *Credentials.* A secret is `{prefix}_{id}_{secret}`: the id finds the item with one GetItem, the SHA-256 of the
  *    whole secret is compared in constant time; the secret itself is never stored.
  *  - *Credentials per environment.* Credentials are keyed by their id alone (`KEY#` / `TOKEN#`, one GetItem per
@@ -354,6 +406,12 @@ export const keys = {
   /** Distinct users per clock hour (`hHH`) and two-hour group (`gHH`) of a UTC day: lib/ingest/activeHours.ts. */
   hourCountsPk: (e: string) => `${env(e)}#HC`,
   hourCounts: (e: string, day: string) => ({ pk: keys.hourCountsPk(e), sk: day }),
+  /** Generation of each old day's clock hours (`dDD`, one item per UTC month): lib/ingest/hourGenerations.ts. */
+  hourGenerationsPk: (e: string) => `${env(e)}#HCGEN`,
+  hourGenerations: (e: string, month: string) => ({ pk: keys.hourGenerationsPk(e), sk: month }),
+  /** An old day's hour counts recomputed from its members by a reader, with `derived_gen`: lib/dashboard/storage.ts. */
+  derivedHourCountsPk: (e: string) => `${env(e)}#HCD`,
+  derivedHourCounts: (e: string, day: string) => ({ pk: keys.derivedHourCountsPk(e), sk: day }),
 
   /** A user's erasure job (lib/tenants/erasureJob.ts): recorded by ingestion with `user.erased`, one per user. */
   erasureJobsPk: (e: string) => `${env(e)}#ERASE`,
@@ -410,6 +468,16 @@ export const keys = {
    */
   activityTally: (e: string, reportId: string, list: string, attempt: string, n: number) => ({
     pk: `${env(e)}#R#${reportId}#TALLY#${list}#A${attempt}`,
+    sk: n,
+  }),
+  /**
+   * One gather part's records of a list part (listShards.ts): item `n` ≥ 0 of the records it wrote; `attempt` is the
+   * gather delivery that wrote them. The rows parts Query the pk of each counted gather.
+   */
+  listGatherPk: (e: string, reportId: string, part: string, attempt: string) =>
+    `${env(e)}#R#${reportId}#GATHER#${part}#A${attempt}`,
+  listGather: (e: string, reportId: string, part: string, attempt: string, n: number) => ({
+    pk: keys.listGatherPk(e, reportId, part, attempt),
     sk: n,
   }),
 };

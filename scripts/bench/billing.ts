@@ -8,6 +8,7 @@ import { HOUR_MS } from "../../lib/time.js";
 import { mapLimit } from "../../lib/util/mapLimit.js";
 import { type Billing, meterBilling } from "./billingMeter.js";
 import { type BenchEvent, userEvents } from "./mix.js";
+import { HOUR_COUNTS_KIND, HOUR_GENERATIONS_KIND } from "./writeKinds.js";
 
 /**
  * `npm run bench -- --only billing --users N [--concurrency c]` (issue 20 items 1 and 5): ingestion's write units
@@ -137,6 +138,12 @@ export function printBilling(mix: string, billing: Billing, events: number, envi
     console.log(`| ${kind} | ${perEvent(k.writes)} | ${perEvent(k.table)} | ${perEvent(k.index)} |`);
   console.log(
     `| total | | ${perEvent(billing.tableUnits)} | ${perEvent(billing.indexUnits)} | → ${perEvent(billing.tableUnits + billing.indexUnits)} units per event`,
+  );
+  const unitsOf = (kind: string) => (billing.byKind.get(kind)?.table ?? 0) + (billing.byKind.get(kind)?.index ?? 0);
+  const [live, generations] = [unitsOf(HOUR_COUNTS_KIND), unitsOf(HOUR_GENERATIONS_KIND)];
+  console.log(
+    `${mix}: hour-level data (issue 21 budget ≤ 0.3): ${perEvent(live + generations)} units per event ` +
+      `(live hour counts ${perEvent(live)}, old days' generations ${perEvent(generations)})`,
   );
   const rows = hotRows(billing, events, txMs);
   console.log(

@@ -20,11 +20,12 @@ try {
 }
 const ms = performance.now() - started;
 // The part's longest list (a churn part: its 7-day list, the others' lists are tails of it); a tally: its users; a
-// curves part: the entities it folded.
+// list part's gather: the log (day-set) items it read; a curves part: the entities it folded.
 const rows = Math.max(
   0,
   ...Object.values(outcome?.result?.counts ?? {}),
   outcome?.result?.tallied ?? 0,
+  outcome?.result?.gathered ?? 0,
   outcome?.result?.folded ?? 0,
 );
 // resourceUsage().maxRSS is in KiB: the process's peak resident set, what a Lambda's memory limit bounds.

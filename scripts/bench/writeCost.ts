@@ -6,6 +6,7 @@ import { DAY_MS, HOUR_MS } from "../../lib/time.js";
 import {
   diffKinds,
   HOUR_COUNTS_KIND,
+  HOUR_GENERATIONS_KIND,
   HOURS_ONLY_SUFFIX,
   itemSize,
   type KindCosts,
@@ -174,12 +175,14 @@ export function printKindCosts(title: string, costs: KindCosts, events: number):
   const perEvent = (kinds: (kind: string) => boolean) =>
     [...costs].filter(([kind]) => kinds(kind)).reduce((n, [, c]) => n + c.units, 0) / events;
   const counters = perEvent((kind) => kind === HOUR_COUNTS_KIND);
+  const generations = perEvent((kind) => kind === HOUR_GENERATIONS_KIND);
   const merges = perEvent((kind) => kind.endsWith(HOURS_ONLY_SUFFIX));
   console.log(
-    `hour-level data (issue 21 budget ≤ 0.3): ${(counters + merges).toFixed(3)} write units per event by itself: ` +
-      `hour counter items ${counters.toFixed(3)} (transactional, ×2), merges of day set members that move only ` +
-      `clock-hour bounds ${merges.toFixed(3)}; the users' hour calendars ride in their writes (sizes below); the ` +
-      "hour-count items also split requests into more transactions, repeating month counters (compare the totals)",
+    `hour-level data (issue 21 budget ≤ 0.3): ${(counters + generations + merges).toFixed(3)} write units per ` +
+      `event by itself: hour counts of live days ${counters.toFixed(3)} (transactional, ×2), generations of old ` +
+      `days ${generations.toFixed(3)} (one ADD per request and month), merges of day set members that move only ` +
+      `clock-hour bounds ${merges.toFixed(3)}; the users' hour calendars (live days only) ride in their writes ` +
+      "(sizes below); the hour-count items also split requests into more transactions (compare the totals)",
   );
 }
 

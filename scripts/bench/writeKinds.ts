@@ -36,6 +36,10 @@ export function kindOfKey(pk: string, sk: unknown): string {
       return "counter: last-active hour";
     case "HC":
       return HOUR_COUNTS_KIND;
+    case "HCGEN":
+      return HOUR_GENERATIONS_KIND;
+    case "HCD":
+      return DERIVED_HOUR_COUNTS_KIND;
     case "INV":
       return "invite log";
     case "MC":
@@ -68,6 +72,12 @@ type Write = { key: Record<string, unknown>; units: number; hoursOnly?: boolean 
 
 /** The per-day hour counters (distinct users per clock hour and two-hour group): hour-level data's own item. */
 export const HOUR_COUNTS_KIND = "counter: clock hours of a day";
+
+/** The generations of a month's old days (lib/ingest/hourGenerations.ts): hour-level data's item for old days. */
+export const HOUR_GENERATIONS_KIND = "hour-count generations of a month (old days)";
+
+/** An old day's hour counts derived from its members by a reader (lib/dashboard/storage.ts): written on reads. */
+export const DERIVED_HOUR_COUNTS_KIND = "counter: clock hours of an old day, derived";
 
 /** The kind of a day set member's merge that moves only clock-hour bounds: what hour-level data adds by itself. */
 export const HOURS_ONLY_SUFFIX = " (clock hours only)";

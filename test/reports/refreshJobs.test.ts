@@ -137,11 +137,18 @@ describe("refresh worker", () => {
     const first = await worker({ Records: parts });
     restore();
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: "p0" }]);
-    // The user activity tally, counted, queued its rows parts: they run too.
+    // The user activity tally and the list parts' gathers, counted, queued their rows parts: they run too.
     const rows = queuedBodies()
       .slice(parts.length)
       .map((body, i) => record(`rows${i}`, body));
-    expect(rows.map((r) => (JSON.parse(r.body) as PartJob).slice)).toEqual([0]);
+    expect(
+      rows.map((r) => [(JSON.parse(r.body) as PartJob).part, (JSON.parse(r.body) as PartJob).slice]).sort(),
+    ).toEqual([
+      ["org_activity", 0],
+      ["org_changes", 0],
+      ["user_activity", 0],
+      ["user_invites", 0],
+    ]);
     expect((await worker({ Records: rows })).batchItemFailures).toEqual([]);
     const waiting = (await getReport(env.api_key, "user_report/churn", { report_interval: "7" })).body as {
       report_time: number;
