@@ -3,8 +3,9 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { storedHourBounds } from "../ingest/hourBounds.js";
 import { queryAll, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import { summedCounterPages } from "../storage/counterItems.js";
 import { readBucketCounts } from "../storage/monthCounters.js";
-import { type ActivityMetric, keys } from "../storage/tableDesign.js";
+import { type ActivityMetric, counterItemLastSk, keys } from "../storage/tableDesign.js";
 import { dayStart } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { countAttributes, countsOfItem, countsOfMembers, generationsOf, sourceOfDay } from "./hourSources.js";
@@ -62,11 +63,18 @@ export async function activeUserHoursOfDay(store: Store, environmentId: string, 
  * through `toDay` that have one, page by page: every read of them goes through here.
  */
 export function liveHourCountPages(store: Store, environmentId: string, fromDay: string, toDay: string) {
-  return queryPages(store, {
-    TableName: store.tables.activity,
-    KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-    ExpressionAttributeValues: { ":pk": keys.hourCountsPk(environmentId), ":from": fromDay, ":to": toDay },
-  });
+  // A day's counts are its item's and its sub-items' (`{day}#{n}`, tableDesign.ts COUNTER_SUB_ITEMS), summed.
+  return summedCounterPages(
+    queryPages(store, {
+      TableName: store.tables.activity,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: {
+        ":pk": keys.hourCountsPk(environmentId),
+        ":from": fromDay,
+        ":to": counterItemLastSk(toDay),
+      },
+    }),
+  );
 }
 
 /** Day → generation of the old days from `fromDay` through `toDay` (consistent: read before any member). */

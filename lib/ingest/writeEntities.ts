@@ -188,7 +188,7 @@ function activeHoursMoves(store: Store, e: string, before: ActiveHours | undefin
   const { entered, hours } = liveHourMoves(before, instants, now);
   const counters: EntityWrite["counters"] = entered.flatMap(({ day, attributes }) =>
     attributes.map((attribute) => ({
-      counter: { table: store.tables.activity, key: keys.hourCounts(e, day), attribute },
+      counter: { table: store.tables.activity, key: keys.hourCounts(e, day), attribute, spread: true },
       delta: 1,
     })),
   );

@@ -73,7 +73,8 @@ export async function readBucketCounts(
       }
     } else for (const [ww, monday] of weeksOfMonth(month)) add(monday, item[`${letter}w${ww}`]);
   }
-  return counts;
+  // Buckets in time order, however the month's sub-items were returned.
+  return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

@@ -2,15 +2,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { importEvents } from "../../lib/cli/importEvents.js";
 import type { Store } from "../../lib/storage/client.js";
-import { keys } from "../../lib/storage/tableDesign.js";
 import { currentUserCount } from "../../lib/users/storage.js";
 import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
+import { environmentItems } from "../helpers/tableItems.js";
 
 /**
  * `import` resumed after a kill: the import dies at its Nth storage call (the call applied, then nothing more: the
@@ -37,40 +36,19 @@ const lines = [
 const file = join(dir, "events.jsonl");
 writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
 
-/** An environment's items, comparable across environments (see test/ingest/everyFailure.test.ts). */
+/**
+ * An environment's items, comparable across environments (test/helpers/tableItems.ts: spread counters summed), with
+ * the clock-hour generations (lib/ingest/hourGenerations.ts) by what they mean, as in everyFailure.test.ts: a resumed
+ * import bumps a day again, and a day bumped at all is recomputed from its members by readers.
+ */
 async function tableContents(environmentId: string): Promise<string[]> {
-  const items: string[] = [];
-  for (const table of Object.values(store.tables)) {
-    const found: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await store.doc.send(
-        new ScanCommand({
-          TableName: table,
-          ConsistentRead: true,
-          ExclusiveStartKey,
-          FilterExpression: "begins_with(pk, :e)",
-          ExpressionAttributeValues: { ":e": `E#${environmentId}` },
-        }),
-      );
-      found.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    for (const item of found) {
-      if (item.pk === `E#${environmentId}` && (item.sk === "ENV" || String(item.sk).startsWith("REPORT#"))) continue;
-      const { completed_at, ...rest } = item;
-      // Clock-hour generations (lib/ingest/hourGenerations.ts) by what they mean, as in everyFailure.test.ts: a
-      // resumed import bumps a day again, and a day bumped at all is recomputed from its members by readers.
-      if (String(item.pk).endsWith("#HCGEN"))
-        for (const [name, value] of Object.entries(rest)) if (typeof value === "number") rest[name] = value > 0;
-      items.push(
-        JSON.stringify(rest)
-          .replaceAll(environmentId, "ENV")
-          .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "UUID"),
-      );
-    }
-  }
-  return items.sort();
+  return (await environmentItems(store, environmentId)).map((line) => {
+    const [table, json] = [line.slice(0, line.indexOf(" ")), line.slice(line.indexOf(" ") + 1)];
+    const item = JSON.parse(json) as Record<string, unknown>;
+    if (!String(item.pk).endsWith("#HCGEN")) return line;
+    for (const [name, value] of Object.entries(item)) if (typeof value === "number") item[name] = value > 0;
+    return `${table} ${JSON.stringify(item)}`;
+  });
 }
 
 let cleanTables: string[];

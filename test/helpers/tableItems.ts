@@ -78,4 +78,4 @@ export async function environmentItems(store: Store, environmentId: string): Pro
 
 /** Counter items a user / org transaction may spread over sub-items: month counters, last-active hours, users. */
 const isCounterItem = (pk: string, sk: string) =>
-  pk.endsWith("#CNT") || pk.endsWith("#LAH") || sk.startsWith("COUNT#users");
+  pk.endsWith("#CNT") || pk.endsWith("#LAH") || pk.endsWith("#HC") || sk.startsWith("COUNT#users");

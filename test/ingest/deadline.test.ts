@@ -1,10 +1,8 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/ingest.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
 import { DEADLINE_MARGIN_MS } from "../../lib/http/deadline.js";
 import { type Store, storeFromEnv } from "../../lib/storage/client.js";
-import { keys } from "../../lib/storage/tableDesign.js";
 import { currentUserCount } from "../../lib/users/storage.js";
 import { apiEvent, callHandler, lambdaContext } from "../helpers/apiEvent.js";
 import { interceptCommands } from "../helpers/intercept.js";

@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import {
   BatchWriteCommand,
-  GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
