@@ -105,7 +105,7 @@
  * Those are the units of the old count (an item 1 unit whatever its size, a transaction's 2, no index writes). As
  * AWS bills them (issue 20; `npm run bench -- --only billing`, scripts/bench/billing.ts: item sizes rounded up to
  * 1 KB, an update the larger of before and after, ×2 in a transaction, + one write per index entry added, changed
- * or removed, two when its key moves) the same mix costs 4.35 units per event (1,000 users: claims 1.0, day members
+ * or removed, two when its key moves) the same mix costs 4.44 units per event (1,000 users: claims 1.0, day members
  * 1.06, users 0.41 + their index entries 0.40, month counters 0.49, last-active hours 0.41, hour generations 0.18),
  * and "recent activity" (users with a 10 KB profile, each active once per request) 6.14: claim 1, day member 1, the
  * user's transactional write 2 (its item < 1 KB) and its `byLastActive` key move 2. That was ≈ 46 while the user
@@ -115,8 +115,10 @@
  * `bySignup` keeps keys only (it projected ALL: each user write also rewrote the whole user there); its readers fetch
  * the page's users by BatchGet. `bySignup` and the users of `byLastActive` are spread over 8 and 24 partitions by a
  * hash of the id (2 index writes per activity on one partition held a tenant to ≈ 250 events/s); readers merge the
- * shards in key order (indexShards.ts). Still over issue 20's goals: ≤ 4 units (the recent mix's transaction and key
- * move) and ≥ 5,000 events/s (transactions on `COUNT#users`, `CNT`, today's `HC` and `LAH` items: ≈ 2,700–3,200).
+ * shards in key order (indexShards.ts). The counter items a transaction moves are spread over COUNTER_SUB_ITEMS
+ * sub-items: the ceiling per tenant is ≈ 8,300 events/s on the whole history (a `COUNT#users` sub-item) and ≈ 5,300
+ * on recent activity (a `byLastActive` shard), was ≈ 2,100 / 250; the units are 4.44 and 6.14 (`npm run bench --
+ * --only billing --users 1000`). Still over issue 20's ≤ 4 units: the recent mix's transaction and key move.
  * Clock hours (issue 21) add, for a live day (today or yesterday at the request's `now`), one transactional item per
  * (transaction, day) whose users enter a new clock hour: the day's hour counts `HC` (2 units, shared by every user
  * of the transaction active that day); for an older day, one plain ADD per (request, month) with such a day: the
