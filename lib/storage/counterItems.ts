@@ -8,16 +8,8 @@ import { counterItemSk } from "./tableDesign.js";
 export async function* counterItemTotals(
   pages: AsyncIterable<{ sk: string; count?: number }[]>,
 ): AsyncGenerator<{ sk: string; count: number }> {
-  let current: { sk: string; count: number } | undefined;
-  for await (const page of pages) {
-    for (const item of page) {
-      const sk = counterItemSk(item.sk);
-      if (current && current.sk !== sk) yield current;
-      if (!current || current.sk !== sk) current = { sk, count: 0 };
-      current.count += Number(item.count ?? 0);
-    }
-  }
-  if (current) yield current;
+  for await (const page of summedCounterPages(pages))
+    for (const item of page) yield { sk: String(item.sk), count: Number(item.count ?? 0) };
 }
 
 /**
