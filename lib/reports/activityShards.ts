@@ -1,6 +1,7 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
+import { compareSortKeys } from "../storage/indexShards.js";
 import { GSI_BY_LAST_ACTIVE, keys } from "../storage/tableDesign.js";
 import { hourOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
@@ -68,20 +69,8 @@ export interface ActivityPlan {
 export const sliceSegment = (slice: number): string => `s${String(slice).padStart(5, "0")}`;
 export const isSliceSegment = (segment: string): boolean => segment.startsWith("s");
 
-/** Compares ids as DynamoDB orders sort keys (UTF-8 bytes, i.e. code points), not as JS does (UTF-16 units). */
-export function compareIds(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (code points above U+FFFF) sort after U+E000–U+FFFF in code point order.
-    if (x >= 0xd800) x += x >= 0xe000 ? -0x800 : 0x2000;
-    if (y >= 0xd800) y += y >= 0xe000 ? -0x800 : 0x2000;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+/** Compares ids as DynamoDB orders sort keys (indexShards.ts), not as JS does. */
+export const compareIds = compareSortKeys;
 
 /** Users whose last activity is in the look-back at T: the hour counters from T − 90 days on. */
 async function activeUsersEstimate(store: Store, environmentId: string, time: number): Promise<number> {

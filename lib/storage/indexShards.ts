@@ -17,9 +17,22 @@ import type { Store } from "./client.js";
  * | a count of a range (partial hour)        | every shard, COUNT, summed (no merge) |
  */
 
-/** Compares sort keys as DynamoDB orders them (UTF-8 bytes, i.e. code points), not as JS does (UTF-16 units). */
+/**
+ * Compares sort keys as DynamoDB orders them (UTF-8 bytes, i.e. code points), not as JS does (UTF-16 units), without
+ * encoding them: the merge compares keys per item, the refresh's id ranges per id.
+ */
 export function compareSortKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (code points above U+FFFF) sort after U+E000–U+FFFF in code point order.
+    if (x >= 0xd800) x += x >= 0xe000 ? -0x800 : 0x2000;
+    if (y >= 0xd800) y += y >= 0xe000 ? -0x800 : 0x2000;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 interface Cursor<T> {
