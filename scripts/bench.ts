@@ -5,7 +5,9 @@
  *  - the refresh, each part in a process of its own as one worker runs it: wall time, peak RSS, items read/written;
  *  - every read route through the local server: items read, read units, response bytes and latency per call;
  *  - the same questions as SQL over one events table in a real PostgreSQL (scripts/bench/postgres.ts), and the ratio.
- * Prints one table with the ratio largest/smallest per row, writes bench/results.json. Asserts nothing.
+ * Then, at the smallest size, the write units as AWS bills them on two mixes and the hot items (`--only billing`).
+ * Prints one table with the ratio largest/smallest per row, writes bench/results.json (its `results`, `billing` and
+ * `erasure` sections: each mode rewrites its own and keeps the others). Asserts nothing.
  * `--only webhooks`: only the cost of one webhook dispatch per subscribed list size (scripts/bench/webhooks.ts).
  * `--only erasure`: only the cost of a `user.erased` request and its job per snapshot size (scripts/bench/erasure.ts).
  * `--only billing`: write units as AWS bills them and the hot items, on two mixes (scripts/bench/billing.ts).
@@ -565,10 +567,17 @@ async function main() {
     }
   }
   process.env.DYNAMODB_ENDPOINT = local.endpoint;
-  if (ONLY === "billing") {
+  const endpoint = local.endpoint;
+  const billing = async (sizes: number[]) => {
     const n = (name: string, fallback: number) => Number(flag(name) ?? fallback);
     const options = { rounds: n("--rounds", 3), txMs: n("--tx-ms", 25), concurrency: n("--concurrency", 4) };
-    for (const users of SIZES) await benchBilling(local.endpoint, users, options);
+    const results = [];
+    for (const users of sizes) results.push({ users, mixes: await benchBilling(endpoint, users, options) });
+    saveSection("billing", { command, at: new Date().toISOString(), options, results });
+    console.log("written bench/results.json (billing)");
+  };
+  if (ONLY === "billing") {
+    await billing(SIZES);
     await local.stop();
     return;
   }
@@ -579,11 +588,7 @@ async function main() {
     for (const rows of (flag("--users") ?? "1000,10000,100000").split(",").map(Number))
       erasure.push(await benchErasure(storeFromEnv(), rows, capacity));
     printErasureCosts(erasure);
-    // Kept beside the last full run's figures.
-    const file = join(ROOT, "bench/results.json");
-    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
-    const command = `npm run bench -- ${argv.join(" ")}`;
-    writeFileSync(file, `${JSON.stringify({ ...previous, erasure: { command, results: erasure } }, null, 2)}\n`);
+    saveSection("erasure", { command, results: erasure });
     await local.stop();
     console.log("written bench/results.json (erasure)");
     return;
@@ -600,12 +605,8 @@ async function main() {
   const server = await startLocalServer(0, { tenantGate: null });
   baseUrl = server.url;
   const results: SizeResult[] = [];
-  mkdirSync(join(ROOT, "bench"), { recursive: true });
-  const save = () =>
-    writeFileSync(
-      join(ROOT, "bench/results.json"),
-      `${JSON.stringify({ command: `npm run bench -- ${argv.join(" ")}`, at: new Date().toISOString(), results }, null, 2)}\n`,
-    );
+  const at = new Date().toISOString();
+  const save = () => saveSections({ command, at, results });
   // Saved after each size: a long run stopped midway keeps what it measured.
   {
     // Per event type, on tables of their own before the sizes (each size deletes and recreates the bench tables).
@@ -624,10 +625,25 @@ async function main() {
     if (results.length < SIZES.length) printTable(results);
   }
   await server.close();
-  await local.stop();
   printTable(results);
   console.log("written bench/results.json");
+  if (!INGEST_ONLY) await billing([Math.min(...SIZES)]);
+  await local.stop();
 }
+
+const command = `npm run bench -- ${argv.join(" ")}`;
+const RESULTS_FILE = join(ROOT, "bench/results.json");
+
+/** Rewrites the given top-level sections of bench/results.json, keeping the others (each mode writes its own). */
+function saveSections(sections: Record<string, unknown>) {
+  const previous = existsSync(RESULTS_FILE)
+    ? (JSON.parse(readFileSync(RESULTS_FILE, "utf8")) as Record<string, unknown>)
+    : {};
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...previous, ...sections }, null, 2)}\n`);
+}
+
+const saveSection = (name: string, value: unknown) => saveSections({ [name]: value });
 
 main().catch((error) => {
   console.error(error);

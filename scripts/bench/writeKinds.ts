@@ -17,7 +17,9 @@ export type KindCosts = Map<string, KindCost>;
 /** The item kind a key names (tableDesign.ts). */
 export function kindOfKey(pk: string, sk: unknown): string {
   const rest = pk.replace(/^E#[^#]*/, "");
-  if (rest === "") return sk === "COUNT#users" ? "counter: existing users" : `environment ${String(sk)}`;
+  // The existing-users counter is spread over sub-items `COUNT#users#{n}` (tableDesign.ts COUNTER_SUB_ITEMS).
+  if (rest === "")
+    return /^COUNT#users(#|$)/.test(String(sk)) ? "counter: existing users" : `environment ${String(sk)}`;
   const [, kind, ...parts] = rest.split("#");
   switch (kind) {
     case "EV":
