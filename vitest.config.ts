@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Test workers inherit these: quiet logs, and no Node-version notice from the AWS SDK on every worker (only that
@@ -16,5 +17,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Each test file gets its own tables, so files can run in parallel against the one DynamoDB Local.
     pool: "forks",
+    // Test files mostly wait (on DynamoDB Local, the local server, a browser), so more files than cores run at once:
+    // vitest's default (cores − 1) ran this suite one file at a time on 2 cores. TEST_WORKERS overrides.
+    maxWorkers: Number(process.env.TEST_WORKERS ?? Math.max(3, availableParallelism())),
   },
 });
