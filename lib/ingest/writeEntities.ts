@@ -42,7 +42,7 @@ export class VersionConflict extends Error {
   }
 }
 
-export interface EntityWrite {
+interface EntityWrite {
   /** The entity's versioned write first, then (users) its `PROFILE` item's, written together. */
   items: TransactItem[];
   counters: { counter: CounterKey; delta: number }[];
@@ -375,7 +375,7 @@ export async function writeEntities(
   const alone = (w: EntityWrite) => w.counters.length === 0 && w.items.length === 1;
   await mapLimit(changed.filter(alone), ALONE_CONCURRENCY, (w) => writeAlone(store, w.items[0] as TransactItem));
   // Sequential: the transactions share counter items, and concurrent transactions on one item conflict.
-  for (const TransactItems of packEntityWrites(byCounterLocality(changed.filter((w) => !alone(w))))) {
+  for (const TransactItems of packEntityWrites(changed.filter((w) => !alone(w)))) {
     try {
       await store.doc.send(new TransactWriteCommand({ TransactItems }));
     } catch (error) {
@@ -390,24 +390,6 @@ export async function writeEntities(
 }
 
 const ALONE_CONCURRENCY = 8;
-
-/**
- * Entity writes in the order they are packed: by the earliest counter item each moves (its sort key; months, days
- * and hours all sort in time order), ties as they came. A request importing a history spans years, and its ≈ 40
- * users need two transactions: in arrival order both write nearly every month's counter item, ordered each writes
- * about half of them (each item of a transaction: 2 units).
- */
-export function byCounterLocality(writes: EntityWrite[]): EntityWrite[] {
-  const earliest = (w: EntityWrite) =>
-    w.counters.reduce<string | undefined>(
-      (min, c) => (min === undefined || c.counter.key.sk < min ? c.counter.key.sk : min),
-      undefined,
-    ) ?? "";
-  return writes
-    .map((write, i) => ({ write, i, at: earliest(write) }))
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.i - b.i))
-    .map(({ write }) => write);
-}
 
 /** The key a transaction item writes. */
 const transactionKey = (item: TransactItem | undefined) =>

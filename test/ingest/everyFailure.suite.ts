@@ -20,7 +20,7 @@ import { testStore } from "../helpers/store.js";
 import { environmentItems } from "../helpers/tableItems.js";
 
 /**
- * Exactly once under every failure: a batch that touches every event type is delivered with the Nth storage call
+ * Exactly once under every failure (test files `everyFailure.part{n}.test.ts`, each a share of the modes below): a batch that touches every event type is delivered with the Nth storage call
  * failing, for EVERY N of a clean delivery and for three kinds of failure, then sent again until it is answered;
  * every table's content, every report and every activity-by-hour answer (CONTRACT §10) must equal those of one
  * clean delivery.
@@ -242,93 +242,119 @@ const clean: Record<
 > = {};
 let callsOfCleanDelivery = 0;
 
-beforeAll(async () => {
-  const store = await testStore();
-  for (const [label, now] of [
-    ["first", FIRST_ATTEMPT],
-    ["retry", RETRY],
-  ] as const) {
-    const e = await environmentWithSetup(store, `clean-${label}`);
-    const calls = { n: 0 };
-    const result = await ingestEvents(faultyStore(store, 0, undefined, calls), e, batchBody(), now);
-    expect(result).toEqual({ accepted: batch.length - 1, duplicates: 1 });
-    if (label === "first") callsOfCleanDelivery = calls.n;
-    clean[label] = {
-      tables: await environmentItems(store, e),
-      reports: await reports(store, e),
-      hours: await hourAnswers(store, e),
-    };
-  }
-}, 120_000);
+/** The names of the failure modes (`throttle`, …, `http unprocessed`). */
+export const FAILURE_MODES = [...clientModes, ...httpModes].map((mode) => mode.name);
 
-beforeAll(async () => {
-  const store = await testStore();
-  const proxy = await startFaultProxy(inject("dynamodbEndpoint"), (call) => {
-    operationsOfCleanDelivery.push(call.operation);
-    return undefined;
+/** The modes of each test file `everyFailure.part{n}.test.ts` (n from 1), of about equal time. */
+export const MODES_BY_PART = [
+  ["throttle", "error"],
+  ["crash", "http conflict", "http unprocessed"],
+  ["http lostReply"],
+  ["http throttle"],
+] as const;
+
+/**
+ * Registers the suite for `modes` in the calling test file (the suite is cut into files, so that its modes run on
+ * several workers; the modes of one file run side by side), and with `checkCleanDelivery` the checks that the clean
+ * delivery holds what the comparisons must catch.
+ */
+export function everyFailureSuite(modes: readonly string[], { checkCleanDelivery = false } = {}) {
+  beforeAll(async () => {
+    const store = await testStore();
+    for (const [label, now] of [
+      ["first", FIRST_ATTEMPT],
+      ["retry", RETRY],
+    ] as const) {
+      const e = await environmentWithSetup(store, `clean-${label}`);
+      const calls = { n: 0 };
+      const result = await ingestEvents(faultyStore(store, 0, undefined, calls), e, batchBody(), now);
+      expect(result).toEqual({ accepted: batch.length - 1, duplicates: 1 });
+      if (label === "first") callsOfCleanDelivery = calls.n;
+      clean[label] = {
+        tables: await environmentItems(store, e),
+        reports: await reports(store, e),
+        hours: await hourAnswers(store, e),
+      };
+    }
+  }, 120_000);
+
+  beforeAll(async () => {
+    const store = await testStore();
+    const proxy = await startFaultProxy(inject("dynamodbEndpoint"), (call) => {
+      operationsOfCleanDelivery.push(call.operation);
+      return undefined;
+    });
+    const e = await environmentWithSetup(store, "clean-through-proxy");
+    const through: Store = { doc: createDocumentClient(proxy.endpoint), tables: store.tables };
+    await ingestEvents(through, e, batchBody(), FIRST_ATTEMPT);
+    through.doc.destroy();
+    await proxy.close();
+    expect(operationsOfCleanDelivery).toHaveLength(callsOfCleanDelivery);
+  }, 120_000);
+  afterAll(() => Promise.all(proxies.map((proxy) => proxy.close())));
+
+  // The failure modes run side by side, each on tables of its own.
+  describe.concurrent("a batch delivered with its Nth storage call failing, then sent again", () => {
+    if (checkCleanDelivery) {
+      it("the clean deliveries differ where an instant was resolved; the batch makes a few dozen storage calls", () => {
+        expect(callsOfCleanDelivery).toBeGreaterThan(10);
+        expect(clean.first?.tables).not.toEqual(clean.retry?.tables);
+        // Two users' profiles are apart (so a failure at their PROFILE writes is among the N), one's from this batch.
+        const profiles = clean.first?.tables.filter((item) => item.includes('"sk":"PROFILE"')) ?? [];
+        expect(profiles.map((item) => item.match(/"pk":"[^"]*#U#(\w+)"/)?.[1]).sort()).toEqual(["big", "early"]);
+        expect(profiles.find((item) => item.includes("#U#big"))).toContain('"prev_profile"');
+      });
+
+      it("the clean delivery's hour answers hold the batch's clock hours (so comparing them can fail)", () => {
+        const hours = clean.first?.hours;
+        // "early": 125, 100 min before T0 (one hour, or two), 65/64/61 (one hour); the events without occurred_at: T0's.
+        expect(hours?.byHour.week.length).toBeGreaterThanOrEqual(3);
+        expect(hours?.hourly.hours.some((g) => g.users > 0)).toBe(true);
+        expect(hours?.hourlyEvenHour.hours.some((g) => g.users > 0)).toBe(true);
+        expect(hours?.hourlyMidHour).not.toEqual(hours?.hourly);
+        expect(hours?.weekly.month.at(-1)?.users).toBeGreaterThan(0);
+        // Old days (a sign-up moved 40 days back, one 2 days back) have their generations bumped: checking them can fail.
+        expect(withoutGenerations(clean.first?.tables ?? []).bumped.length).toBeGreaterThan(0);
+      });
+    }
+
+    for (const mode of [...clientModes, ...httpModes].filter((m) => modes.includes(m.name))) {
+      it(`counts every event once, at the instant it was first claimed, for every N (${mode.name})`, async () => {
+        const store = await testStore();
+        let answeredDespiteFault = 0;
+        expect(mode.calls()).toBeGreaterThan(0);
+        for (let nth = 1; nth <= mode.calls(); nth++) {
+          const e = await environmentWithSetup(store, `${mode.name}-${nth}`);
+          let first: IngestResult | undefined;
+          try {
+            first = await mode.deliver(store, e, nth);
+            answeredDespiteFault += 1; // the code (or the SDK) retried the failed call itself
+          } catch {}
+          // The instants are fixed when the batch is created (its one Put records each), before any claim.
+          const claimedOnFirstAttempt = (await environmentItems(store, e)).some((item) => item.includes("#BATCH#"));
+          const results: IngestResult[] = first ? [first] : [];
+          // The client sends the batch again until it is answered (here: once, there is no fault left).
+          results.push(await ingestEvents(store, e, batchBody(), RETRY));
+          const expected = clean[claimedOnFirstAttempt ? "first" : "retry"];
+          const { tables, bumped } = withoutGenerations(await environmentItems(store, e));
+          const cleanItems = withoutGenerations(expected?.tables ?? []);
+          expect({ nth, tables }).toEqual({ nth, tables: cleanItems.tables });
+          expect({ nth, bumped: cleanItems.bumped.filter((day) => !bumped.includes(day)) }).toEqual({
+            nth,
+            bumped: [],
+          });
+          expect({ nth, reports: await reports(store, e) }).toEqual({ nth, reports: expected?.reports });
+          expect({ nth, hours: await hourAnswers(store, e) }).toEqual({ nth, hours: expected?.hours });
+          const last = results.at(-1) as IngestResult;
+          expect(last.accepted + last.duplicates).toBe(batch.length);
+          // Sending it once more changes nothing and counts nothing.
+          expect(await ingestEvents(store, e, batchBody(), RETRY + 1)).toEqual({
+            accepted: 0,
+            duplicates: batch.length,
+          });
+        }
+        mode.check(answeredDespiteFault);
+      }, 1_200_000); // a minute or two on an idle machine; far longer when many test runs share two cores
+    }
   });
-  const e = await environmentWithSetup(store, "clean-through-proxy");
-  const through: Store = { doc: createDocumentClient(proxy.endpoint), tables: store.tables };
-  await ingestEvents(through, e, batchBody(), FIRST_ATTEMPT);
-  through.doc.destroy();
-  await proxy.close();
-  expect(operationsOfCleanDelivery).toHaveLength(callsOfCleanDelivery);
-}, 120_000);
-afterAll(() => Promise.all(proxies.map((proxy) => proxy.close())));
-
-// The failure modes run side by side, each on tables of its own.
-describe.concurrent("a batch delivered with its Nth storage call failing, then sent again", () => {
-  it("the clean deliveries differ where an instant was resolved; the batch makes a few dozen storage calls", () => {
-    expect(callsOfCleanDelivery).toBeGreaterThan(10);
-    expect(clean.first?.tables).not.toEqual(clean.retry?.tables);
-    // Two users' profiles are apart (so a failure at their PROFILE writes is among the N), one's from this batch.
-    const profiles = clean.first?.tables.filter((item) => item.includes('"sk":"PROFILE"')) ?? [];
-    expect(profiles.map((item) => item.match(/"pk":"[^"]*#U#(\w+)"/)?.[1]).sort()).toEqual(["big", "early"]);
-    expect(profiles.find((item) => item.includes("#U#big"))).toContain('"prev_profile"');
-  });
-
-  it("the clean delivery's hour answers hold the batch's clock hours (so comparing them can fail)", () => {
-    const hours = clean.first?.hours;
-    // "early": 125, 100 min before T0 (one hour, or two), 65/64/61 (one hour); the events without occurred_at: T0's.
-    expect(hours?.byHour.week.length).toBeGreaterThanOrEqual(3);
-    expect(hours?.hourly.hours.some((g) => g.users > 0)).toBe(true);
-    expect(hours?.hourlyEvenHour.hours.some((g) => g.users > 0)).toBe(true);
-    expect(hours?.hourlyMidHour).not.toEqual(hours?.hourly);
-    expect(hours?.weekly.month.at(-1)?.users).toBeGreaterThan(0);
-    // Old days (a sign-up moved 40 days back, one 2 days back) have their generations bumped: checking them can fail.
-    expect(withoutGenerations(clean.first?.tables ?? []).bumped.length).toBeGreaterThan(0);
-  });
-
-  for (const mode of [...clientModes, ...httpModes]) {
-    it(`counts every event once, at the instant it was first claimed, for every N (${mode.name})`, async () => {
-      const store = await testStore();
-      let answeredDespiteFault = 0;
-      expect(mode.calls()).toBeGreaterThan(0);
-      for (let nth = 1; nth <= mode.calls(); nth++) {
-        const e = await environmentWithSetup(store, `${mode.name}-${nth}`);
-        let first: IngestResult | undefined;
-        try {
-          first = await mode.deliver(store, e, nth);
-          answeredDespiteFault += 1; // the code (or the SDK) retried the failed call itself
-        } catch {}
-        // The instants are fixed when the batch is created (its one Put records each), before any claim.
-        const claimedOnFirstAttempt = (await environmentItems(store, e)).some((item) => item.includes("#BATCH#"));
-        const results: IngestResult[] = first ? [first] : [];
-        // The client sends the batch again until it is answered (here: once, there is no fault left).
-        results.push(await ingestEvents(store, e, batchBody(), RETRY));
-        const expected = clean[claimedOnFirstAttempt ? "first" : "retry"];
-        const { tables, bumped } = withoutGenerations(await environmentItems(store, e));
-        const cleanItems = withoutGenerations(expected?.tables ?? []);
-        expect({ nth, tables }).toEqual({ nth, tables: cleanItems.tables });
-        expect({ nth, bumped: cleanItems.bumped.filter((day) => !bumped.includes(day)) }).toEqual({ nth, bumped: [] });
-        expect({ nth, reports: await reports(store, e) }).toEqual({ nth, reports: expected?.reports });
-        expect({ nth, hours: await hourAnswers(store, e) }).toEqual({ nth, hours: expected?.hours });
-        const last = results.at(-1) as IngestResult;
-        expect(last.accepted + last.duplicates).toBe(batch.length);
-        // Sending it once more changes nothing and counts nothing.
-        expect(await ingestEvents(store, e, batchBody(), RETRY + 1)).toEqual({ accepted: 0, duplicates: batch.length });
-      }
-      mode.check(answeredDespiteFault);
-    }, 1_200_000); // a minute or two on an idle machine; far longer when many test runs share two cores
-  }
-});
+}
