@@ -38,7 +38,7 @@ writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
 
 /**
  * An environment's items, comparable across environments (test/helpers/tableItems.ts: spread counters summed), with
- * the clock-hour generations (lib/ingest/hourGenerations.ts) by what they mean, as in everyFailure.test.ts: a resumed
+ * the clock-hour generations (lib/ingest/hourGenerations.ts) by what they mean, as in everyFailure.suite.ts: a resumed
  * import bumps a day again, and a day bumped at all is recomputed from its members by readers.
  */
 async function tableContents(environmentId: string): Promise<string[]> {

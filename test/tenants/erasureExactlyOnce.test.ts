@@ -8,7 +8,7 @@ import { testStore } from "../helpers/store.js";
 import { environmentItems } from "../helpers/tableItems.js";
 
 /**
- * `user.erased` exactly once (as test/ingest/everyFailure.test.ts does for the other event types): a batch that
+ * `user.erased` exactly once (as test/ingest/everyFailure.suite.ts does for the other event types): a batch that
  * changes a user's email, invites the new address and erases the user, delivered with its Nth storage call applied
  * and then failing (a crash), for every N, then sent again: the tables must equal one clean delivery's — in
  * particular the erasure job recorded by the first attempt, with the hashes of both emails, which the retry (whose
