@@ -116,11 +116,18 @@ interface SizeResult {
 }
 
 let baseUrl = "";
+/** A GET as a client makes it: a 503 is retried after its `Retry-After` (a repair of old days' hours goes on). */
 async function get(url: string, headers: Record<string, string>) {
-  const res = await fetch(`${baseUrl}${url}`, { headers });
-  const body = await res.text();
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${body.slice(0, 200)}`);
-  return body;
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${baseUrl}${url}`, { headers });
+    const body = await res.text();
+    if (res.status === 503 && attempt < 100) {
+      await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get("retry-after") ?? 1)));
+      continue;
+    }
+    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${body.slice(0, 200)}`);
+    return body;
+  }
 }
 
 interface WorkerRun {

@@ -83,3 +83,32 @@ export function countAttributes({ hours, groups }: DayHourCounts): Record<string
   for (const [hour, users] of groups) out[groupCountAttribute(hour)] = users;
   return out;
 }
+
+/** The counts of members read in parts (pages, requests): each user is one member, so counts add up. */
+export function addCounts(a: DayHourCounts, b: DayHourCounts): DayHourCounts {
+  const add = (x: ReadonlyMap<number, number>, y: ReadonlyMap<number, number>) => {
+    const out = new Map(x);
+    for (const [hour, users] of y) out.set(hour, (out.get(hour) ?? 0) + users);
+    return new Map([...out].sort(([p], [q]) => p - q));
+  };
+  return { day: a.day, hours: add(a.hours, b.hours), groups: add(a.groups, b.groups) };
+}
+
+/** Where an unfinished derivation of a day stopped: the generation it reads, its last member read, its counts so far. */
+export interface DerivationCheckpoint {
+  generation: number;
+  after: string;
+  counts: DayHourCounts;
+}
+
+/** The checkpoint a derived item (`HCD`) holds for `generation`, if one: `part_gen`, `part_after`, `part_counts`. */
+export function checkpointOf(
+  day: string,
+  item: Record<string, unknown> | undefined,
+  generation: number,
+): DerivationCheckpoint | undefined {
+  if (!item || item.part_gen !== generation || typeof item.part_after !== "string") return undefined;
+  const counts = item.part_counts;
+  if (typeof counts !== "object" || counts === null) return undefined;
+  return { generation, after: item.part_after, counts: countsOfItem(day, counts as Record<string, unknown>) };
+}

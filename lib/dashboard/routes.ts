@@ -4,6 +4,7 @@ import { storeFromEnv } from "../storage/client.js";
 import { dayOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { activeUsersJson, MAX_ACTIVE_USER_DAYS } from "./activeUsersJson.js";
+import { repairBudgetFromEnv } from "./hourRepair.js";
 import {
   hourlyDataBody,
   hourlyDataBodyFromCounts,
@@ -85,7 +86,15 @@ export async function usersByTimeOfDayRoute(request: HttpRequest): Promise<HttpR
   const from = Math.max(start, 0);
   if (from > end) return json(200, usersByHourBody([], start, end));
   try {
-    const days = await hourCountsOfDays(store, environmentId, dayOf(from), dayOf(end), MAX_HOUR_ENTRIES);
+    const days = await hourCountsOfDays(
+      store,
+      environmentId,
+      dayOf(from),
+      dayOf(end),
+      MAX_HOUR_ENTRIES,
+      Date.now(),
+      repairBudgetFromEnv(),
+    );
     return json(200, usersByHourBody(days, start, end));
   } catch (error) {
     if (error instanceof TooManyHours) throw new HttpError(400, familyErrors.dashboard.responseTooLarge);
@@ -103,7 +112,13 @@ export async function hourlyDataRoute(request: HttpRequest): Promise<HttpRespons
   const [first, last] = [days[0] as string, days.at(-1) as string];
   // On an even hour every group is whole within one day: its counter. Else one group compares ids (hours.ts).
   if (hourlyDataFromCounters(start)) {
-    return json(200, hourlyDataBodyFromCounts(await hourCountsOfDays(store, environmentId, first, last), start));
+    return json(
+      200,
+      hourlyDataBodyFromCounts(
+        await hourCountsOfDays(store, environmentId, first, last, undefined, Date.now(), repairBudgetFromEnv()),
+        start,
+      ),
+    );
   }
   return json(200, hourlyDataBody(await dayHours(store, environmentId, first, last), start));
 }

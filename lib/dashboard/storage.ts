@@ -1,5 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { storedHourBounds } from "../ingest/hourBounds.js";
 import { queryAll, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
@@ -7,8 +5,8 @@ import { summedCounterPages } from "../storage/counterItems.js";
 import { readBucketCounts } from "../storage/monthCounters.js";
 import { type ActivityMetric, counterItemLastSk, keys } from "../storage/tableDesign.js";
 import { dayStart } from "../time.js";
-import { mapLimit } from "../util/mapLimit.js";
-import { countAttributes, countsOfItem, countsOfMembers, generationsOf, sourceOfDay } from "./hourSources.js";
+import { type DayToRepair, REPAIR_ITEMS_PER_REQUEST, type RepairBudget, repairDays } from "./hourRepair.js";
+import { countsOfItem, generationsOf, sourceOfDay } from "./hourSources.js";
 import type { DayHourCounts, DayHours } from "./hours.js";
 import type { DayCount } from "./responses.js";
 
@@ -17,7 +15,8 @@ import type { DayCount } from "./responses.js";
  * that has data, so a 12-year range with data on three days returns ≤ three items; a day's set is read only for
  * those days (its members, with their hour bounds for hourly-data's one cut group). The hour counts hold one item
  * per day that has data (live or derived), so the activity-by-hour routes read ≤ one item per day with data, plus
- * one generation item per month, plus, once per generation of an old day that received late activity, its members.
+ * one generation item per month, plus, once per generation of an old day that received late activity, its members
+ * (hourRepair.ts: at most a budget of them per request, resumed by the retry).
  */
 
 /** Day counters of `metric` from `fromDay` through `toDay` (inclusive), only the days that have data. */
@@ -105,43 +104,12 @@ async function derivedHourCounts(store: Store, environmentId: string, fromDay: s
 }
 
 /**
- * An old day's counts from its members (a consistent Query of its day set, read after its generation), kept as its
- * derived item if `keep` and no derived item of this generation or a later one is there.
- */
-async function recomputeDay(store: Store, environmentId: string, day: string, generation: number, keep: boolean) {
-  const members = await queryAll(store, {
-    TableName: store.tables.activity,
-    KeyConditionExpression: "pk = :pk",
-    ExpressionAttributeValues: { ":pk": keys.activitySetPk(environmentId, "active_users", "day", day) },
-    ConsistentRead: true,
-  });
-  const counts = countsOfMembers(day, members);
-  if (!keep) return counts;
-  try {
-    await store.doc.send(
-      new PutCommand({
-        TableName: store.tables.activity,
-        Item: { ...keys.derivedHourCounts(environmentId, day), ...countAttributes(counts), derived_gen: generation },
-        ConditionExpression: "attribute_not_exists(pk) OR derived_gen < :generation",
-        ExpressionAttributeValues: { ":generation": generation },
-      }),
-    );
-  } catch (error) {
-    // A reader that read a later generation kept its counts already: ours are as good for this answer.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-  return counts;
-}
-
-/** Parallel day-set reads of a repair. */
-const REPAIR_CONCURRENCY = 16;
-
-/**
  * The hour counts of the days from `fromDay` through `toDay` that have data, oldest first (hourSources.ts: a day
  * without a generation from its live `HC` item; an old day with one from its derived item, recomputed from its
  * members when its generation moved). Reads: the generation items (∝ months, first), the live items (∝ days with
  * data), and where some day has a generation, the derived items of those days and the members of each day to
- * recompute (once per generation). `maxHours`: throws `TooManyHours` once more clock hours with users than that
+ * recompute (once per generation; hourRepair.ts: ≤ `budget` members per request, else HoursBeingDerived, retryable,
+ * after saving where each day stopped). `maxHours`: throws `TooManyHours` once more clock hours with users than that
  * were read. `now`: the reader's clock (which days are too recent to keep derived counts of).
  */
 export async function hourCountsOfDays(
@@ -151,6 +119,7 @@ export async function hourCountsOfDays(
   toDay: string,
   maxHours = Number.POSITIVE_INFINITY,
   now = Date.now(),
+  budget: RepairBudget = { items: REPAIR_ITEMS_PER_REQUEST },
 ): Promise<DayHourCounts[]> {
   if (fromDay > toDay) return [];
   const generations = await hourGenerationsOfDays(store, environmentId, fromDay, toDay);
@@ -171,17 +140,14 @@ export async function hourCountsOfDays(
   const generated = [...generations.keys()].filter((day) => (generations.get(day) ?? 0) > 0).sort();
   if (generated.length > 0) {
     const derived = await derivedHourCounts(store, environmentId, generated[0] as string, generated.at(-1) as string);
-    const recompute: { day: string; generation: number; keep: boolean }[] = [];
+    const recompute: DayToRepair[] = [];
     for (const day of generated) {
       const item = derived.get(day);
       const source = sourceOfDay(day, generations.get(day), item?.derived_gen as number | undefined, now);
       if (source.kind === "derived" && item) add(countsOfItem(day, item));
-      else if (source.kind === "recompute") recompute.push({ day, ...source });
+      else if (source.kind === "recompute") recompute.push({ day, ...source, ...(item ? { derived: item } : {}) });
     }
-    const counts = await mapLimit(recompute, REPAIR_CONCURRENCY, ({ day, generation, keep }) =>
-      recomputeDay(store, environmentId, day, generation, keep),
-    );
-    for (const c of counts) add(c);
+    for (const c of await repairDays(store, environmentId, recompute, budget)) add(c);
   }
   return [...byDay.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }

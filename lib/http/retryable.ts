@@ -15,6 +15,8 @@ const RETRYABLE = new Set([
   "RetryableError",
   // The request's own deadline (lib/http/deadline.ts): nothing half-counted, the retry completes it.
   "DeadlineReached",
+  // Old days' hour counts still being derived (lib/dashboard/hourRepair.ts): each retry derives further.
+  "HoursBeingDerived",
 ]);
 
 export function isRetryable(error: unknown): boolean {

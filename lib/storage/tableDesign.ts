@@ -46,6 +46,8 @@
  * |   counts were derived (read before any member)   |                         |   (ADD per request, month): lib/ingest/hourGenerations.ts    |   consistent); ADD per month      |
  * | the same counts of an old day with a generation, | activity                | pk `E#{E}#HCD` sk `{YYYY-MM-DD}`, `hHH` / `gHH` and          | Query ∝ such days; once per       |
  * |   derived from its members by a reader           |                         |   `derived_gen` (lib/dashboard/storage.ts, hourSources.ts)   |   generation: its set, 1 Put      |
+ * |   (≤ a budget of members per request; an         |                         |   unfinished: `part_gen`, `part_after`, `part_counts`        |   (≤ 100,000 members a request,   |
+ * |   unfinished day resumes where it stopped)       |                         |   (lib/dashboard/hourRepair.ts)                              |   1 Update per unfinished day)    |
  * | users active in a cut hour (hourly-data at any   | activity                | the day set members: a user's first / last instant in each  | Query per day (≤ 2), ∝ its users  |
  * |   other instant: one group compares ids)         |                         |   hour HH of the day, attributes `hHHn` / `hHHx`            |                                   |
  * | users active per day of 8 days (weekly-data)     | activity                | the month counters `CNT` below                             | Query ∝ months (≤ 2)              |
@@ -175,7 +177,8 @@
  *    activity and its live item is all of it; an old day with a generation takes its derived item (`HCD`) if its
  *    `derived_gen` equals the generation, else recomputes from its members (a consistent Query of the day set: per hour
  *    the members with `hHHn`, per group those with either hour) and puts the derived item only if its stored
- *    `derived_gen` is absent or lower. Why that is exact: (1) a member write that gives a day an hour is followed by a
+ *    `derived_gen` is absent or lower (a request reads at most a budget of members, lib/dashboard/hourRepair.ts: a day
+ *    left unfinished keeps a checkpoint for its generation and the request answers 503, retry). Why that is exact: (1) a member write that gives a day an hour is followed by a
  *    bump of that day: by its delivery, or if that dies first, by its retry (it resumes the pending batch) or by a
  *    concurrent delivery of the same batch (it lost claims, resumes, or finds its own instant as the hour's bound; not
  *    if it claimed the whole batch first, wrote its members after the dead one and a third batch moved both of that
