@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { apiError, NetworkError } from "../../sdk/src/errors.js";
-import { toApiError } from "../../web/src/api.js";
+import { BUSY_ATTEMPTS, retryWhileBusy, toApiError } from "../../web/src/api.js";
 
 /**
  * The dashboard turns the SDK's typed errors (made by the SDK from each route family's error body, CONTRACT §4–§6)
@@ -51,5 +51,45 @@ describe("dashboard API errors", () => {
       0,
       "The API could not be reached. Check the connection and try again.",
     ]);
+  });
+});
+
+describe("dashboard reads answered 503", () => {
+  /** A call failing with `failures` first (a status each, Retry-After 2 s), then answering "ok"; the waits asked. */
+  const scripted = (failures: number[]) => {
+    const waits: number[] = [];
+    let calls = 0;
+    const run = async () => {
+      const status = failures[calls++];
+      if (status !== undefined) throw apiError(status, { error: "retry" }, undefined, 2);
+      return "ok";
+    };
+    const wait = async (ms: number) => {
+      waits.push(ms);
+    };
+    return { run, wait, waits, calls: () => calls };
+  };
+
+  it("are sent again after the server's Retry-After until they answer", async () => {
+    const s = scripted([503, 503, 503]);
+    expect(await retryWhileBusy(s.run, undefined, s.wait)).toBe("ok");
+    expect([s.calls(), s.waits]).toEqual([4, [2000, 2000, 2000]]);
+  });
+
+  it("give up after BUSY_ATTEMPTS, and never retry another status", async () => {
+    const busy = scripted(Array(BUSY_ATTEMPTS).fill(503));
+    await expect(retryWhileBusy(busy.run, undefined, busy.wait)).rejects.toMatchObject({ status: 503 });
+    expect(busy.calls()).toBe(BUSY_ATTEMPTS);
+    const failed = scripted([500]);
+    await expect(retryWhileBusy(failed.run, undefined, failed.wait)).rejects.toMatchObject({ status: 500 });
+    expect(failed.calls()).toBe(1);
+  });
+
+  it("stop when the view cancels them", async () => {
+    const s = scripted([503, 503]);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(retryWhileBusy(s.run, controller.signal, s.wait)).rejects.toMatchObject({ status: 503 });
+    expect(s.calls()).toBe(1);
   });
 });

@@ -44,6 +44,7 @@ import {
   type OrgReportRow,
   ReengagementReportInterval,
   type Retention,
+  RetryableApiError,
   ApiError as SdkApiError,
   type ReportPage as SdkReportPage,
   type SignupQueryParams,
@@ -267,9 +268,42 @@ async function call<T>(
       }),
   });
   try {
-    return await run(reader);
+    return await retryWhileBusy(() => run(reader), signal);
   } catch (error) {
     throw toApiError(error, credential);
+  }
+}
+
+/** How many times a read is sent while it answers 503 (a throttle; old days' hour counts being derived). */
+export const BUSY_ATTEMPTS = 8;
+
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * `run`, sent again after the server's `Retry-After` (1 s if none) while it answers 503, up to BUSY_ATTEMPTS times:
+ * every dashboard call is a read, and a 503 says that a retry will go further (the first read of a long period after
+ * an import of old history derives its days' hour counts over several requests, lib/dashboard/hourRepair.ts).
+ */
+export async function retryWhileBusy<T>(run: () => Promise<T>, signal?: AbortSignal, wait = pause): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const busy = error instanceof RetryableApiError && error.status === 503;
+      if (!busy || attempt >= BUSY_ATTEMPTS || signal?.aborted) throw error;
+      await wait(1000 * (error.retryAfter ?? 1), signal);
+    }
   }
 }
 
