@@ -15,6 +15,7 @@ import type { DayHourCounts } from "./hours.js";
  * | what                         | how                                                                              |
  * |------------------------------|----------------------------------------------------------------------------------|
  * | members read per request     | ≤ REPAIR_ITEMS_PER_REQUEST (`HOUR_REPAIR_ITEMS` overrides), over every day kept  |
+ * | time per request             | pages started within REPAIR_MS_PER_REQUEST (10 s; the request's budget is 22 s)  |
  * | memory                       | one page of members at a time (counts add up: each member is one user)          |
  * | a day left unfinished        | its checkpoint on its derived item: `part_gen`, `part_after` (last member read),  |
  * |                              |   `part_counts`; the next request at the same generation resumes there           |
@@ -31,21 +32,27 @@ import type { DayHourCounts } from "./hours.js";
 export const REPAIR_ITEMS_PER_REQUEST = 100_000;
 /** Parallel day-set reads of a repair. */
 const REPAIR_CONCURRENCY = 16;
-/**
- * The most members one Query asks for (≈ 150 KB). Each page's share of the budget is taken before its call, so the
- * days read side by side hold ≤ 16 pages of it at once: small next to the budget, no day gives up while most of it
- * is merely reserved.
- */
+/** The most members one Query asks for (≈ 150 KB): memory holds one page per day read side by side. */
 const PAGE_ITEMS = 1_000;
 
-/** The members a request may still read for its repair. */
+/**
+ * How long a request's repair may take pages (ms): well inside the request's work budget (22 s, lib/http/deadline.ts),
+ * so that a slow repair saves its checkpoints and answers 503 itself rather than being cut off by the deadline.
+ */
+export const REPAIR_MS_PER_REQUEST = 10_000;
+
+/** The members a request may still read for its repair, and until when (epoch ms) it may start a page. */
 export interface RepairBudget {
   items: number;
+  until?: number;
 }
 
-export function repairBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): RepairBudget {
+export function repairBudgetFromEnv(env: NodeJS.ProcessEnv = process.env, now = Date.now()): RepairBudget {
   const items = Number(env.HOUR_REPAIR_ITEMS);
-  return { items: Number.isInteger(items) && items > 0 ? items : REPAIR_ITEMS_PER_REQUEST };
+  return {
+    items: Number.isInteger(items) && items > 0 ? items : REPAIR_ITEMS_PER_REQUEST,
+    until: now + REPAIR_MS_PER_REQUEST,
+  };
 }
 
 /** Some old day's counts could not be derived within the request's budget: its retry goes on from where it stopped. */
@@ -72,9 +79,49 @@ export async function repairDays(
   days: readonly DayToRepair[],
   budget: RepairBudget,
 ): Promise<DayHourCounts[]> {
-  const counts = await mapLimit(days, REPAIR_CONCURRENCY, (day) => repairDay(store, environmentId, day, budget));
+  const pages = new PageBudget(budget);
+  const counts = await mapLimit(days, REPAIR_CONCURRENCY, (day) => repairDay(store, environmentId, day, pages));
   if (counts.some((c) => c === undefined)) throw new HoursBeingDerived();
   return counts as DayHourCounts[];
+}
+
+/**
+ * The request's budget shared by the days read side by side: each page's share is taken before its call (so that
+ * together they never read more than the budget) and what it did not use is given back. A day finding the budget
+ * taken waits for the pages in flight rather than giving up while most of it is merely reserved.
+ */
+class PageBudget {
+  private items: number;
+  private readonly until: number | undefined;
+  private inFlight = 0;
+  private waiting: (() => void)[] = [];
+
+  constructor(budget: RepairBudget) {
+    this.items = budget.items;
+    this.until = budget.until;
+  }
+
+  /** The members the next page may ask for; 0 when the budget is spent or the time is up. */
+  async take(): Promise<number> {
+    for (;;) {
+      if (this.until !== undefined && Date.now() >= this.until) return 0;
+      if (this.items > 0) {
+        const limit = Math.min(PAGE_ITEMS, this.items);
+        this.items -= limit;
+        this.inFlight++;
+        return limit;
+      }
+      if (this.inFlight === 0) return 0;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  /** A page answered (or failed): what it did not read goes back, and the days waiting look again. */
+  giveBack(unused: number): void {
+    this.items += unused;
+    this.inFlight--;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
 }
 
 /**
@@ -86,7 +133,7 @@ async function repairDay(
   store: Store,
   environmentId: string,
   { day, generation, keep, derived }: DayToRepair,
-  budget: RepairBudget,
+  budget: PageBudget,
 ): Promise<DayHourCounts | undefined> {
   const resumed = keep ? checkpointOf(day, derived, generation) : undefined;
   let counts: DayHourCounts = resumed?.counts ?? { day, hours: new Map(), groups: new Map() };
@@ -94,25 +141,31 @@ async function repairDay(
   let progressed = false;
   const pk = keys.activitySetPk(environmentId, "active_users", "day", day);
   for (;;) {
-    const limit = keep ? Math.min(PAGE_ITEMS, budget.items) : PAGE_ITEMS;
+    const limit = keep ? await budget.take() : PAGE_ITEMS;
     if (limit <= 0) {
       if (progressed && after !== undefined) await saveCheckpoint(store, environmentId, { generation, after, counts });
       return undefined;
     }
-    // Taken before the call, so that days read side by side never read more than the budget together.
-    if (keep) budget.items -= limit;
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tables.activity,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": pk },
-        ConsistentRead: true,
-        Limit: limit,
-        ...(after !== undefined ? { ExclusiveStartKey: { pk, sk: after } } : {}),
-      }),
-    );
+    let read = 0;
+    const page = await store.doc
+      .send(
+        new QueryCommand({
+          TableName: store.tables.activity,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": pk },
+          ConsistentRead: true,
+          Limit: limit,
+          ...(after !== undefined ? { ExclusiveStartKey: { pk, sk: after } } : {}),
+        }),
+      )
+      .then((answer) => {
+        read = answer.Items?.length ?? 0;
+        return answer;
+      })
+      .finally(() => {
+        if (keep) budget.giveBack(limit - read);
+      });
     const items = page.Items ?? [];
-    if (keep) budget.items += limit - items.length;
     counts = addCounts(counts, countsOfMembers(day, items));
     progressed = true;
     if (!page.LastEvaluatedKey) break;

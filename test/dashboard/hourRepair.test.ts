@@ -126,6 +126,17 @@ describe("hour counts repaired within a budget per request", () => {
     expect(expected[0]?.hours.get(23)).toBe((before?.hours.get(23) ?? 0) + 1);
   });
 
+  it("starts no page once its time is up (the checkpoints as when its members run out), and says retry", async () => {
+    const e = await tenant(HISTORY);
+    const out = await hourCountsOfDays(store, e, "2026-04-01", "2026-04-30", undefined, NOW, {
+      items: 1000,
+      until: Date.now() - 1,
+    }).catch((error: unknown) => error);
+    expect(out).toBeInstanceOf(HoursBeingDerived);
+    // Nothing was read, so the next request reads every member once.
+    expect(await readWithBudget(e, 1000)).toMatchObject({ membersRead: 65 });
+  });
+
   it("is retryable: the route answers 503 with Retry-After in the dashboard's format, then the counts", async () => {
     expect(isRetryable(new HoursBeingDerived())).toBe(true);
     const e = await tenant(HISTORY);
