@@ -73,7 +73,11 @@ export function serverErrors(family: Family) {
       "Unexpected fault (details only in the logs, under the x-request-id).",
       exactBody(errors.internal),
     ),
-    503: jsonResponse("A transient storage fault: retry the same request.", exactBody(errors.unavailable)),
+    503: jsonResponse(
+      "Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish " +
+        "in time (an ingestion batch stays pending; old days' hour counts go on being derived).",
+      exactBody(errors.unavailable),
+    ),
   };
 }
 

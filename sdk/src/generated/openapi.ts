@@ -1609,7 +1609,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1731,7 +1731,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1884,7 +1884,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2037,7 +2037,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2190,7 +2190,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2343,7 +2343,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2496,7 +2496,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2649,7 +2649,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2784,7 +2784,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2926,7 +2926,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3063,7 +3063,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3195,7 +3195,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3329,7 +3329,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3470,7 +3470,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3599,7 +3599,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3730,7 +3730,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3857,7 +3857,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -3983,7 +3983,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4109,7 +4109,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4235,7 +4235,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4361,7 +4361,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4487,7 +4487,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4613,7 +4613,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4739,7 +4739,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4865,7 +4865,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -4992,7 +4992,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -5119,7 +5119,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -5243,7 +5243,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -5367,7 +5367,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -5491,7 +5491,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A transient storage fault: retry the same request. */
+            /** @description Retry the same request after its Retry-After: a transient storage fault, or work the request could not finish in time (an ingestion batch stays pending; old days' hour counts go on being derived). */
             503: {
                 headers: {
                     /** @description The request's id, also in the logs. */
