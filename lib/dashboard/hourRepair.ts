@@ -146,9 +146,10 @@ async function repairDay(
       if (progressed && after !== undefined) await saveCheckpoint(store, environmentId, { generation, after, counts });
       return undefined;
     }
-    let read = 0;
-    const page = await store.doc
-      .send(
+    let items: Record<string, unknown>[] = [];
+    let next: Record<string, unknown> | undefined;
+    try {
+      const page = await store.doc.send(
         new QueryCommand({
           TableName: store.tables.activity,
           KeyConditionExpression: "pk = :pk",
@@ -157,19 +158,17 @@ async function repairDay(
           Limit: limit,
           ...(after !== undefined ? { ExclusiveStartKey: { pk, sk: after } } : {}),
         }),
-      )
-      .then((answer) => {
-        read = answer.Items?.length ?? 0;
-        return answer;
-      })
-      .finally(() => {
-        if (keep) budget.giveBack(limit - read);
-      });
-    const items = page.Items ?? [];
+      );
+      items = page.Items ?? [];
+      next = page.LastEvaluatedKey;
+    } finally {
+      // Answered or failed, the page's unread share goes back (and the days waiting for it look again).
+      if (keep) budget.giveBack(limit - items.length);
+    }
     counts = addCounts(counts, countsOfMembers(day, items));
     progressed = true;
-    if (!page.LastEvaluatedKey) break;
-    after = page.LastEvaluatedKey.sk as string;
+    if (!next) break;
+    after = next.sk as string;
   }
   if (keep) await keepDerived(store, environmentId, counts, generation);
   return counts;

@@ -137,6 +137,30 @@ describe("hour counts repaired within a budget per request", () => {
     expect(await readWithBudget(e, 1000)).toMatchObject({ membersRead: 65 });
   });
 
+  it("a page that fails fails the request, retryably; the retry goes on to the same counts", async () => {
+    const e = await tenant(HISTORY);
+    let failed = false;
+    const throttled = interceptedStore(store, async (command, send) => {
+      const pk = (command.input as { ExpressionAttributeValues?: Record<string, unknown> }).ExpressionAttributeValues?.[
+        ":pk"
+      ];
+      if (!failed && String(pk).includes("#SET#")) {
+        failed = true;
+        throw Object.assign(new Error("throttled"), { name: "ThrottlingException" });
+      }
+      return send();
+    });
+    // A budget of one page: the other day waits for it while it fails.
+    const out = await hourCountsOfDays(throttled, e, "2026-04-01", "2026-04-30", undefined, NOW, { items: 10 }).catch(
+      (error: unknown) => error,
+    );
+    expect(isRetryable(out)).toBe(true);
+    let result: DayHourCounts[] | undefined;
+    for (let i = 0; i < 20 && !result; i++) result = (await readWithBudget(e, 10)).counts;
+    const expected = await hourCountsOfDays(store, await tenant(HISTORY), "2026-04-01", "2026-04-30", undefined, NOW);
+    expect(result && plain(result)).toEqual(plain(expected));
+  });
+
   it("is retryable: the route answers 503 with Retry-After in the dashboard's format, then the counts", async () => {
     expect(isRetryable(new HoursBeingDerived())).toBe(true);
     const e = await tenant(HISTORY);
