@@ -138,12 +138,13 @@ async function repairDay(
   const resumed = keep ? checkpointOf(day, derived, generation) : undefined;
   let counts: DayHourCounts = resumed?.counts ?? { day, hours: new Map(), groups: new Map() };
   let after: string | undefined = resumed?.after;
-  let progressed = false;
   const pk = keys.activitySetPk(environmentId, "active_users", "day", day);
   for (;;) {
     const limit = keep ? await budget.take() : PAGE_ITEMS;
     if (limit <= 0) {
-      if (progressed && after !== undefined) await saveCheckpoint(store, environmentId, { generation, after, counts });
+      // Saved only if this request got further than the checkpoint it resumed from.
+      if (after !== undefined && after !== resumed?.after)
+        await saveCheckpoint(store, environmentId, { generation, after, counts });
       return undefined;
     }
     let items: Record<string, unknown>[] = [];
@@ -166,7 +167,6 @@ async function repairDay(
       if (keep) budget.giveBack(limit - items.length);
     }
     counts = addCounts(counts, countsOfMembers(day, items));
-    progressed = true;
     if (!next) break;
     after = next.sk as string;
   }

@@ -47,15 +47,18 @@ async function tenant(...batches: unknown[][]) {
   return environment_id;
 }
 
+/** Whether a command reads a day set's members (its key names a `SET` partition). */
+const readsMembers = (command: { input: object }) =>
+  String(
+    (command.input as { ExpressionAttributeValues?: Record<string, unknown> }).ExpressionAttributeValues?.[":pk"],
+  ).includes("#SET#");
+
 /** The hour counts as a request with `items` of budget reads them, and the set members it read. */
 async function readWithBudget(e: string, items: number) {
   let membersRead = 0;
   const counted = interceptedStore(store, async (command, send) => {
     const answer = (await send()) as { Items?: unknown[] };
-    const pk = (command.input as { ExpressionAttributeValues?: Record<string, unknown> }).ExpressionAttributeValues?.[
-      ":pk"
-    ];
-    if (String(pk).includes("#SET#")) membersRead += answer.Items?.length ?? 0;
+    if (readsMembers(command)) membersRead += answer.Items?.length ?? 0;
     return answer;
   });
   try {
@@ -141,10 +144,7 @@ describe("hour counts repaired within a budget per request", () => {
     const e = await tenant(HISTORY);
     let failed = false;
     const throttled = interceptedStore(store, async (command, send) => {
-      const pk = (command.input as { ExpressionAttributeValues?: Record<string, unknown> }).ExpressionAttributeValues?.[
-        ":pk"
-      ];
-      if (!failed && String(pk).includes("#SET#")) {
+      if (!failed && readsMembers(command)) {
         failed = true;
         throw Object.assign(new Error("throttled"), { name: "ThrottlingException" });
       }
