@@ -5,7 +5,8 @@
  * | module | owns | cost |
  * |---|---|---|
  * | ingestion.ts | queue, batches (≤ 1,000 events, ≤ 1 MiB), retries, onError reports | one request per batch, one in flight |
- * | read.ts | §4–§6 methods, camelCase results, users.list over cursors, users.page one page | one request per call (per page for users.list) |
+ * | read.ts | §4–§6 methods, camelCase results, users.list over cursors, users.page one page | one request per call (per page for users.list), + retries |
+ * | retry.ts | both clients' retries: what each sends again, Retry-After + jittered backoff, abort | |
  * | types.ts, generated/ | request and response types, from ../openapi.json by openapi-typescript | types only |
  * | http.ts, errors.ts | one request with a timeout; a typed error per status | |
  * | retryAfter.ts | the server's Retry-After (seconds or HTTP-date) as seconds | |

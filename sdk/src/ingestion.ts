@@ -1,5 +1,6 @@
-import { EngagementInsightsError, InvalidRequestError, NetworkError, RetryableApiError } from "./errors.js";
-import { type FetchLike, request, retryDelay, type Transport } from "./http.js";
+import { EngagementInsightsError, InvalidRequestError } from "./errors.js";
+import { type FetchLike, request, type Transport } from "./http.js";
+import { ingestionRetryable, type RetryPolicy, withRetries } from "./retry.js";
 import type { EventError, EventFields, EventType, IngestEvent, IngestResult } from "./types.js";
 import { uuidv7 } from "./uuidv7.js";
 
@@ -101,27 +102,13 @@ const encoder = new TextEncoder();
 /** `{"events":[` + `]}` */
 const ENVELOPE_BYTES = 13;
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
-
 export class EngagementInsights {
   private readonly transport: Transport;
   private readonly headers: Record<string, string>;
   private readonly flushAt: number;
   private readonly flushInterval: number;
-  private readonly maxRetries: number;
+  private readonly retries: RetryPolicy;
   private readonly maxQueueSize: number;
-  private readonly retryBaseDelay: number;
-  private readonly retryMaxDelay: number;
   private readonly onError: (error: IngestionError) => void;
   private queue: Queued[] = [];
   /** The batch being sent, reported if close gives up on it. */
@@ -138,10 +125,13 @@ export class EngagementInsights {
     this.headers = { authorization: `Bearer ${options.apiKey}` };
     this.flushAt = Math.min(MAX_BATCH_EVENTS, Math.max(1, options.flushAt ?? 15));
     this.flushInterval = options.flushInterval ?? 10_000;
-    this.maxRetries = Math.max(0, options.maxRetries ?? 10);
+    this.retries = {
+      maxRetries: Math.max(0, options.maxRetries ?? 10),
+      baseDelay: options.retryBaseDelay ?? 500,
+      maxDelay: options.retryMaxDelay ?? 10_000,
+      retryable: ingestionRetryable,
+    };
     this.maxQueueSize = Math.max(1, options.maxQueueSize ?? 10_000);
-    this.retryBaseDelay = options.retryBaseDelay ?? 500;
-    this.retryMaxDelay = options.retryMaxDelay ?? 10_000;
     this.onError =
       options.onError ??
       ((error) =>
@@ -335,23 +325,14 @@ export class EngagementInsights {
     return this.queue.splice(0, count);
   }
 
-  private async sendBatch(batch: Queued[]): Promise<IngestResult> {
+  private sendBatch(batch: Queued[]): Promise<IngestResult> {
     const body = `{"events":[${batch.map((item) => item.json).join(",")}]}`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await request<IngestResult>(this.transport, EVENTS_PATH, {
-          method: "POST",
-          headers: this.headers,
-          body,
-          signal: this.shutdown.signal,
-        });
-      } catch (error) {
-        const retryable = error instanceof RetryableApiError || error instanceof NetworkError;
-        if (!retryable || attempt >= this.maxRetries || this.shutdown.signal.aborted) throw error;
-        const retryAfter = error instanceof RetryableApiError ? error.retryAfter : undefined;
-        await sleep(retryDelay(attempt, this.retryBaseDelay, this.retryMaxDelay, retryAfter), this.shutdown.signal);
-      }
-    }
+    const signal = this.shutdown.signal;
+    return withRetries(
+      () => request<IngestResult>(this.transport, EVENTS_PATH, { method: "POST", headers: this.headers, body, signal }),
+      this.retries,
+      signal,
+    );
   }
 
   private report(reason: IngestionFailure, message: string, events: IngestEvent[], cause?: unknown) {

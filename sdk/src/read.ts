@@ -1,5 +1,6 @@
 import { EngagementInsightsError } from "./errors.js";
 import { type FetchLike, request, requestStream, type Transport } from "./http.js";
+import { type RetryPolicy, readRetryable, withRetries } from "./retry.js";
 import type {
   ActiveUsersByDay,
   ActiveUsersCount,
@@ -26,8 +27,9 @@ import type {
 /**
  * The read client: the insights API (CONTRACT §6) under PropelAuth's method names and enums, with camelCase
  * results; the engagement dashboard (§4, and its activity-by-hour sections of §10) and the users and usage-statistics
- * API (§5). Each method is one request (`users.list` one per page); a non-2xx answer rejects with the typed error of
- * its status (errors.ts). Every method is async, so missing credentials or a bad argument reject its promise too:
+ * API (§5). Each method is one request (`users.list` one per page), sent again while the server answers 429 or 503
+ * (after its `Retry-After`) or the connection fails, up to `maxRetries` times (retry.ts); a non-2xx answer rejects
+ * with the typed error of its status (errors.ts). Every method is async, so missing credentials or a bad argument reject its promise too:
  * none throws synchronously.
  *
  * | methods | API | credentials |
@@ -109,6 +111,16 @@ export interface ReadOptions {
   authToken?: string;
   /** Milliseconds one request may take (default 30,000). */
   timeout?: number;
+  /**
+   * Further tries of a request the server answered 429 or 503 (each after its `Retry-After`), or whose connection
+   * failed before any answer (default 3; 0: one request, the error as it came).
+   */
+  maxRetries?: number;
+  /** Backoff added to Retry-After: up to `retryBaseDelay` ms (default 500), doubling per retry, at most `retryMaxDelay` (default 10,000). */
+  retryBaseDelay?: number;
+  retryMaxDelay?: number;
+  /** Aborts this reader's requests and its waits between tries (e.g. when the view that asked is closed). */
+  signal?: AbortSignal;
   fetch?: FetchLike;
 }
 
@@ -140,12 +152,19 @@ const day = (value: Date | string) => (value instanceof Date ? value.toISOString
 
 export class EngagementInsightsReader {
   private readonly transport: Transport;
+  private readonly retries: RetryPolicy;
 
   constructor(private readonly options: ReadOptions) {
     this.transport = {
       apiUrl: options.apiUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeout: options.timeout ?? 30_000,
+    };
+    this.retries = {
+      maxRetries: Math.max(0, options.maxRetries ?? 3),
+      baseDelay: options.retryBaseDelay ?? 500,
+      maxDelay: options.retryMaxDelay ?? 10_000,
+      retryable: readRetryable,
     };
   }
 
@@ -155,7 +174,8 @@ export class EngagementInsightsReader {
   }
 
   private get<T>(path: string, headers: Record<string, string>, query?: Record<string, string | number | undefined>) {
-    return request<T>(this.transport, path, { headers, query });
+    const signal = this.options.signal;
+    return withRetries(() => request<T>(this.transport, path, { headers, query, signal }), this.retries, signal);
   }
 
   private async report<T>(path: string, interval: string, page: ReportPage = {}): Promise<Camelize<T>> {
@@ -177,13 +197,16 @@ export class EngagementInsightsReader {
     return this.downloadCsv(`/api/backend/v1/${report}`, { report_interval: interval }, options.signal);
   }
 
-  private async downloadCsv(path: string, query: Record<string, string | undefined>, signal?: AbortSignal) {
-    const response = await requestStream(this.transport, path, {
-      accept: "text/csv",
-      headers: this.apiKeyHeaders(),
-      query,
+  private async downloadCsv(path: string, query: Record<string, string | undefined>, callSignal?: AbortSignal) {
+    const own = this.options.signal;
+    const signal = callSignal && own ? AbortSignal.any([callSignal, own]) : (callSignal ?? own);
+    const headers = this.apiKeyHeaders();
+    // Retried until the answer's status is known; a body being streamed is never sent again.
+    const response = await withRetries(
+      () => requestStream(this.transport, path, { accept: "text/csv", headers, query, signal }),
+      this.retries,
       signal,
-    });
+    );
     return {
       reportTime: Number(response.headers.get("x-report-time")),
       totalCount: Number(response.headers.get("x-total-count")),

@@ -115,7 +115,8 @@ describe("reader errors carry Retry-After", () => {
       }),
       () => ({ status: 429, body: { error: "too_many_requests" } }),
     ]);
-    const reader = new EngagementInsightsReader({ apiUrl: service.url, apiKey: "k" });
+    // No retries: each answer reaches the caller as its typed error (readRetries.test.ts covers the retries).
+    const reader = new EngagementInsightsReader({ apiUrl: service.url, apiKey: "k", maxRetries: 0 });
     const limited = await reader.fetchChartMetricData("signups").catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(TooManyRequestsError);
     expect((limited as TooManyRequestsError).retryAfter).toBe(7);

@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { familyErrors } from "../../lib/http/familyErrors.js";
 import { apiError, NetworkError } from "../../sdk/src/errors.js";
-import { BUSY_ATTEMPTS, retryWhileBusy, toApiError } from "../../web/src/api.js";
+import type { FetchLike } from "../../sdk/src/index.js";
+import { BUSY_ATTEMPTS, readerFor, toApiError } from "../../web/src/api.js";
 
 /**
  * The dashboard turns the SDK's typed errors (made by the SDK from each route family's error body, CONTRACT §4–§6)
@@ -55,41 +56,52 @@ describe("dashboard API errors", () => {
 });
 
 describe("dashboard reads answered 503", () => {
-  /** A call failing with `failures` first (a status each, Retry-After 2 s), then answering "ok"; the waits asked. */
-  const scripted = (failures: number[]) => {
-    const waits: number[] = [];
-    let calls = 0;
-    const run = async () => {
-      const status = failures[calls++];
-      if (status !== undefined) throw apiError(status, { error: "retry" }, undefined, 2);
-      return "ok";
+  /** A fetch answering 503 (Retry-After 2 s) `failures` times, then a count; the times it was sent. */
+  const scripted = (failures: number) => {
+    const sentAt: number[] = [];
+    const fetch: FetchLike = async () => {
+      sentAt.push(Date.now());
+      return sentAt.length <= failures
+        ? new Response('{"error":"retry"}', { status: 503, headers: { "retry-after": "2" } })
+        : new Response('{"data":{"activeUsers":3}}', { status: 200 });
     };
-    const wait = async (ms: number) => {
-      waits.push(ms);
-    };
-    return { run, wait, waits, calls: () => calls };
+    return { fetch, sentAt };
   };
+  const count = (fetch: FetchLike, signal?: AbortSignal) =>
+    readerFor({ apiKey: "k", environmentId: "e" }, signal, fetch).activeUsersCount({ days: 1 });
 
-  it("are sent again after the server's Retry-After until they answer", async () => {
-    const s = scripted([503, 503, 503]);
-    expect(await retryWhileBusy(s.run, undefined, s.wait)).toBe("ok");
-    expect([s.calls(), s.waits]).toEqual([4, [2000, 2000, 2000]]);
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+    vi.stubGlobal("location", { origin: "http://dashboard.test" });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
   });
 
-  it("give up after BUSY_ATTEMPTS, and never retry another status", async () => {
-    const busy = scripted(Array(BUSY_ATTEMPTS).fill(503));
-    await expect(retryWhileBusy(busy.run, undefined, busy.wait)).rejects.toMatchObject({ status: 503 });
-    expect(busy.calls()).toBe(BUSY_ATTEMPTS);
-    const failed = scripted([500]);
-    await expect(retryWhileBusy(failed.run, undefined, failed.wait)).rejects.toMatchObject({ status: 500 });
-    expect(failed.calls()).toBe(1);
+  it("are sent again after the server's Retry-After, up to BUSY_ATTEMPTS times", async () => {
+    const busy = scripted(BUSY_ATTEMPTS - 1);
+    const answered = count(busy.fetch);
+    await vi.runAllTimersAsync();
+    expect(await answered).toBe(3);
+    expect(busy.sentAt.length).toBe(BUSY_ATTEMPTS);
+    const waits = busy.sentAt.slice(1).map((t, i) => t - (busy.sentAt[i] ?? 0));
+    expect(waits.every((ms) => ms >= 2000)).toBe(true);
+
+    const tooBusy = scripted(BUSY_ATTEMPTS);
+    const failed = count(tooBusy.fetch).catch((error: unknown) => error);
+    await vi.runAllTimersAsync();
+    expect(await failed).toMatchObject({ status: 503 });
+    expect(tooBusy.sentAt.length).toBe(BUSY_ATTEMPTS);
   });
 
   it("stop when the view cancels them", async () => {
-    const s = scripted([503, 503]);
+    const busy = scripted(2);
     const controller = new AbortController();
+    const failed = count(busy.fetch, controller.signal).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(1000);
     controller.abort();
-    await expect(retryWhileBusy(s.run, controller.signal, s.wait)).rejects.toMatchObject({ status: 503 });
-    expect(s.calls()).toBe(1);
+    expect(await failed).toMatchObject({ status: 503 });
+    expect(busy.sentAt.length).toBe(1);
   });
 });

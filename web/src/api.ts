@@ -20,8 +20,8 @@
  * | fetchUsersByTimeOfDay     | usersByTimeOfDay                            | user id + token       |
  *
  * Why: the API is served beside the app (the local server, CloudFront), so the SDK's base URL is this page's
- * origin: no CORS and nothing to configure. One reader per call, whose fetch also listens to the view's abort
- * signal, so a superseded request is cancelled as before without the SDK knowing about views. Each SDK error class
+ * origin: no CORS and nothing to configure. One reader per call, given the view's abort signal, so a superseded
+ * request (and its wait before a retry) is cancelled. Each SDK error class
  * becomes an ApiError whose message names what to fix (which credential, which permission); the SDK's own messages
  * are the server's words, meant for developers.
  */
@@ -34,6 +34,7 @@ import {
   type ChartMetricData,
   ChurnReportInterval,
   EngagementInsightsReader,
+  type FetchLike,
   ForbiddenError,
   type GrowthReportInterval,
   InvalidRequestError,
@@ -44,7 +45,6 @@ import {
   type OrgReportRow,
   ReengagementReportInterval,
   type Retention,
-  RetryableApiError,
   ApiError as SdkApiError,
   type ReportPage as SdkReportPage,
   type SignupQueryParams,
@@ -251,6 +251,29 @@ export function toApiError(error: unknown, credential: Credential): ApiError {
   return new ApiError(0, "The API could not be reached. Check the connection and try again.", null);
 }
 
+/**
+ * How many times a read is sent while it answers 503 or 429 (a throttle; old days' hour counts being derived:
+ * the first read of a long period after an import of old history derives them over several requests,
+ * lib/dashboard/hourRepair.ts), each after the server's Retry-After: the SDK's retries (sdk/src/retry.ts), more of
+ * them than its default since a person is waiting for the view.
+ */
+export const BUSY_ATTEMPTS = 8;
+
+/** The reader for one call: this page's origin, the view's abort signal, the dashboard's retries. */
+export function readerFor(
+  options: { apiKey?: string; environmentId?: string; userId?: string; authToken?: string },
+  signal: AbortSignal | undefined,
+  fetch?: FetchLike,
+): EngagementInsightsReader {
+  return new EngagementInsightsReader({
+    ...options,
+    apiUrl: globalThis.location.origin,
+    maxRetries: BUSY_ATTEMPTS - 1,
+    ...(signal ? { signal } : {}),
+    ...(fetch ? { fetch } : {}),
+  });
+}
+
 /** Runs one SDK call with a reader for `options`, its requests cancelled by `signal`; errors become ApiErrors. */
 async function call<T>(
   options: { apiKey?: string; environmentId?: string; userId?: string; authToken?: string },
@@ -258,52 +281,10 @@ async function call<T>(
   signal: AbortSignal | undefined,
   run: (reader: EngagementInsightsReader) => Promise<T>,
 ): Promise<T> {
-  const reader = new EngagementInsightsReader({
-    ...options,
-    apiUrl: globalThis.location.origin,
-    fetch: (input, init) =>
-      globalThis.fetch(input, {
-        ...init,
-        signal: signal && init.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init.signal),
-      }),
-  });
   try {
-    return await retryWhileBusy(() => run(reader), signal);
+    return await run(readerFor(options, signal));
   } catch (error) {
     throw toApiError(error, credential);
-  }
-}
-
-/** How many times a read is sent while it answers 503 (a throttle; old days' hour counts being derived). */
-export const BUSY_ATTEMPTS = 8;
-
-const pause = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-
-/**
- * `run`, sent again after the server's `Retry-After` (1 s if none) while it answers 503, up to BUSY_ATTEMPTS times:
- * every dashboard call is a read, and a 503 says that a retry will go further (the first read of a long period after
- * an import of old history derives its days' hour counts over several requests, lib/dashboard/hourRepair.ts).
- */
-export async function retryWhileBusy<T>(run: () => Promise<T>, signal?: AbortSignal, wait = pause): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      const busy = error instanceof RetryableApiError && error.status === 503;
-      if (!busy || attempt >= BUSY_ATTEMPTS || signal?.aborted) throw error;
-      await wait(1000 * (error.retryAfter ?? 1), signal);
-    }
   }
 }
 
