@@ -29,8 +29,8 @@ import type {
  * results; the engagement dashboard (§4, and its activity-by-hour sections of §10) and the users and usage-statistics
  * API (§5). Each method is one request (`users.list` one per page), sent again while the server answers 429 or 503
  * (after its `Retry-After`) or the connection fails, up to `maxRetries` times (retry.ts); a non-2xx answer rejects
- * with the typed error of its status (errors.ts). Every method is async, so missing credentials or a bad argument reject its promise too:
- * none throws synchronously.
+ * with the typed error of its status (errors.ts). Every method is async, so missing credentials or a bad argument
+ * reject its promise too: none throws synchronously.
  *
  * | methods | API | credentials |
  * |---|---|---|
@@ -116,7 +116,10 @@ export interface ReadOptions {
    * failed before any answer (default 3; 0: one request, the error as it came).
    */
   maxRetries?: number;
-  /** Backoff added to Retry-After: up to `retryBaseDelay` ms (default 500), doubling per retry, at most `retryMaxDelay` (default 10,000). */
+  /**
+   * Jitter added to Retry-After (the wait when none): up to `retryBaseDelay` ms (default 500), doubling per retry,
+   * at most `retryMaxDelay` (default 10,000).
+   */
   retryBaseDelay?: number;
   retryMaxDelay?: number;
   /** Aborts this reader's requests and its waits between tries (e.g. when the view that asked is closed). */

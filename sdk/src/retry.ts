@@ -7,16 +7,17 @@ import { retryDelay } from "./http.js";
  * | client | retried | never retried |
  * |---|---|---|
  * | ingestion (a batch) | 429, any 5xx, a network error, a timeout | other 4xx |
- * | reader (a GET) | 429 and 503 (the server says when to come back), a connection that failed before any answer | other statuses (a 500 is a fault, not a wait); a timeout (it has waited `timeout` already) |
+ * | reader (a GET) | 429, 503, a connection that failed before any answer | other statuses; a timeout |
  *
  * Between tries: at least the server's `Retry-After` plus a full-jitter backoff (http.ts `retryDelay`). The caller's
  * `signal` ends the wait at once and the last error is thrown.
  *
  * Why the policies differ: a batch carries event ids, so any retry is safe and worth it (the server may have stored
  * it and lost the answer: the retry finds its events counted). A read changes nothing, but its 5xx other than 503
- * would answer the same again, and a reader who asked with a 30 s timeout should not wait minutes by default; a 503
- * is how the service asks to be called again (a throttle, or work it continues on the next call:
- * lib/dashboard/hourRepair.ts).
+ * would answer the same again (a 500 is a fault, not a wait), and a reader who asked with a 30 s timeout has waited
+ * it already and should not wait minutes more by default. A 429 or 503 is how the service asks to be called again:
+ * a rate limit, a throttle, or work it goes on with at the next call (the hour counts of old history, derived over
+ * several reads).
  */
 
 export interface RetryPolicy {
@@ -36,7 +37,7 @@ export const readRetryable = (error: unknown) =>
   (error instanceof NetworkError && !error.timedOut);
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
-export const sleep = (ms: number, signal: AbortSignal | undefined) =>
+const sleep = (ms: number, signal: AbortSignal | undefined) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
