@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
@@ -14,6 +14,7 @@ import { mapLimit } from "../util/mapLimit.js";
  * | claim of an event_id  | pk `E#{E}#EV#{event_id}` sk `EV`    | `batch_id`, `at` (resolved instant)         | 1 conditional Put|
  * | ingestion batch       | pk `E#{E}#BATCH#{batch}` sk `BATCH` | `event_ids`, `ats` (its events, fixed when  | 1 conditional Put|
  * |                       |                                     | created), `completed_at`, `completed_by`    | + 1 Update       |
+ * | batch resumed         | pk `E#{E}#BATCH#{batch}` sk `RESUMED`| (none: its presence is the fact)            | 1 Put per resume |
  *
  * A batch is created once, by one conditional Put that names every event it may claim and the instant each resolved
  * to (so an event sent without `occurred_at` keeps the instant of its first attempt), and is never added to: its id
@@ -138,6 +139,30 @@ export async function claimEvents(
  * rounds of one call each (a fraction of a second) and stays under the SDK's 50 sockets (scripts/bench/bigRequest.ts).
  */
 const CLAIM_CONCURRENCY = 32;
+
+/**
+ * Records that a delivery which did not create these batches resumes them, before it writes any of their effects:
+ * the delivery that did create one then knows, after writing its own day members, that another may have written
+ * some of them too (hourGenerations.ts). A small item of its own, not an attribute of the batch: a write of the
+ * batch item costs its size (≈ 4 KB for 200 events).
+ */
+export async function markResumed(store: Store, e: string, batchIds: string[]): Promise<void> {
+  await mapLimit(batchIds, CLAIM_CONCURRENCY, (batchId) =>
+    store.doc.send(new PutCommand({ TableName: store.tables.entities, Item: keys.ingestBatchResumed(e, batchId) })),
+  );
+}
+
+/** Whether another delivery marked the batch resumed (consistent: the mark preceded that delivery's members). */
+export async function wasResumed(store: Store, e: string, batchId: string): Promise<boolean> {
+  const { Item } = await store.doc.send(
+    new GetCommand({
+      TableName: store.tables.entities,
+      Key: keys.ingestBatchResumed(e, batchId),
+      ConsistentRead: true,
+    }),
+  );
+  return Item !== undefined;
+}
 
 /**
  * Marks a batch completed; false when another delivery completed it first. The write carries a token of its own, so

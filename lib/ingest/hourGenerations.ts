@@ -22,10 +22,15 @@ import type { HourBounds } from "./hourBounds.js";
  * attempt of the same batch, or a concurrent delivery of it, may have opened the hour and died before its bump); and
  * every old day with user activity when the delivery resumes a batch an earlier or concurrent delivery began, or
  * applies events without `event_id` (nothing tells their retry from a first delivery). A request whose events open
- * no new user-hour, delivered once, writes no generation. The one case left out: a delivery that claimed its whole
- * batch first and writes its members after a concurrent delivery of the same batch opened an hour and died before
- * its bump, a third batch having moved both of that hour's bounds in between: nothing then bumps the day, and its
- * derived counts lack that user-hour until the day's next bump.
+ * no new user-hour, delivered once, writes no generation.
+ *
+ * A first delivery can't always tell from its members alone: a concurrent delivery of the same batch may have
+ * opened an hour and died before its bump, and a third batch moved both of that hour's bounds before this one read
+ * the member. So a resuming delivery marks the batches it resumes before writing any member (claims.ts
+ * `markResumed`: one small Put, only on a resume), and a first delivery whose user activity has old days it would
+ * not bump reads that mark after writing its own members (one GetItem): marked, it bumps every old day of its user
+ * activity, as a resuming delivery does. The mark precedes the other delivery's members, which precede this one's
+ * read of them, which precedes this one's read of the mark (test/ingest/resumedBatchBump.test.ts).
  */
 
 /** The first day that is live for a request at `now` (yesterday, UTC): its hour counts move transactionally. */

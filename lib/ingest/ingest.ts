@@ -11,8 +11,10 @@ import {
   claimEvents,
   completeBatch,
   createBatch,
+  markResumed,
   readBatches,
   readClaims,
+  wasResumed,
 } from "./claims.js";
 import { loadBatchState } from "./loadState.js";
 import type { IngestEvent } from "./schema.js";
@@ -125,10 +127,10 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
     toApply.push({ ...event, at: claim.at, eventKey: event.eventId });
   }
   const batchId = writeStamp([...new Set(batchOf.values())], freshBatch);
-  const resumes =
-    lost.length > 0 ||
-    toApply.some((event) => event.eventId === undefined) ||
-    [...batchOf.values()].some((batch) => batch !== freshBatch);
+  const resumed = [...new Set(batchOf.values())].filter((batch) => batch !== freshBatch);
+  const resumes = lost.length > 0 || toApply.some((event) => event.eventId === undefined) || resumed.length > 0;
+  // Before any member of theirs is written: the delivery that created them reads this after its own members.
+  await markResumed(store, e, resumed);
   return { toApply, batchOf, batchId, claims, statuses, resumes };
 }
 
@@ -149,10 +151,13 @@ function writeStamp(applied: string[], freshBatch: string | undefined): string {
 async function writeBatchEffects(store: Store, e: string, { toApply, batchId, resumes }: Plan, now: number) {
   // Only a write stamped like this delivery's applied the same events (writeStamp): any other is a concurrent change.
   const ownBatches = new Set([batchId]);
+  // A delivery that doesn't resume applies its own fresh batch only (`batchId`): was it resumed meanwhile?
+  const resumedByAnother = () => wasResumed(store, e, batchId);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const loaded = await loadBatchState(store, e, toApply, ownBatches);
     try {
-      await writeEffects(store, e, batchId, loaded, applyEvents(loaded.state, toApply), { now, resumes });
+      const context = { now, resumes, resumedByAnother };
+      await writeEffects(store, e, batchId, loaded, applyEvents(loaded.state, toApply), context);
       return;
     } catch (error) {
       if (!(error instanceof VersionConflict)) throw error;

@@ -37,6 +37,11 @@ export interface DeliveryContext {
   now: number;
   /** The delivery resumes a batch an earlier or concurrent delivery began, or applies events without `event_id`. */
   resumes: boolean;
+  /**
+   * Whether another delivery marked this one's batch resumed (claims.ts `markResumed`), asked after this delivery's
+   * members are written; only when it would bump more days (hourGenerations.ts).
+   */
+  resumedByAnother: () => Promise<boolean>;
 }
 
 /** Steps 1–3 above, in order. */
@@ -46,11 +51,16 @@ export async function writeEffects(
   batchId: string,
   loaded: LoadedState,
   effects: BatchEffects,
-  { now, resumes }: DeliveryContext,
+  { now, resumes, resumedByAnother }: DeliveryContext,
 ): Promise<void> {
   const activitySets = async () => {
     const opened = await writeActivitySets(store, e, effects.activity);
-    await bumpGenerations(store, e, generationBumps(daysToBump({ opened, activity: effects.activity, resumes, now })));
+    const days = (resuming: boolean) => daysToBump({ opened, activity: effects.activity, resumes: resuming, now });
+    let toBump = days(resumes);
+    // A first delivery whose batch a concurrent one resumed: that one may have opened hours of these days and died
+    // before its bump, and this one's members can't tell (hourGenerations.ts).
+    if (!resumes && days(true).length > toBump.length && (await resumedByAnother())) toBump = days(true);
+    await bumpGenerations(store, e, generationBumps(toBump));
   };
   await Promise.all([
     activitySets(),

@@ -34,6 +34,7 @@
  * | org by id, with its members                      | entities                | pk `E#{E}#O#{org}` sk `ORG` / `MEMBER#{user}`               | GetItem / Query ∝ members         |
  * | `event_id` claimed? (its batch, its instant)      | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
  * | ingestion batch pending or completed             | entities                | pk `E#{E}#BATCH#{batch}` sk `BATCH`                         | BatchGet, conditional Update      |
+ * | batch resumed by a delivery that didn't create it| entities                | pk `E#{E}#BATCH#{batch}` sk `RESUMED` (hourGenerations.ts)  | 1 Put per resume; 1 GetItem       |
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
  * | an environment's webhooks (dispatch, list); one  | entities                | pk `E#{E}#WH` sk `{webhook_id}` (url, reports, sealed secret)| Query ∝ its webhooks (≤ 20) /     |
@@ -180,9 +181,9 @@
  *    `derived_gen` is absent or lower (a request reads at most a budget of members, lib/dashboard/hourRepair.ts: a day
  *    left unfinished keeps a checkpoint for its generation and the request answers 503, retry). Why that is exact: (1) a member write that gives a day an hour is followed by a
  *    bump of that day: by its delivery, or if that dies first, by its retry (it resumes the pending batch) or by a
- *    concurrent delivery of the same batch (it lost claims, resumes, or finds its own instant as the hour's bound; not
- *    if it claimed the whole batch first, wrote its members after the dead one and a third batch moved both of that
- *    hour's bounds in between: that day stays as derived until its next bump); (2) a reader reads the generation g
+ *    concurrent delivery of the same batch (it lost claims, resumes, or finds its own instant as the hour's bound; or,
+ *    if it claimed the whole batch first and a third batch moved both of that hour's bounds before it read the
+ *    member, it finds the batch marked resumed, `BATCH#… RESUMED`, which the dead one wrote before its members); (2) a reader reads the generation g
  *    before the members, so counts stamped g hold every member write whose bump landed by g (each bump follows its
  *    write), and a write whose bump lands later makes the generation exceed g, so the next reader recomputes; a derived
  *    item never goes back to an earlier generation; (3) the members hold every hour the day's live counts do (they are
@@ -364,6 +365,8 @@ export const keys = {
 
   eventMarker: (e: string, eventId: string) => ({ pk: `${env(e)}#EV#${eventId}`, sk: "EV" }),
   ingestBatch: (e: string, batchId: string) => ({ pk: `${env(e)}#BATCH#${batchId}`, sk: "BATCH" }),
+  /** Present once a delivery that did not create the batch resumed it (lib/ingest/hourGenerations.ts). */
+  ingestBatchResumed: (e: string, batchId: string) => ({ pk: `${env(e)}#BATCH#${batchId}`, sk: "RESUMED" }),
   userCount: (e: string) => ({ pk: env(e), sk: "COUNT#users" }),
   currentReport: (e: string) => ({ pk: env(e), sk: "REPORT#current" }),
   /** A webhook subscription (lib/webhooks/subscriptions.ts), in its environment's webhook partition. */

@@ -23,7 +23,8 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /**
  * Every item of an environment in the three tables, comparable across environments: the environment id and drawn
- * ids (batch ids) replaced, the instant a batch completed dropped, the environment's own record left out.
+ * ids (batch ids) replaced, the instant a batch completed and its resumed mark dropped, the environment's own record
+ * left out.
  */
 export async function environmentItems(store: Store, environmentId: string): Promise<string[]> {
   const items: string[] = [];
@@ -45,6 +46,9 @@ export async function environmentItems(store: Store, environmentId: string): Pro
         const pk = String(item.pk);
         if (!pk.startsWith(`E#${environmentId}`)) continue;
         if (pk === `E#${environmentId}` && (item.sk === "ENV" || String(item.sk).startsWith("REPORT#"))) continue;
+        // How a batch was delivered, not what it stored (like the instant it completed): the mark that a delivery
+        // other than its first resumed it (lib/ingest/claims.ts markResumed), present after retries only.
+        if (pk.startsWith(`E#${environmentId}#BATCH#`) && item.sk === "RESUMED") continue;
         const { completed_at, ...rest } = item;
         // A spread counter's sub-items (tableDesign.ts COUNTER_SUB_ITEMS) as the one item readers sum: which
         // sub-item a transaction moved depends on how a delivery's writes fell into transactions, not on the counts.
