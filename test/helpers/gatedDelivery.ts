@@ -1,6 +1,7 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type PartJob, runPartJob } from "../../lib/reports/refreshRun.js";
 import type { Store } from "../../lib/storage/client.js";
+import { gate } from "./gate.js";
 import { interceptedStore } from "./intercept.js";
 
 /**
@@ -8,24 +9,16 @@ import { interceptedStore } from "./intercept.js";
  * part has computed and written its chunks, so a test can interleave two deliveries of one part with ingestion.
  */
 export function gatedDelivery(store: Store, job: PartJob) {
-  let reach = () => {};
-  let open = () => {};
-  const reached = new Promise<void>((resolve) => {
-    reach = resolve;
-  });
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
+  const { reached, wait, release } = gate();
   const gated = interceptedStore(store, async (command, send) => {
     if (
       command instanceof UpdateCommand &&
       String((command.input as { Key?: { pk?: string } }).Key?.pk).includes("#RUN#")
     ) {
-      reach();
-      await gate;
+      await wait();
     }
     return send();
   });
   const done = runPartJob(gated, job);
-  return { reached, release: open, done };
+  return { reached, release, done };
 }

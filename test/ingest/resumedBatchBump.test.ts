@@ -4,6 +4,7 @@ import { createEnvironment } from "../../lib/auth/credentials.js";
 import { hourCountsOfDays } from "../../lib/dashboard/storage.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import type { Store } from "../../lib/storage/client.js";
+import { gate } from "../helpers/gate.js";
 import { interceptedStore } from "../helpers/intercept.js";
 import { testStore } from "../helpers/store.js";
 
@@ -38,24 +39,14 @@ describe("a batch resumed by a concurrent delivery that died before its bump", (
     const batch = [active("b1", `${OLD_DAY}T10:20:00Z`)];
 
     // First delivery: claims its batch, then waits before reading its day members.
-    let reach = () => {};
-    let open = () => {};
-    const reached = new Promise<void>((resolve) => {
-      reach = resolve;
-    });
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
+    const beforeMembers = gate();
     const first = interceptedStore(store, async (command, send) => {
       const reads = (command.input as { RequestItems?: Record<string, unknown> }).RequestItems ?? {};
-      if (command instanceof BatchGetCommand && store.tables.activity in reads) {
-        reach();
-        await gate;
-      }
+      if (command instanceof BatchGetCommand && store.tables.activity in reads) await beforeMembers.wait();
       return send();
     });
     const firstDelivery = ingestEvents(first, e, batch, NOW);
-    await reached;
+    await beforeMembers.reached;
 
     // A concurrent delivery of the same batch: writes the member (opening hour 10), dies at its bump.
     const dying = interceptedStore(store, async (command, send) => {
@@ -68,7 +59,7 @@ describe("a batch resumed by a concurrent delivery that died before its bump", (
     // A third batch widens both bounds of that hour.
     await ingestEvents(store, e, [active("c1", `${OLD_DAY}T10:05:00Z`), active("c2", `${OLD_DAY}T10:50:00Z`)], NOW);
 
-    open();
+    beforeMembers.release();
     expect(await firstDelivery).toEqual({ accepted: 1, duplicates: 0 });
     for (const s of [first, dying]) s.doc.destroy();
 
