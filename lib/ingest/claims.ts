@@ -14,7 +14,8 @@ import { mapLimit } from "../util/mapLimit.js";
  * | claim of an event_id  | pk `E#{E}#EV#{event_id}` sk `EV`    | `batch_id`, `at` (resolved instant)         | 1 conditional Put|
  * | ingestion batch       | pk `E#{E}#BATCH#{batch}` sk `BATCH` | `event_ids`, `ats` (its events, fixed when  | 1 conditional Put|
  * |                       |                                     | created), `completed_at`, `completed_by`    | + 1 Update       |
- * | batch resumed         | pk `E#{E}#BATCH#{batch}` sk `RESUMED`| (none: its presence is the fact)            | 1 Put per resume |
+ * | batch resumed         | pk `E#{E}#BATCH#{batch}`            | none: its presence is the fact (a delivery  | 1 Put per resume |
+ * |                       |   sk `RESUMED`                      | other than its first resumed it)            |                  |
  *
  * A batch is created once, by one conditional Put that names every event it may claim and the instant each resolved
  * to (so an event sent without `occurred_at` keeps the instant of its first attempt), and is never added to: its id
