@@ -187,8 +187,8 @@
  *    marked resumed, `BATCH#… RESUMED`, which the dead one wrote before its members); (2) a reader reads the
  *    generation g before the members, so counts stamped g hold every member write whose bump landed by g (each bump
  *    follows its write), and a write whose bump lands later makes the generation exceed g, so the next reader
- *    recomputes; a derived item never goes back to an earlier generation; (3) the members hold every hour the day's live counts do (they are
- *    written before the transaction), so they replace those counts whole; (4) no live ADD lands on a derived day:
+ *    recomputes; a derived item never goes back to an earlier generation; (3) the members hold every hour the day's
+ *    live counts do (they are written before the transaction), so they replace those counts whole; (4) no live ADD lands on a derived day:
  *    ingestion moves `HC` only for days from yesterday at its `now`, readers keep derived counts only of days before
  *    today − 2 at theirs, so the two meet only if clocks differ by a day or more (the calendar keeps the day before
  *    yesterday for the same margin); a day from today − 2 on with a generation is recomputed on each read and not kept.
