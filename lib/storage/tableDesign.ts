@@ -180,18 +180,18 @@
  *    the members with `hHHn`, per group those with either hour) and puts the derived item only if its stored
  *    `derived_gen` is absent or lower (a request reads at most a budget of members, lib/dashboard/hourRepair.ts: a day
  *    left unfinished keeps a checkpoint for its generation and the request answers 503, retry).
- *    Why that is exact: (1) a member write that gives a day an hour is followed by a bump of that day: by its
- *    delivery, or if that dies first, by its retry (it resumes the pending batch) or by a concurrent delivery of the
- *    same batch (it lost claims, resumes, or finds its own instant as the hour's bound; or, if it claimed the whole
- *    batch first and a third batch moved both of that hour's bounds before it read the member, it finds the batch
- *    marked resumed, `BATCH#… RESUMED`, which the dead one wrote before its members); (2) a reader reads the
- *    generation g before the members, so counts stamped g hold every member write whose bump landed by g (each bump
- *    follows its write), and a write whose bump lands later makes the generation exceed g, so the next reader
- *    recomputes; a derived item never goes back to an earlier generation; (3) the members hold every hour the day's
- *    live counts do (they are written before the transaction), so they replace those counts whole; (4) no live ADD lands on a derived day:
- *    ingestion moves `HC` only for days from yesterday at its `now`, readers keep derived counts only of days before
- *    today − 2 at theirs, so the two meet only if clocks differ by a day or more (the calendar keeps the day before
- *    yesterday for the same margin); a day from today − 2 on with a generation is recomputed on each read and not kept.
+ *    Why that is exact: (1) a member write that gives a day an hour is followed by a bump of that day: by its delivery,
+ *    or if that dies first, by its retry (it resumes the pending batch) or by a concurrent delivery of the same batch
+ *    (it lost claims, resumes, or finds its own instant as the hour's bound; or, if it claimed the whole batch first
+ *    and a third batch moved both of that hour's bounds before it read the member, it finds the batch marked resumed,
+ *    `BATCH#… RESUMED`, which the dead one wrote before its members); (2) a reader reads the generation g before the
+ *    members, so counts stamped g hold every member write whose bump landed by g (each bump follows its write), and a
+ *    write whose bump lands later makes the generation exceed g, so the next reader recomputes; a derived item never
+ *    goes back to an earlier generation; (3) the members hold every hour the day's live counts do (they are written
+ *    before the transaction), so they replace those counts whole; (4) no live ADD lands on a derived day: ingestion
+ *    moves `HC` only for days from yesterday at its `now`, readers keep derived counts only of days before today − 2 at
+ *    theirs, so the two meet only if clocks differ by a day or more (the calendar keeps the day before yesterday for
+ *    the same margin); a day from today − 2 on with a generation is recomputed on each read and not kept.
  *    As for hourly-data's cut hour, the members count an activity once its attempt wrote them: exact once every
  *    delivery is answered (senders retry until they are).
  *    Cost: a route reads one generation item per month, one item per day with data (live or derived; ≤ 24 hours
