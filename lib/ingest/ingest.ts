@@ -126,8 +126,9 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
     batchOf.set(event.eventId, claim.batchId);
     toApply.push({ ...event, at: claim.at, eventKey: event.eventId });
   }
-  const batchId = writeStamp([...new Set(batchOf.values())], freshBatch);
-  const resumed = [...new Set(batchOf.values())].filter((batch) => batch !== freshBatch);
+  const applied = [...new Set(batchOf.values())];
+  const batchId = writeStamp(applied, freshBatch);
+  const resumed = applied.filter((batch) => batch !== freshBatch);
   const resumes = lost.length > 0 || toApply.some((event) => event.eventId === undefined) || resumed.length > 0;
   // Before any member of theirs is written: the delivery that created them reads this after its own members.
   await markResumed(store, e, resumed);

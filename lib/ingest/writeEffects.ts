@@ -55,12 +55,12 @@ export async function writeEffects(
 ): Promise<void> {
   const activitySets = async () => {
     const opened = await writeActivitySets(store, e, effects.activity);
-    const days = (resuming: boolean) => daysToBump({ opened, activity: effects.activity, resumes: resuming, now });
-    let toBump = days(resumes);
+    const everyDay = daysToBump({ opened, activity: effects.activity, resumes: true, now });
+    const openedDays = resumes ? everyDay : daysToBump({ opened, activity: effects.activity, resumes: false, now });
     // A first delivery whose batch a concurrent one resumed: that one may have opened hours of these days and died
     // before its bump, and this one's members can't tell (hourGenerations.ts).
-    if (!resumes && days(true).length > toBump.length && (await resumedByAnother())) toBump = days(true);
-    await bumpGenerations(store, e, generationBumps(toBump));
+    const widen = !resumes && everyDay.length > openedDays.length && (await resumedByAnother());
+    await bumpGenerations(store, e, generationBumps(widen ? everyDay : openedDays));
   };
   await Promise.all([
     activitySets(),

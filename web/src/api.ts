@@ -21,9 +21,9 @@
  *
  * Why: the API is served beside the app (the local server, CloudFront), so the SDK's base URL is this page's
  * origin: no CORS and nothing to configure. One reader per call, given the view's abort signal, so a superseded
- * request (and its wait before a retry) is cancelled. Each SDK error class
- * becomes an ApiError whose message names what to fix (which credential, which permission); the SDK's own messages
- * are the server's words, meant for developers.
+ * request (and its wait before a retry) is cancelled. Each SDK error class becomes an ApiError whose message names
+ * what to fix (which credential, which permission); the SDK's own messages are the server's words, meant for
+ * developers.
  */
 import {
   type ActiveUsersByDay,
@@ -43,6 +43,7 @@ import {
   NotFoundError,
   type OrgReport,
   type OrgReportRow,
+  type ReadOptions,
   ReengagementReportInterval,
   type Retention,
   ApiError as SdkApiError,
@@ -259,9 +260,12 @@ export function toApiError(error: unknown, credential: Credential): ApiError {
  */
 export const BUSY_ATTEMPTS = 8;
 
+/** The credentials a call's reader carries (API key and environment, or a dashboard user's token). */
+type ReaderCredentials = Pick<ReadOptions, "apiKey" | "environmentId" | "userId" | "authToken">;
+
 /** The reader for one call: this page's origin, the view's abort signal, the dashboard's retries. */
 export function readerFor(
-  options: { apiKey?: string; environmentId?: string; userId?: string; authToken?: string },
+  options: ReaderCredentials,
   signal: AbortSignal | undefined,
   fetch?: FetchLike,
 ): EngagementInsightsReader {
@@ -276,7 +280,7 @@ export function readerFor(
 
 /** Runs one SDK call with a reader for `options`, its requests cancelled by `signal`; errors become ApiErrors. */
 async function call<T>(
-  options: { apiKey?: string; environmentId?: string; userId?: string; authToken?: string },
+  options: ReaderCredentials,
   credential: Credential,
   signal: AbortSignal | undefined,
   run: (reader: EngagementInsightsReader) => Promise<T>,
