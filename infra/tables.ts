@@ -2,7 +2,7 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
 import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { REPORT_TTL_ATTRIBUTE, type TableNames, tableDefinitions, tableNames } from "../lib/storage/tableDesign.js";
+import { type TableNames, TTL_ATTRIBUTE, tableDefinitions, tableNames } from "../lib/storage/tableDesign.js";
 
 /**
  * The only DynamoDB actions the service issues. Narrower than grantReadData/grantWriteData: no Scan (every read
@@ -104,8 +104,9 @@ export class Tables extends Construct {
       }
       return table;
     };
-    this.entities = build("Entities", this.names.entities);
+    // A pending batch's stored events expire (lib/ingest/batchEvents.ts).
+    this.entities = build("Entities", this.names.entities, TTL_ATTRIBUTE);
     this.activity = build("Activity", this.names.activity);
-    this.reports = build("Reports", this.names.reports, REPORT_TTL_ATTRIBUTE);
+    this.reports = build("Reports", this.names.reports, TTL_ATTRIBUTE);
   }
 }

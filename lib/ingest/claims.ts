@@ -5,6 +5,8 @@ import { batchGetAll } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { keys } from "../storage/tableDesign.js";
 import { mapLimit } from "../util/mapLimit.js";
+import { type StoredEvents, storeBatchEvents } from "./batchEvents.js";
+import type { IngestEvent } from "./schema.js";
 
 /**
  * `event_id` claims and the ingestion batches they belong to: what makes an event count once whatever fails.
@@ -13,7 +15,9 @@ import { mapLimit } from "../util/mapLimit.js";
  * |-----------------------|-------------------------------------|---------------------------------------------|------------------|
  * | claim of an event_id  | pk `E#{E}#EV#{event_id}` sk `EV`    | `batch_id`, `at` (resolved instant)         | 1 conditional Put|
  * | ingestion batch       | pk `E#{E}#BATCH#{batch}` sk `BATCH` | `event_ids`, `ats` (its events, fixed when  | 1 conditional Put|
- * |                       |                                     | created), `completed_at`, `completed_by`    | + 1 Update       |
+ * |                       |                                     | created), `events_digest`, `events_chunks`  | + 1 Update       |
+ * |                       |                                     | (its stored events: batchEvents.ts),        |                  |
+ * |                       |                                     | `completed_at`, `completed_by`              |                  |
  * | batch resumed         | pk `E#{E}#BATCH#{batch}`            | none: its presence is the fact (a delivery  | 1 Put per resume |
  * |                       |   sk `RESUMED`                      | other than its first resumed it)            |                  |
  *
@@ -40,6 +44,8 @@ export interface BatchStatus {
   /** The instant of each event the batch may claim. */
   events: Map<string, number>;
   completed: boolean;
+  /** Its events as stored (batchEvents.ts); absent on batches created before they were stored. */
+  stored?: StoredEvents;
 }
 
 /** The id of the batch created for `eventIds` (deterministic, UUID-shaped): a retry finds the same batch. */
@@ -66,7 +72,12 @@ export async function readClaims(store: Store, e: string, eventIds: string[]): P
 function batchStatus(item: Record<string, unknown>): BatchStatus {
   const ids = (item.event_ids as string[] | undefined) ?? [];
   const ats = (item.ats as number[] | undefined) ?? [];
-  return { events: new Map(ids.map((id, i) => [id, ats[i] as number])), completed: item.completed_at !== undefined };
+  const digest = item.events_digest as string | undefined;
+  return {
+    events: new Map(ids.map((id, i) => [id, ats[i] as number])),
+    completed: item.completed_at !== undefined,
+    ...(digest ? { stored: { digest, chunks: item.events_chunks as number } } : {}),
+  };
 }
 
 /** The status of each batch that exists (consistent). */
@@ -81,17 +92,26 @@ export async function readBatches(store: Store, e: string, batchIds: string[]): 
 }
 
 /**
- * Creates the batch of `events` (id and resolved instant), unless it exists: returns the batch as stored (the one
- * a concurrent copy of the same delivery created first keeps its instants).
+ * Creates the batch of `events` (each with its id and resolved instant, in the request's order), unless it exists:
+ * its events are stored first (batchEvents.ts), then the batch item that names them. Returns the batch as stored
+ * (the one a concurrent copy of the same delivery created first keeps its instants and its stored events).
  */
 export async function createBatch(
   store: Store,
   e: string,
-  events: { eventId: string; at: number }[],
+  events: (IngestEvent & { eventId: string })[],
+  now: number,
 ): Promise<{ batchId: string; status: BatchStatus }> {
   const batchId = batchIdOf(events.map((event) => event.eventId));
+  const stored = await storeBatchEvents(store, e, batchId, events, now);
   const sorted = [...events].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-  const item = { batch_id: batchId, event_ids: sorted.map((x) => x.eventId), ats: sorted.map((x) => x.at) };
+  const item = {
+    batch_id: batchId,
+    event_ids: sorted.map((x) => x.eventId),
+    ats: sorted.map((x) => x.at),
+    events_digest: stored.digest,
+    events_chunks: stored.chunks,
+  };
   try {
     await store.doc.send(
       new PutCommand({

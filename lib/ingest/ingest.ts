@@ -4,6 +4,7 @@ import { HttpError } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { backoff } from "../util/backoff.js";
 import { applyEvents, type KeyedEvent } from "./applyEvents.js";
+import { deleteBatchEvents, readBatchEvents } from "./batchEvents.js";
 import {
   type BatchStatus,
   batchIdOf,
@@ -57,6 +58,8 @@ interface Plan {
   claims: Map<string, Claim>;
   /** Every batch those claims name. */
   statuses: Map<string, BatchStatus>;
+  /** The event ids of the request. */
+  requested: Set<string>;
   /**
    * Whether this delivery may write after another one of the same events (it resumes a batch it did not create, a
    * concurrent delivery claimed some of its events, or it applies events without `event_id`): then every old day of
@@ -66,7 +69,7 @@ interface Plan {
 }
 
 /** Step 1: dedupe against earlier deliveries, create the batch of what is new, claim it. */
-async function planDelivery(store: Store, e: string, events: IngestEvent[]): Promise<Plan> {
+async function planDelivery(store: Store, e: string, events: IngestEvent[], now: number): Promise<Plan> {
   const eventIds = [...new Set(events.flatMap((event) => (event.eventId === undefined ? [] : [event.eventId])))];
   const claims = await readClaims(store, e, eventIds);
   const unclaimed = eventIds.filter((id) => !claims.has(id));
@@ -78,44 +81,67 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
   // An unclaimed event that a pending batch names is claimed for it, at the instant it recorded (a retry resuming
   // an attempt that failed between creating its batch and claiming all of it); the others form a new batch.
   const pendingBatches = [...statuses].filter(([, status]) => !status.completed).sort(([a], [b]) => (a < b ? -1 : 1));
-  const atOf = new Map(events.map((event) => [event.eventId, event.at]));
+  const firstOf = new Map<string, IngestEvent & { eventId: string }>();
+  for (const event of events)
+    if (event.eventId !== undefined && !firstOf.has(event.eventId))
+      firstOf.set(event.eventId, { ...event, eventId: event.eventId });
   const toClaim: { eventId: string; at: number; batchId: string }[] = [];
-  const fresh: { eventId: string; at: number }[] = [];
+  const fresh: (IngestEvent & { eventId: string })[] = [];
   for (const eventId of unclaimed) {
     const owner = pendingBatches.find(([, status]) => status.events.has(eventId));
     if (owner) toClaim.push({ eventId, at: owner[1].events.get(eventId) as number, batchId: owner[0] });
-    else fresh.push({ eventId, at: atOf.get(eventId) as number });
+    else fresh.push(firstOf.get(eventId) as IngestEvent & { eventId: string });
   }
   let freshBatch: string | undefined;
   if (fresh.length > 0) {
-    const created = await createBatch(store, e, fresh);
+    const created = await createBatch(store, e, fresh, now);
     freshBatch = created.batchId;
     statuses.set(freshBatch, created.status);
     for (const { eventId, at } of fresh)
       toClaim.push({ eventId, at: created.status.events.get(eventId) ?? at, batchId: freshBatch });
   }
+  let lost = await claimAll(store, e, toClaim, claims, statuses);
 
-  const claimed = await claimEvents(store, e, toClaim);
-  toClaim.forEach((c, i) => {
-    if (claimed[i]) claims.set(c.eventId, { batchId: c.batchId, at: c.at });
-  });
-  const lost = toClaim.filter((_, i) => !claimed[i]).map((c) => c.eventId);
-  if (lost.length > 0) {
-    // Claimed meanwhile by a concurrent delivery: claims are never removed, so one read sees them.
-    const theirs = await readClaims(store, e, lost);
-    const unseen = [...new Set([...theirs.values()].map((c) => c.batchId))].filter((id) => !statuses.has(id));
-    for (const [id, status] of await readBatches(store, e, unseen)) statuses.set(id, status);
-    for (const [eventId, claim] of theirs) claims.set(eventId, claim);
-  }
-
-  // A pending batch is applied only by a delivery that carries all of it: applying part of another delivery's batch
-  // would write effects that delivery's own writes (stamped as below) can't account for, and only a delivery that
-  // carries the whole batch can complete it anyway. Its events in this request are then duplicates here.
-  const carried = new Set(events.flatMap((event) => (event.eventId === undefined ? [] : [event.eventId])));
+  // A pending batch is applied only whole: applying part of another delivery's batch would write effects that
+  // delivery's own writes (stamped as below) can't account for, and only a delivery that applies the whole batch
+  // can complete it. One this request carries only part of (a retry that split or regrouped a failed request's
+  // events) is applied from its stored events (batchEvents.ts), before the request's own; one stored before batches
+  // kept their events can't be, and its events in this request are then duplicates here.
+  const carried = new Set(eventIds);
   const carriesAll = (batchId: string) =>
     [...(statuses.get(batchId)?.events.keys() ?? [])].every((id) => carried.has(id));
+  const partial = [...new Set(eventIds.map((id) => (claims.get(id) as Claim).batchId))]
+    .filter((batchId) => pending(batchId) && !carriesAll(batchId))
+    .sort();
   const toApply: KeyedEvent[] = [];
   const batchOf = new Map<string, string>();
+  const apply = (event: IngestEvent, eventId: string, batchId: string, at: number) => {
+    batchOf.set(eventId, batchId);
+    toApply.push({ ...event, at, eventKey: eventId });
+  };
+  for (const batchId of partial) {
+    const status = statuses.get(batchId) as BatchStatus;
+    const stored = status.stored && (await readBatchEvents(store, e, batchId, status.stored));
+    if (!stored) continue;
+    // Its events this request doesn't carry: claimed for it now if its first delivery died while claiming them.
+    const others = stored.flatMap((event) =>
+      event.eventId === undefined || claims.has(event.eventId) ? [] : [event.eventId],
+    );
+    for (const [eventId, claim] of await readClaims(store, e, others)) claims.set(eventId, claim);
+    const unclaimedOfBatch = others.filter((id) => !claims.has(id));
+    lost += await claimAll(
+      store,
+      e,
+      unclaimedOfBatch.map((eventId) => ({ eventId, at: status.events.get(eventId) as number, batchId })),
+      claims,
+      statuses,
+    );
+    for (const event of stored) {
+      const claim = event.eventId === undefined ? undefined : claims.get(event.eventId);
+      if (claim?.batchId === batchId && !batchOf.has(event.eventId as string))
+        apply(event, event.eventId as string, batchId, claim.at);
+    }
+  }
   for (const event of events) {
     if (event.eventId === undefined) {
       toApply.push({ ...event, eventKey: randomUUID() });
@@ -123,16 +149,40 @@ async function planDelivery(store: Store, e: string, events: IngestEvent[]): Pro
     }
     const claim = claims.get(event.eventId) as Claim;
     if (batchOf.has(event.eventId) || !pending(claim.batchId) || !carriesAll(claim.batchId)) continue;
-    batchOf.set(event.eventId, claim.batchId);
-    toApply.push({ ...event, at: claim.at, eventKey: event.eventId });
+    apply(event, event.eventId, claim.batchId, claim.at);
   }
   const applied = [...new Set(batchOf.values())];
   const batchId = writeStamp(applied, freshBatch);
   const resumed = applied.filter((batch) => batch !== freshBatch);
-  const resumes = lost.length > 0 || toApply.some((event) => event.eventId === undefined) || resumed.length > 0;
+  const resumes = lost > 0 || toApply.some((event) => event.eventId === undefined) || resumed.length > 0;
   // Before any member of theirs is written: the delivery that created them reads this after its own members.
   await markResumed(store, e, resumed);
-  return { toApply, batchOf, batchId, claims, statuses, resumes };
+  return { toApply, batchOf, batchId, claims, statuses, resumes, requested: carried };
+}
+
+/**
+ * Claims each event for its batch (claims.ts); a claim lost to a concurrent delivery is read back with the batch it
+ * names (claims are never removed, so one read sees them). Records every claim in `claims`; returns how many were
+ * lost.
+ */
+async function claimAll(
+  store: Store,
+  e: string,
+  toClaim: { eventId: string; at: number; batchId: string }[],
+  claims: Map<string, Claim>,
+  statuses: Map<string, BatchStatus>,
+): Promise<number> {
+  const claimed = await claimEvents(store, e, toClaim);
+  toClaim.forEach((c, i) => {
+    if (claimed[i]) claims.set(c.eventId, { batchId: c.batchId, at: c.at });
+  });
+  const lost = toClaim.filter((_, i) => !claimed[i]).map((c) => c.eventId);
+  if (lost.length === 0) return 0;
+  const theirs = await readClaims(store, e, lost);
+  const unseen = [...new Set([...theirs.values()].map((c) => c.batchId))].filter((id) => !statuses.has(id));
+  for (const [id, status] of await readBatches(store, e, unseen)) statuses.set(id, status);
+  for (const [eventId, claim] of theirs) claims.set(eventId, claim);
+  return lost.length;
 }
 
 /**
@@ -187,7 +237,12 @@ async function completeBatches(store: Store, e: string, plan: Plan, now: number)
       // Unclaimed: its delivery is under way (or will be retried), and it belongs here if it claims it.
       return claim !== undefined && (claim.batchId !== batch || eventIds.has(id));
     });
-    if (named.length > 0 && whole && (await completeBatch(store, e, batch, now))) accepted += eventIds.size;
+    if (named.length > 0 && whole && (await completeBatch(store, e, batch, now))) {
+      // The request's own events of it (a batch applied from its stored events has others).
+      accepted += [...eventIds].filter((id) => plan.requested.has(id)).length;
+      const stored = plan.statuses.get(batch)?.stored;
+      if (stored) await deleteBatchEvents(store, e, batch, stored);
+    }
   }
   return accepted;
 }
@@ -199,7 +254,7 @@ export async function ingestValidEvents(
   events: IngestEvent[],
   now = Date.now(),
 ): Promise<IngestResult> {
-  const plan = await planDelivery(store, environmentId, events);
+  const plan = await planDelivery(store, environmentId, events, now);
   await writeBatchEffects(store, environmentId, plan, now);
   const accepted = await completeBatches(store, environmentId, plan, now);
   return { accepted, duplicates: events.length - accepted };

@@ -35,6 +35,8 @@
  * | `event_id` claimed? (its batch, its instant)      | entities                | pk `E#{E}#EV#{event_id}` sk `EV`                            | BatchGet, conditional Put         |
  * | ingestion batch pending or completed             | entities                | pk `E#{E}#BATCH#{batch}` sk `BATCH`                         | BatchGet, conditional Update      |
  * | batch resumed by a delivery that didn't create it| entities                | pk `E#{E}#BATCH#{batch}` sk `RESUMED` (hourGenerations.ts)  | 1 Put per resume; 1 GetItem       |
+ * | a pending batch's own events (a retry carrying   | entities                | pk `E#{E}#BATCH#{batch}` sk `EVENTS#{digest}#{k}`, gzip,    | Put per ≤ 350 KB chunk; Query of  |
+ * |   part of it applies the rest: batchEvents.ts)   |                         |   TTL `expires_at`; deleted when the batch completes        |   its chunks on such a resume     |
  * | number of existing users                         | entities                | pk `E#{E}` sk `COUNT#users`                                 | 1 GetItem                         |
  * | current report snapshot (id, time, row counts)   | entities                | pk `E#{E}` sk `REPORT#current`                              | 1 GetItem                         |
  * | an environment's webhooks (dispatch, list); one  | entities                | pk `E#{E}#WH` sk `{webhook_id}` (url, reports, sealed secret)| Query ∝ its webhooks (≤ 20) /     |
@@ -368,6 +370,11 @@ export const keys = {
   ingestBatch: (e: string, batchId: string) => ({ pk: `${env(e)}#BATCH#${batchId}`, sk: "BATCH" }),
   /** Present once a delivery that did not create the batch resumed it (lib/ingest/hourGenerations.ts). */
   ingestBatchResumed: (e: string, batchId: string) => ({ pk: `${env(e)}#BATCH#${batchId}`, sk: "RESUMED" }),
+  /** Chunk `k` of a batch's own events, named by their digest (lib/ingest/batchEvents.ts). */
+  ingestBatchEvents: (e: string, batchId: string, digest: string, k: number) => ({
+    pk: `${env(e)}#BATCH#${batchId}`,
+    sk: `EVENTS#${digest}#${k}`,
+  }),
   userCount: (e: string) => ({ pk: env(e), sk: "COUNT#users" }),
   currentReport: (e: string) => ({ pk: env(e), sk: "REPORT#current" }),
   /** A webhook subscription (lib/webhooks/subscriptions.ts), in its environment's webhook partition. */
@@ -533,5 +540,6 @@ export function tableDefinitions(names: TableNames) {
   ];
 }
 
-/** TTL attribute of snapshot rows. */
-export const REPORT_TTL_ATTRIBUTE = "expires_at";
+/** TTL attribute of the tables that have one: entities (a batch's stored events) and reports (snapshot rows). */
+export const TTL_ATTRIBUTE = "expires_at";
+export const REPORT_TTL_ATTRIBUTE = TTL_ATTRIBUTE;

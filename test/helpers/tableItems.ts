@@ -23,8 +23,8 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /**
  * Every item of an environment in the three tables, comparable across environments: the environment id and drawn
- * ids (batch ids) replaced, the instant a batch completed and its resumed mark dropped, the environment's own record
- * left out.
+ * ids (batch ids) replaced, the instant a batch completed, its resumed mark and its stored events dropped, the
+ * environment's own record left out.
  */
 export async function environmentItems(store: Store, environmentId: string): Promise<string[]> {
   const items: string[] = [];
@@ -49,6 +49,9 @@ export async function environmentItems(store: Store, environmentId: string): Pro
         // How a batch was delivered, not what it stored (like the instant it completed): the mark that a delivery
         // other than its first resumed it (lib/ingest/claims.ts markResumed), present after retries only.
         if (pk.startsWith(`E#${environmentId}#BATCH#`) && item.sk === "RESUMED") continue;
+        // A batch's stored events (lib/ingest/batchEvents.ts) are gone once it completes, but a delivery that died
+        // between storing them and creating its batch leaves them to the TTL, under a digest of its own instants.
+        if (pk.startsWith(`E#${environmentId}#BATCH#`) && String(item.sk).startsWith("EVENTS#")) continue;
         const { completed_at, ...rest } = item;
         // A spread counter's sub-items (tableDesign.ts COUNTER_SUB_ITEMS) as the one item readers sum: which
         // sub-item a transaction moved depends on how a delivery's writes fell into transactions, not on the counts.

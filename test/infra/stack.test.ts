@@ -3,7 +3,7 @@ import { type Family, familyPrefixes, routes, SEGMENT_ROUTES } from "../../lib/r
 import {
   GSI_BY_LAST_ACTIVE,
   GSI_BY_SIGNUP,
-  REPORT_TTL_ATTRIBUTE,
+  TTL_ATTRIBUTE,
   tableDefinitions,
   tableNamesFromEnv,
 } from "../../lib/storage/tableDesign.js";
@@ -372,12 +372,12 @@ describe("tables", () => {
     );
   });
 
-  it("has point-in-time recovery everywhere and TTL on expires_at for reports only", () => {
+  it("has point-in-time recovery everywhere and TTL on expires_at for reports and entities (batches' events)", () => {
     for (const [, table] of resourcesOfType(dev.template, "AWS::DynamoDB::Table")) {
       expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-      if (table.Properties?.TableName === names.reports) {
+      if (table.Properties?.TableName === names.reports || table.Properties?.TableName === names.entities) {
         expect(table.Properties?.TimeToLiveSpecification).toEqual({
-          AttributeName: REPORT_TTL_ATTRIBUTE,
+          AttributeName: TTL_ATTRIBUTE,
           Enabled: true,
         });
       } else {
