@@ -14,7 +14,8 @@ export interface DayPeriod {
 export function periodOf(startMs: number, endMs: number): DayPeriod {
   const startDay = dayOf(startMs);
   const endDay = dayOf(endMs);
-  const days = Math.max(0, Math.round((dayStart(endDay) - dayStart(startDay)) / DAY_MS) + 1);
+  // `start` after `end` is an empty period, even within one day (CONTRACT §4): compared as instants, not days.
+  const days = startMs > endMs ? 0 : Math.round((dayStart(endDay) - dayStart(startDay)) / DAY_MS) + 1;
   return { startDay, endDay, days };
 }
 

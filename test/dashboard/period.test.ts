@@ -18,8 +18,11 @@ describe("periodOf", () => {
     });
   });
 
-  it("is empty when start's day is after end's day", () => {
+  it("is empty when start is after end, on the same day too (CONTRACT §4: compared as instants)", () => {
     expect(periodOf(day("2023-05-03T00:00:00Z"), day("2023-05-02T23:59:59.999Z")).days).toBe(0);
+    expect(periodOf(day("2023-05-02T23:00:00Z"), day("2023-05-02T01:00:00Z")).days).toBe(0);
+    expect(periodOf(day("2023-05-02T10:00:00.001Z"), day("2023-05-02T10:00:00.000Z")).days).toBe(0);
+    expect(periodOf(day("2023-05-02T10:00:00.000Z"), day("2023-05-02T10:00:00.000Z")).days).toBe(1);
   });
 
   it("counts the days a day-by-day walk counts", () => {
