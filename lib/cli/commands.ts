@@ -52,10 +52,15 @@ export async function userTokenCreate(
   return createUserToken(store, environmentId, userId, permissions);
 }
 
-/** `--now` of `refresh`: an ISO 8601 instant. */
-export function parseNow(iso: string | undefined): number {
-  if (iso === undefined) return Date.now();
+/**
+ * `--now` of `refresh`: an ISO 8601 instant, from 1970 to now. A snapshot of a later instant would stay current
+ * over every refresh until that instant (snapshots only move forward on their own), and report_time is unix seconds.
+ */
+export function parseNow(iso: string | undefined, now = Date.now()): number {
+  if (iso === undefined) return now;
   const ms = parseIso8601(iso);
   if (ms === undefined) throw new CliError(`--now must be an ISO 8601 instant like 2026-03-12T16:00:00Z, got "${iso}"`);
+  if (ms > now) throw new CliError(`--now must not be in the future, got "${iso}"`);
+  if (ms < 0) throw new CliError(`--now must not be before 1970-01-01T00:00:00Z, got "${iso}"`);
   return ms;
 }

@@ -80,6 +80,15 @@ describe("--now", () => {
     expect(() => parseNow("yesterday")).toThrow(CliError);
     expect(() => parseNow("1773330458")).toThrow(CliError);
   });
+
+  it("refuses an instant in the future (its snapshot would stay current over every refresh until then) or before 1970", () => {
+    const now = Date.UTC(2026, 11, 6, 3, 0, 0);
+    expect(parseNow("2026-12-06T03:00:00Z", now)).toBe(now);
+    expect(() => parseNow("2026-12-06T03:00:01Z", now)).toThrow(/must not be in the future/);
+    expect(() => parseNow("2027-01-01T00:00:00Z", now)).toThrow(CliError);
+    expect(parseNow("1970-01-01T00:00:00Z", now)).toBe(0);
+    expect(() => parseNow("1969-12-31T23:59:59Z", now)).toThrow(/before 1970/);
+  });
 });
 
 describe("adminEndpoint", () => {
