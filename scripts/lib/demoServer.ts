@@ -1,7 +1,9 @@
 import { type DemoCredentials, ensureDemoEnvironment } from "../../lib/demo/demoEnvironment.js";
 import type { DemoOptions } from "../../lib/demo/generate.js";
-import { refreshEnvironmentPointer } from "../../lib/reports/refresh.js";
+import { currentPointer } from "../../lib/reports/read.js";
+import { listEnvironmentIds, refreshEnvironmentPointer } from "../../lib/reports/refresh.js";
 import type { Store } from "../../lib/storage/client.js";
+import type { CurrentReportItem } from "../../lib/storage/items.js";
 import { dispatchJobOf } from "../../lib/webhooks/dispatch.js";
 import { aesSecretBox, localSecretsKey } from "../../lib/webhooks/secretBox.js";
 import { runErasureJobs } from "./erasureLoop.js";
@@ -13,7 +15,10 @@ import { LocalWebhookQueue } from "./webhookQueue.js";
  * What `npm start` runs once DynamoDB is up (scripts/local-server.ts), also started by the browser tests: the demo
  * environment, every route and the dashboard on one port, the report refresh loop, the erasure-job loop (the
  * jobs `user.erased` records, which SQS feeds to a worker on AWS), and the webhook queue (webhookQueue.ts): each
- * switched snapshot's dispatch and deliveries, as the webhook Lambdas run them on AWS. `ready` settles after the
+ * switched snapshot's dispatch and deliveries, as the webhook Lambdas run them on AWS. The loops serve every
+ * environment of the tables, as the deployed schedule and workers do, the demo one first; a snapshot switched by
+ * the admin CLI's `refresh` is found by the erasure loop's look at each pointer (every 5 s: two switches within one
+ * look dispatch as one, the rows entering at the first are not sent). `ready` settles after the
  * first refresh, so whoever waits for it (the "Ready" line, the tests) sees filled reports, not the new
  * environment's empty snapshot.
  */
@@ -61,28 +66,60 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   });
   const webhooks = new LocalWebhookQueue(options.store, aesSecretBox(localSecretsKey()), { log });
   const webhookLoop = setInterval(() => webhooks.tick(), options.webhookEveryMs ?? 1_000);
+  // The report_id of each environment's current snapshot as last seen here: a switch made elsewhere (the admin CLI's
+  // `refresh`) is found by looking, and its webhook dispatch queued, as the worker queues its own on AWS.
+  const seen = new Map<string, string>();
+  const switched = (environmentId: string, pointer: CurrentReportItem) => {
+    seen.set(environmentId, pointer.report_id);
+    // Queued, not awaited: receivers never hold the refresh.
+    webhooks.enqueueDispatch(dispatchJobOf(environmentId, pointer));
+  };
+  /** Every environment but the demo one, as the deployed schedule and workers serve each (CONTRACT §7). */
+  const others = async () =>
+    (await listEnvironmentIds(options.store)).filter((id) => id !== credentials.environment_id);
+  const eachOther = async (work: (environmentId: string) => Promise<void>) => {
+    for (const environmentId of await others()) {
+      try {
+        await work(environmentId);
+      } catch (error) {
+        options.onRefreshError?.(error as Error);
+      }
+    }
+  };
+
   // Served meanwhile: the previous snapshot (or, on first start, the new environment's empty one).
   const loop = startRefreshLoop(async () => {
     const started = Date.now();
     try {
       const pointer = await refreshEnvironmentPointer(options.store, credentials.environment_id, started);
-      const { report_time } = pointer;
-      // Queued, not awaited: receivers never hold the refresh.
-      webhooks.enqueueDispatch(dispatchJobOf(credentials.environment_id, pointer));
-      log(`Reports refreshed (report_time ${report_time}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-      if (first) settle?.resolve(report_time);
+      switched(credentials.environment_id, pointer);
+      log(`Reports refreshed (report_time ${pointer.report_time}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      if (first) settle?.resolve(pointer.report_time);
     } catch (error) {
       if (first) settle?.reject(error as Error);
       else options.onRefreshError?.(error as Error);
     } finally {
       first = false;
     }
+    await eachOther(async (environmentId) =>
+      switched(environmentId, await refreshEnvironmentPointer(options.store, environmentId, started)),
+    );
   }, options.refreshEveryMs);
   const erasures = startRefreshLoop(async () => {
     try {
       for (const line of await runErasureJobs(options.store, credentials.environment_id)) log(line);
     } catch (error) {
       options.onRefreshError?.(error as Error);
+    }
+    await eachOther(async (environmentId) => {
+      for (const line of await runErasureJobs(options.store, environmentId)) log(line);
+    });
+    for (const environmentId of [credentials.environment_id, ...(await others())]) {
+      const pointer = await currentPointer(options.store, environmentId);
+      const last = seen.get(environmentId);
+      // The first look only notes it: a switch from before this server started was dispatched then.
+      if (last === undefined) seen.set(environmentId, pointer.report_id);
+      else if (pointer.report_id !== last) switched(environmentId, pointer);
     }
   }, options.erasureEveryMs ?? 5_000);
 
