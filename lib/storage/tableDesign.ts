@@ -75,7 +75,9 @@
  *
  * Ingestion's writes per event, in write units (a plain write of an item < 1 KB: 1; an item of a transaction: 2),
  * as `npm run bench` prints them ("write units per event by type": each event alone in its request, so the 2 units
- * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event). The
+ * of creating and completing its batch are included; in a request of 200 events they are ≈ 0.04 per event; since a
+ * batch stores its events, lib/ingest/batchEvents.ts, add 2 more for that Put and its deletion at completion, ≈ 0.02
+ * per event in a request of 200 as AWS bills them, which the bench's billing pass counts). The
  * bench's events fall on old days (before yesterday at the request's `now`): a new user-hour there costs the day's
  * generation (1, a plain ADD); on a live day it costs the day's hour counts in the transaction instead (2), and an
  * activity in a new hour inside the day's span a user write too (the figure after the slash):
@@ -110,9 +112,9 @@
  * Those are the units of the old count (an item 1 unit whatever its size, a transaction's 2, no index writes). As
  * AWS bills them (issue 20; `npm run bench -- --only billing`, scripts/bench/billing.ts: item sizes rounded up to
  * 1 KB, an update the larger of before and after, ×2 in a transaction, + one write per index entry added, changed
- * or removed, two when its key moves) the same mix costs 4.44 units per event (1,000 users: claims 1.0, day members
+ * or removed, two when its key moves) the same mix costs 4.45 units per event (1,000 users: claims 1.0, day members
  * 1.06, users 0.41 + their index entries 0.40, month counters 0.49, last-active hours 0.41, hour generations 0.18),
- * and "recent activity" (users with a 10 KB profile, each active once per request) 6.14: claim 1, day member 1, the
+ * and "recent activity" (users with a 10 KB profile, each active once per request) 6.16: claim 1, day member 1, the
  * user's transactional write 2 (its item < 1 KB) and its `byLastActive` key move 2. That was ≈ 46 while the user
  * item carried its profile twice (state and a whole `prev_state`, ≈ 21 KB) and each activity in a new hour rewrote
  * it in a transaction (2 × 21 units): a profile over 512 bytes now lives on the user's `PROFILE` item, written only
@@ -122,7 +124,7 @@
  * hash of the id (2 index writes per activity on one partition held a tenant to ≈ 250 events/s); readers merge the
  * shards in key order (indexShards.ts). The counter items a transaction moves are spread over COUNTER_SUB_ITEMS
  * sub-items: the ceiling per tenant is ≈ 8,300 events/s on the whole history (a `COUNT#users` sub-item) and ≈ 5,300
- * on recent activity (a `byLastActive` shard), was ≈ 2,100 / 250; the units are 4.44 and 6.14 (`npm run bench --
+ * on recent activity (a `byLastActive` shard), was ≈ 2,100 / 250; the units are 4.45 and 6.16 (`npm run bench --
  * --only billing --users 1000`). Still over issue 20's ≤ 4 units: the recent mix's transaction and key move.
  * Clock hours (issue 21) add, for a live day (today or yesterday at the request's `now`), one transactional item per
  * (transaction, day) whose users enter a new clock hour: the day's hour counts `HC` (2 units, shared by every user
