@@ -2,16 +2,17 @@ import { basicUserName, bearerToken, verifyApiKey } from "../auth/credentials.js
 import { NotUtf8Body } from "../http/requestBody.js";
 import { HttpError, type HttpRequest, type HttpResponse, json } from "../http/types.js";
 import { ingestValidEvents } from "../ingest/ingest.js";
-import { MAX_EVENTS_PER_BATCH } from "../ingest/schema.js";
+import { type IngestEvent, MAX_EVENTS_PER_BATCH } from "../ingest/schema.js";
 import { type EventError, validateEvents } from "../ingest/validate.js";
 import type { Store } from "../storage/client.js";
 import { firstInexactNumber, parseJson } from "../validation/exactNumbers.js";
-import { type MappedEvent, mapMessage, type SegmentType } from "./mapMessage.js";
+import { mapMessage, type SegmentType } from "./mapMessage.js";
 
 /**
  * Segment's HTTP tracking API (CONTRACT §11): `POST /v1/batch` and the single-message routes, answered as Segment's
  * API answers (`{"success": ...}`), on the ingestion pipeline of §2. Messages are mapped to events (mapMessage.ts),
- * the events validated all or nothing exactly as native ones, then ingested with the same exactly-once machinery
+ * each message's events validated exactly as native ones (a message whose events are not all valid is left out of a
+ * batch that has good ones, as Segment drops its bad messages), then ingested with the same exactly-once machinery
  * (lib/ingest/ingest.ts), in chunks of §2's batch size. The mapping is deterministic (event ids derived from
  * `messageId`: eventIds.ts), so a batch that failed midway and is sent again counts each message once.
  */
@@ -85,23 +86,26 @@ interface Origin {
 
 const fieldName = (place: string, field: string) => (place && field ? `${place}.${field}` : place || field);
 
-/** Every message as events (with where each came from), or the 400/413 naming the first bad message. */
-function mapMessages(messages: unknown[], routeType: SegmentType | undefined, sentAt: unknown) {
-  const events: MappedEvent["event"][] = [];
-  const origins: Origin[] = [];
-  messages.forEach((message, index) => {
+/**
+ * Every message as validated events, or what is wrong with it told in its own terms (`batch[2].traits.email must be
+ * ...`); a message over Segment's size limit is the 413 of the whole request.
+ */
+function mapMessages(messages: unknown[], routeType: SegmentType | undefined, sentAt: unknown, now: number) {
+  return messages.map((message, index): { events: IngestEvent[] } | { errors: string[] } => {
     const place = routeType === undefined ? `batch[${index}]` : "";
     if (Buffer.byteLength(JSON.stringify(message) ?? "", "utf8") > SEGMENT_MAX_MESSAGE_BYTES) {
       throw segmentError(413, `${place || "Message"} is over ${SEGMENT_MAX_MESSAGE_BYTES / 1024} KB`);
     }
     const mapped = mapMessage(message, routeType, sentAt);
-    if (!mapped.ok) throw segmentError(400, `${fieldName(place, mapped.field)} ${mapped.message}`);
-    for (const { event, sources } of mapped.events) {
-      events.push(event);
-      origins.push({ place, sources });
-    }
+    if (!mapped.ok) return { errors: [`${fieldName(place, mapped.field)} ${mapped.message}`] };
+    const validation = validateEvents(
+      mapped.events.map(({ event }) => event),
+      now,
+    );
+    if (validation.ok) return { events: validation.events };
+    const origins = mapped.events.map(({ sources }) => ({ place, sources }));
+    return { errors: validation.errors.map((error) => describe(error, origins)) };
   });
-  return { events, origins };
 }
 
 /** A validation error of an event, told in the message's own terms (`batch[2].traits.email must be ...`). */
@@ -121,15 +125,17 @@ export async function segmentRoute(
 ): Promise<HttpResponse> {
   const body = parseBody(request.body);
   const environmentId = await authorize(store, request, body);
-  const { events, origins } = mapMessages(messagesOf(body, routeType), routeType, body.sentAt);
-  const validation = validateEvents(events, now);
-  if (!validation.ok) {
-    const told = validation.errors.slice(0, MAX_ERRORS_TOLD).map((error) => describe(error, origins));
-    const more = validation.errors.length - told.length;
-    throw segmentError(400, `${told.join("; ")}${more > 0 ? `; and ${more} more` : ""}`);
+  const messages = mapMessages(messagesOf(body, routeType), routeType, body.sentAt, now);
+  const events = messages.flatMap((message) => ("events" in message ? message.events : []));
+  // As Segment's API does, a batch keeps its good messages when some are bad (its libraries drop a batch answered
+  // 400: the good ones would be lost); a request with no good message is refused, naming what is wrong.
+  if (events.length === 0 && messages.some((message) => "errors" in message)) {
+    const errors = messages.flatMap((message) => ("errors" in message ? message.errors : []));
+    const more = errors.length - MAX_ERRORS_TOLD;
+    throw segmentError(400, `${errors.slice(0, MAX_ERRORS_TOLD).join("; ")}${more > 0 ? `; and ${more} more` : ""}`);
   }
-  for (let start = 0; start < validation.events.length; start += MAX_EVENTS_PER_BATCH) {
-    await ingestValidEvents(store, environmentId, validation.events.slice(start, start + MAX_EVENTS_PER_BATCH), now);
+  for (let start = 0; start < events.length; start += MAX_EVENTS_PER_BATCH) {
+    await ingestValidEvents(store, environmentId, events.slice(start, start + MAX_EVENTS_PER_BATCH), now);
   }
   return json(200, { success: true });
 }

@@ -130,7 +130,7 @@ describe("Segment's tracking routes (CONTRACT §11)", () => {
     expect((await post("/v1/track", { ...body, writeKey: readOnly }, {})).status).toBe(401);
   });
 
-  it("answer 400 naming the message's own field, writing nothing", async () => {
+  it("answer 400 naming the message's own field when no message is good, writing nothing", async () => {
     const cases: [string, unknown, string][] = [
       ["/v1/batch", "{", "Request body is not valid JSON"],
       ["/v1/batch", [1], "Request body must be a JSON object"],
@@ -153,6 +153,22 @@ describe("Segment's tracking routes (CONTRACT §11)", () => {
       expect(res.body).toMatchObject({ success: false });
     }
     expect(await user(environmentId, "s-bad")).toBeUndefined();
+  });
+
+  it("keep a batch's good messages when some are bad (Segment's libraries drop a batch answered 400)", async () => {
+    const res = await post("/v1/batch", {
+      batch: [
+        { type: "track", userId: "s-kept", event: "Signed In", messageId: "kept-1" },
+        { type: "track", userId: "s-dropped", event: "Invite Sent", properties: { invitee: "x@y.z" } },
+        { type: "track", userId: "s-skewed", timestamp: "2999-01-01T00:00:00Z" },
+        { type: "identify", userId: "s-kept-2", traits: { email: "k@x.io" }, messageId: "kept-2" },
+      ],
+    });
+    expect(res).toMatchObject({ status: 200, body: { success: true } });
+    expect(await user(environmentId, "s-kept")).toBeDefined();
+    expect((await user(environmentId, "s-kept-2"))?.email).toBe("k@x.io");
+    expect(await user(environmentId, "s-dropped")).toBeUndefined();
+    expect(await user(environmentId, "s-skewed")).toBeUndefined();
   });
 
   it("answer 413 over 500 KB a batch or 32 KB a message", async () => {
