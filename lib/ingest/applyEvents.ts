@@ -169,7 +169,8 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
         if (event.signup_query_parameters !== undefined) {
           user.signup_query_parameters_json = JSON.stringify(event.signup_query_parameters);
         }
-        user.last_modified = at;
+        // The latest change's instant: a change processed late replaces the fields but doesn't move it back.
+        user.last_modified = Math.max(user.last_modified ?? user.created_at, at);
         // A user is created once: a later-processed user.created moves created_at to the earlier instant.
         if (event.type === "user.created" && known && at < user.created_at) {
           user.created_at = at;
@@ -197,7 +198,11 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
           user.deleted_at = at;
           for (const orgId of [...s.memberships.keys()].sort()) removeMembership(s, orgId, at, eventKey);
         }
-        s.user = { ...withoutPersonalFields(user), erased_at: at, last_modified: at };
+        s.user = {
+          ...withoutPersonalFields(user),
+          erased_at: at,
+          last_modified: Math.max(user.last_modified ?? user.created_at, at),
+        };
         break;
       }
       case "user.active": {

@@ -33,6 +33,23 @@ describe("applyEvents (CONTRACT §3 rules, no I/O)", () => {
     expect(user?.email).toBe("a@b.c");
   });
 
+  it("keeps last_modified at the latest change's instant when changes arrive out of order", () => {
+    const effects = applyEvents(empty(), [
+      ev({ type: "user.active", user_id: "u1", at: 30 * H }),
+      ev({ type: "user.created", user_id: "u1", at: 50 * H }),
+      ev({ type: "user.updated", user_id: "u1", first_name: "Bee", at: 5 * H }),
+    ]);
+    const user = effects.state.users.get("u1")?.user;
+    expect(user?.first_name).toBe("Bee"); // fields: the last processed change
+    expect(user?.last_modified).toBe(50 * H);
+    const created = applyEvents(empty(), [
+      ev({ type: "user.created", user_id: "u2", at: 40 * H }),
+      ev({ type: "user.created", user_id: "u2", at: 10 * H }),
+    ]).state.users.get("u2")?.user;
+    expect(created?.created_at).toBe(10 * H);
+    expect(created?.last_modified).toBe(40 * H); // an earlier sign-up moves created_at, not the latest change back
+  });
+
   it("counts activity for the orgs the user belongs to at that moment only", () => {
     const effects = applyEvents(empty(), [
       ev({ type: "user.active", user_id: "u1", at: 1 * H }),
