@@ -23,14 +23,17 @@ export interface ImportOptions {
   onProgress?: (phase: ImportPhase, bytesRead: number, totalBytes: number) => void;
 }
 
-/** Some lines are not valid events: nothing was written. `lines` are `line N: <message>`. */
+/**
+ * Some lines are not valid events: nothing was written. `lines` are `line N: <message>`; the message is one line of
+ * them all (CONTRACT §1: a one-line error), the first MAX_REPORTED_ERRORS and how many more.
+ */
 export class ImportValidationError extends CliError {
   constructor(
     readonly lines: string[],
     readonly invalidLines: number,
   ) {
-    const more = invalidLines > lines.length ? [`... and ${invalidLines - lines.length} more invalid lines`] : [];
-    super([...lines, ...more].join("\n"));
+    const more = invalidLines > lines.length ? [`and ${invalidLines - lines.length} more invalid lines`] : [];
+    super([...lines, ...more].join("; "));
   }
 }
 

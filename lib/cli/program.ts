@@ -257,10 +257,25 @@ function errorMessage(error: unknown): string {
   return message.split("\n")[0] ?? message;
 }
 
+/**
+ * A command line that names no command (or a group such as `environment` without one of its commands): a one-line
+ * error (CONTRACT §1), where commander would print the whole help on stderr. `--help` still prints it.
+ */
+function missingCommand(program: Command, argv: string[]): void {
+  if (argv.some((arg) => arg === "--help" || arg === "-h")) return;
+  const words = argv.filter((arg) => !arg.startsWith("-"));
+  const group = words.length === 1 ? program.commands.find((c) => c.name() === words[0]) : program;
+  if (words.length > 1 || !group || group.commands.length === 0) return;
+  const names = group.commands.map((c) => c.name()).join(", ");
+  const head = group === program ? "a command is required" : `\`${group.name()}\` needs a command`;
+  throw new CliError(`${head}: ${names} (--help lists them)`);
+}
+
 /** Runs one admin command line (`argv` without node and script); resolves to the process exit code. */
 export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
   const program = buildProgram(io, (result) => io.stdout(`${JSON.stringify(result)}\n`));
   try {
+    missingCommand(program, argv);
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
@@ -268,7 +283,7 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       // Help and version are successful exits; commander has already printed the usage error otherwise.
       return error.exitCode === 0 || error.code === "commander.helpDisplayed" ? 0 : 1;
     }
-    // An import's invalid lines are printed as they are, `line N: <message>` each; anything else is one line.
+    // One line (CONTRACT §1); an import's invalid lines as they are, `line N: <message>; line M: ...`.
     io.stderr(error instanceof ImportValidationError ? `${error.message}\n` : `error: ${errorMessage(error)}\n`);
     return 1;
   }

@@ -97,6 +97,19 @@ describe("admin CLI commands", () => {
     }
   });
 
+  it("reports a missing command, or a group's missing command, as one line, exit 1 (not the whole help)", async () => {
+    for (const [argv, message] of [
+      [[], "error: a command is required: environment, user, api-key, user-token, import, webhook, refresh"],
+      [["environment"], "error: `environment` needs a command: create, set-limits,"],
+      [["user"], "error: `user` needs a command: erase"],
+      [["nope"], "error: unknown command 'nope'"],
+    ] as const) {
+      const { code, stderr } = await admin(...argv);
+      expect({ argv, code }).toEqual({ argv, code: 1 });
+      expect(ownLines(stderr)).toEqual([expect.stringContaining(message)]);
+    }
+  });
+
   it("reports a missing required option and a bad permission as one line, exit 1", async () => {
     const missing = await admin("environment", "create");
     expect(missing.code).toBe(1);
@@ -188,6 +201,6 @@ describe("admin CLI commands", () => {
     const result = await admin("import", "--environment", env.environment_id, file);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(ownLines(result.stderr)).toEqual(["line 3: invalid JSON", "line 4: user_id: is required"]);
+    expect(ownLines(result.stderr)).toEqual(["line 3: invalid JSON; line 4: user_id: is required"]);
   });
 });
