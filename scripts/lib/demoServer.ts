@@ -77,13 +77,18 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   /** Every environment but the demo one, as the deployed schedule and workers serve each (CONTRACT §7). */
   const others = async () =>
     (await listEnvironmentIds(options.store)).filter((id) => id !== credentials.environment_id);
-  const eachOther = async (work: (environmentId: string) => Promise<void>) => {
-    for (const environmentId of await others()) {
-      try {
-        await work(environmentId);
-      } catch (error) {
-        options.onRefreshError?.(error as Error);
+  /** `work` for each of them; a failure is reported and the others still get theirs (the loop runs again). */
+  const eachOther = async (work: (environmentId: string) => Promise<void>, demoToo = false) => {
+    try {
+      for (const environmentId of [...(demoToo ? [credentials.environment_id] : []), ...(await others())]) {
+        try {
+          await work(environmentId);
+        } catch (error) {
+          options.onRefreshError?.(error as Error);
+        }
       }
+    } catch (error) {
+      options.onRefreshError?.(error as Error);
     }
   };
 
@@ -114,13 +119,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     await eachOther(async (environmentId) => {
       for (const line of await runErasureJobs(options.store, environmentId)) log(line);
     });
-    for (const environmentId of [credentials.environment_id, ...(await others())]) {
+    await eachOther(async (environmentId) => {
       const pointer = await currentPointer(options.store, environmentId);
       const last = seen.get(environmentId);
       // The first look only notes it: a switch from before this server started was dispatched then.
       if (last === undefined) seen.set(environmentId, pointer.report_id);
       else if (pointer.report_id !== last) switched(environmentId, pointer);
-    }
+    }, true);
   }, options.erasureEveryMs ?? 5_000);
 
   return {
