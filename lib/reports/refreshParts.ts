@@ -19,6 +19,7 @@ import {
 import { existsAt, type Ranked, rank } from "./compute.js";
 import { curvesPart } from "./curvesPart.js";
 import { countKey, intervalMs, LOOKBACK_MS, type ReportName } from "./definitions.js";
+import { lastActiveAsOf } from "./lastActiveAsOf.js";
 import { listGather, listRows, listWhole } from "./listShards.js";
 import { RankListWriter, type RankRow } from "./rankChunks.js";
 import type { DayActivity, OrgData } from "./types.js";
@@ -32,6 +33,8 @@ import type { DayActivity, OrgData } from "./types.js";
  * |-----------------|-----------------------------------------|-----------------------------------------------------------|----------------------------------|
  * | `user_churn`    | user churn 7, 14, 30: one shard of each | GSI `byLastActive` `LA#U`, a range below T − 7 d, newest | one page + one tie group         |
  * |  (sharded)      |   (≤ 25,000 rows, churnShards.ts)       |   first; the page's user items, their orgs (BatchGet)     |   + the shard's orgs' names      |
+ * |                 |                                         |   + the range above T and, for each, its last day member  |   + those active since T         |
+ * |                 |                                         |   (GetItem): activity as of T (lastActiveAsOf.ts)          |                                  |
  * | `org_churn`     | org churn 7, 14, 30: one shard of each  | `LA#O` likewise; org items, one COUNT Query per org row   | one page + one tie group         |
  * |  (sharded)      |   (≤ 10,000 rows)                       |                                                           |                                  |
  * | `user_activity` | champion 30/60/90, reengagement W/M:    | tally (a range of ids, activityShards.ts): 90 day sets,   | ≈ 100 B per user of its range    |
@@ -240,9 +243,11 @@ async function orgRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): P
 /**
  * Churn N = existing users (orgs) whose last activity is before T − N days, latest first, ties by id. The index
  * holds exactly the listed (not deleted) users with their last activity, and last activity ≥ creation, so the
- * range below T − 7 d read newest first is the 7-day list, and the 14- and 30-day lists are its tails. One part
- * computes one shard of that range (churnShards.ts): it stops once it has `shardRows` rows and a tie group is
- * complete, and returns where the rest of its range begins.
+ * range below T − 7 d read newest first is the 7-day list, and the 14- and 30-day lists are its tails. The index
+ * holds the *latest* activity, though: those active again after T are read apart (the index above T), placed by
+ * their last activity as of T (lastActiveAsOf.ts) and merged in. One part computes one shard of that range
+ * (churnShards.ts): it stops once it has `shardRows` rows and a tie group is complete, and returns where the rest
+ * of its range begins.
  */
 async function churn(ctx: PartContext, report: ReportName, kind: ChurnKind): Promise<PartResult> {
   const shard = ctx.shard ?? { to: churnUpperBound(ctx.time) };
@@ -278,6 +283,23 @@ async function churn(ctx: PartContext, report: ReportName, kind: ChurnKind): Pro
     "gsi2sk",
   );
   let split: string | undefined;
+  /** Takes the next entry in list order; false once the budget is spent at a tie boundary (the rest is `split`'s). */
+  const take = (e: { id: string; at: number; row: RankRow | undefined }): boolean => {
+    const group = ties[0];
+    if (group && group.at !== e.at) {
+      emit();
+      if (rows >= budget) {
+        // Budget reached at a tie boundary: the rest of the range, [from, group's instant), is another part's.
+        split = instantKey(group.at);
+        return false;
+      }
+    }
+    // No row: gone since the index was read (a deletion racing the refresh), not in the list.
+    if (e.row) ties.push({ id: e.id, at: e.at, row: e.row });
+    return true;
+  };
+  // Those active again since T whose last activity as of T falls in this shard: merged into the index's order.
+  const late = await lateChurners(ctx, kind, shard, orgs);
   read: for await (const page of pages) {
     const entries = page.map(({ gsi2sk }) => ({
       at: Date.parse(gsi2sk.slice(0, ISO_LENGTH)),
@@ -286,24 +308,81 @@ async function churn(ctx: PartContext, report: ReportName, kind: ChurnKind): Pro
     const ids = entries.map((e) => e.id);
     const rowsById = kind === "U" ? await userRowsOf(ctx, orgs, ids) : await orgRowsOf(ctx, orgs, ids);
     for (const e of entries) {
-      const group = ties[0];
-      if (group && group.at !== e.at) {
-        emit();
-        if (rows >= budget) {
-          // Budget reached at a tie boundary: the rest of the range, [from, group's instant), is another part's.
-          split = instantKey(group.at);
-          break read;
-        }
-      }
-      const row = rowsById.get(e.id);
-      // Gone since the index was read (a deletion racing the refresh): not in the list.
-      if (row) ties.push({ ...e, row });
+      while (late[0] && late[0].at >= e.at) if (!take(late.shift() as LateChurner)) break read;
+      if (!take({ ...e, row: rowsById.get(e.id) })) break read;
     }
     for (const w of writers) await w.flush();
   }
+  if (split === undefined) for (const e of late) if (!take(e)) break;
   emit();
   const result = await finish(writers);
   return split === undefined ? result : { ...result, rest: { ...(shard.from ? { from: shard.from } : {}), to: split } };
+}
+
+interface LateChurner {
+  id: string;
+  /** Its last activity as of T. */
+  at: number;
+  row: RankRow | undefined;
+}
+
+/**
+ * The users (orgs) whose latest activity is after T, so the index holds them outside the churn range, whose last
+ * activity as of T (lastActiveAsOf.ts) puts them in this shard's range: newest first, ties by id. Few when T is the
+ * refresh's start (activity since then, or up to 5 minutes ahead); all those active since when `refresh --now`
+ * names an earlier instant.
+ */
+async function lateChurners(
+  ctx: PartContext,
+  kind: ChurnKind,
+  shard: ChurnShard,
+  orgs: OrgDirectory,
+): Promise<LateChurner[]> {
+  const ISO_LENGTH = 24;
+  const entries = await mergedQueryPagesAll(ctx, kind, instantKey(ctx.time));
+  const ids = entries.map(({ gsi2sk }) => gsi2sk.slice(ISO_LENGTH + 1));
+  const items: Map<string, { last_active_at: number }> =
+    kind === "U" ? await userItems(ctx, ids) : await orgItems(ctx, ids);
+  const inShard = [...items]
+    .map(([id, item]) => ({ id, at: item.last_active_at }))
+    .filter(({ id, at }) => {
+      const key = `${instantKey(at)}#${id}`;
+      return key < shard.to && (shard.from === undefined || key >= shard.from);
+    })
+    .sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rows =
+    kind === "U"
+      ? await userRowsOf(
+          ctx,
+          orgs,
+          inShard.map((x) => x.id),
+        )
+      : await orgRowsOf(
+          ctx,
+          orgs,
+          inShard.map((x) => x.id),
+        );
+  return inShard.map((x) => ({ ...x, row: rows.get(x.id) }));
+}
+
+/** The index keys of the users (orgs) whose latest activity is after `afterKey` (an instant): every shard's. */
+async function mergedQueryPagesAll(ctx: PartContext, kind: ChurnKind, afterKey: string) {
+  const out: { gsi2sk: string }[] = [];
+  const pages = mergedQueryPages<{ gsi2sk: string }>(
+    ctx.store,
+    {
+      TableName: ctx.store.tables.entities,
+      IndexName: GSI_BY_LAST_ACTIVE,
+      // Every id of T's own millisecond sorts before `{ISO}#\uffff`: activity at T is as of T.
+      KeyConditionExpression: "gsi2pk = :pk AND gsi2sk > :after",
+      ExpressionAttributeValues: { ":after": `${afterKey}#\uffff` },
+      ProjectionExpression: "gsi2sk",
+    },
+    keys.lastActiveIndexPks(ctx.environmentId, kind),
+    "gsi2sk",
+  );
+  for await (const page of pages) out.push(...page);
+  return out;
 }
 
 export function lookbackDays(time: number, lookbackMs: number): string[] {
@@ -356,6 +435,8 @@ const USER_ROW_ATTRIBUTES = [
   "first_active_at",
   "last_active_at",
   "orgs",
+  // The calendar, for the last activity as of T of users active again since (lastActiveAsOf.ts).
+  "active_days",
 ] as const;
 
 export async function userItems(ctx: PartContext, ids: string[]): Promise<Map<string, UserItem>> {
@@ -366,7 +447,9 @@ export async function userItems(ctx: PartContext, ids: string[]): Promise<Map<st
     // What a row needs: not the free-form `profile` or sign-up parameters, which may be large.
     { consistent: true, attributes: USER_ROW_ATTRIBUTES },
   );
-  return new Map(items.filter((u) => existsAt(u, ctx.time)).map((u) => [u.user_id, u]));
+  const existing = items.filter((u) => existsAt(u, ctx.time));
+  await lastActiveAsOf(ctx, "U", existing);
+  return new Map(existing.map((u) => [u.user_id, u]));
 }
 
 export async function orgItems(ctx: PartContext, ids: string[]): Promise<Map<string, OrgItem>> {
@@ -376,7 +459,9 @@ export async function orgItems(ctx: PartContext, ids: string[]): Promise<Map<str
     ids.map((id) => keys.org(ctx.environmentId, id)),
     { consistent: true },
   );
-  return new Map(items.filter((o) => existsAt(o, ctx.time)).map((o) => [o.org_id, o]));
+  const existing = items.filter((o) => existsAt(o, ctx.time));
+  await lastActiveAsOf(ctx, "O", existing);
+  return new Map(existing.map((o) => [o.org_id, o]));
 }
 
 export async function memberCounts(ctx: PartContext, ids: Iterable<string>): Promise<Map<string, number>> {
