@@ -240,6 +240,9 @@ async function orgRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): P
   return new Map(existing.map((id, i) => [id, orgRow(orgs.get(id) as OrgItem, counts[i] as number)]));
 }
 
+/** Length of an ISO instant (`2026-01-01T00:00:00.000Z`), the start of every `byLastActive` sort key. */
+const ISO_LENGTH = 24;
+
 /**
  * Churn N = existing users (orgs) whose last activity is before T − N days, latest first, ties by id. The index
  * holds exactly the listed (not deleted) users with their last activity, and last activity ≥ creation, so the
@@ -255,7 +258,6 @@ async function churn(ctx: PartContext, report: ReportName, kind: ChurnKind): Pro
   const writers = CHURN_DAYS.map((n) => writer(ctx, report, n, shard.to));
   const limits = CHURN_DAYS.map((n) => ctx.time - intervalMs(n));
   const orgs = new OrgDirectory(ctx);
-  const ISO_LENGTH = 24;
   let rows = 0;
   let ties: { id: string; at: number; row: RankRow }[] = [];
   const emit = () => {
@@ -338,36 +340,31 @@ async function lateChurners(
   shard: ChurnShard,
   orgs: OrgDirectory,
 ): Promise<LateChurner[]> {
-  const ISO_LENGTH = 24;
-  const entries = await mergedQueryPagesAll(ctx, kind, instantKey(ctx.time));
-  const ids = entries.map(({ gsi2sk }) => gsi2sk.slice(ISO_LENGTH + 1));
-  const items: Map<string, { last_active_at: number }> =
-    kind === "U" ? await userItems(ctx, ids) : await orgItems(ctx, ids);
-  const inShard = [...items]
-    .map(([id, item]) => ({ id, at: item.last_active_at }))
+  const ids = await activeAfter(ctx, kind, ctx.time);
+  const items: Map<string, UserItem | OrgItem> = kind === "U" ? await userItems(ctx, ids) : await orgItems(ctx, ids);
+  const inShard = [...items.values()]
+    .map((item) => ({ item, id: "user_id" in item ? item.user_id : item.org_id, at: item.last_active_at }))
     .filter(({ id, at }) => {
       const key = `${instantKey(at)}#${id}`;
       return key < shard.to && (shard.from === undefined || key >= shard.from);
     })
     .sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const rows =
-    kind === "U"
-      ? await userRowsOf(
-          ctx,
-          orgs,
-          inShard.map((x) => x.id),
-        )
-      : await orgRowsOf(
-          ctx,
-          orgs,
-          inShard.map((x) => x.id),
-        );
-  return inShard.map((x) => ({ ...x, row: rows.get(x.id) }));
+  if (kind === "O") {
+    const rows = await orgRowsOf(
+      ctx,
+      orgs,
+      inShard.map((x) => x.id),
+    );
+    return inShard.map(({ id, at }) => ({ id, at, row: rows.get(id) }));
+  }
+  const users = inShard.map(({ item }) => item as UserItem);
+  await orgs.load(orgIdsOf(users, ctx.time));
+  return inShard.map(({ id, at, item }) => ({ id, at, row: userRow(item as UserItem, orgs, ctx.time) }));
 }
 
-/** The index keys of the users (orgs) whose latest activity is after `afterKey` (an instant): every shard's. */
-async function mergedQueryPagesAll(ctx: PartContext, kind: ChurnKind, afterKey: string) {
-  const out: { gsi2sk: string }[] = [];
+/** The ids of the users (orgs) whose latest activity is after `time`, from every shard of the index. */
+async function activeAfter(ctx: PartContext, kind: ChurnKind, time: number): Promise<string[]> {
+  const ids: string[] = [];
   const pages = mergedQueryPages<{ gsi2sk: string }>(
     ctx.store,
     {
@@ -375,14 +372,14 @@ async function mergedQueryPagesAll(ctx: PartContext, kind: ChurnKind, afterKey: 
       IndexName: GSI_BY_LAST_ACTIVE,
       // Every id of T's own millisecond sorts before `{ISO}#\uffff`: activity at T is as of T.
       KeyConditionExpression: "gsi2pk = :pk AND gsi2sk > :after",
-      ExpressionAttributeValues: { ":after": `${afterKey}#\uffff` },
+      ExpressionAttributeValues: { ":after": `${instantKey(time)}#\uffff` },
       ProjectionExpression: "gsi2sk",
     },
     keys.lastActiveIndexPks(ctx.environmentId, kind),
     "gsi2sk",
   );
-  for await (const page of pages) out.push(...page);
-  return out;
+  for await (const page of pages) for (const { gsi2sk } of page) ids.push(gsi2sk.slice(ISO_LENGTH + 1));
+  return ids;
 }
 
 export function lookbackDays(time: number, lookbackMs: number): string[] {
