@@ -138,6 +138,11 @@ export class EngagementInsightsStack extends Stack {
       "DELETION_QUEUE_URL for `npm run admin -- environment delete`",
     );
     output("ErasureQueueUrl", this.erasure.queue.queueUrl, "Erasure jobs queued by user.erased");
+    output(
+      "WebhookDispatchQueueUrl",
+      this.webhooks.dispatchQueue.queueUrl,
+      "WEBHOOK_DISPATCH_QUEUE_URL for `npm run admin -- refresh` (its snapshot's webhook deliveries)",
+    );
     output("ErasureDeadLetterQueueUrl", this.erasure.deadLetterQueue.queueUrl, "Failed erasure jobs");
     output("WebhookKmsKeyId", this.webhooks.secretsKey.keyArn, "WEBHOOK_KMS_KEY_ID for `npm run admin -- webhook add`");
     output(

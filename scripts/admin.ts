@@ -4,7 +4,7 @@ import { adminEndpoint } from "../lib/cli/endpoint.js";
 import type { Gateway } from "../lib/cli/limitsCommands.js";
 import { runAdmin } from "../lib/cli/program.js";
 import { stderrProgressBar } from "../lib/cli/progressBar.js";
-import type { DeletionQueue } from "../lib/cli/tenantCommands.js";
+import type { JobQueue } from "../lib/cli/tenantCommands.js";
 import { gatewayTargetFromEnv } from "../lib/limits/gatewayTiers.js";
 import { persistentStoreFromEnv } from "../lib/storage/client.js";
 
@@ -18,7 +18,8 @@ if (endpoint) process.env.DYNAMODB_ENDPOINT = endpoint;
 // applied to the API's usage plans.
 const target = gatewayTargetFromEnv();
 let gateway: Gateway | undefined;
-let deletionQueue: DeletionQueue | undefined;
+let deletionQueue: JobQueue | undefined;
+let dispatchQueue: JobQueue | undefined;
 const exitCode = await runAdmin(process.argv.slice(2), {
   store: persistentStoreFromEnv,
   gateway: () => {
@@ -30,6 +31,11 @@ const exitCode = await runAdmin(process.argv.slice(2), {
     if (url) deletionQueue ??= { client: new SQSClient({}), url };
     return deletionQueue;
   },
+  webhookDispatchQueue: () => {
+    const url = process.env.WEBHOOK_DISPATCH_QUEUE_URL;
+    if (url) dispatchQueue ??= { client: new SQSClient({}), url };
+    return dispatchQueue;
+  },
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   progress: process.stderr.isTTY ? stderrProgressBar : undefined,
@@ -37,4 +43,5 @@ const exitCode = await runAdmin(process.argv.slice(2), {
 persistentStoreFromEnv().doc.destroy();
 gateway?.client.destroy();
 deletionQueue?.client.destroy();
+dispatchQueue?.client.destroy();
 process.exitCode = exitCode;

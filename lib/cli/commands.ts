@@ -1,3 +1,4 @@
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import {
   createApiKey,
   createEnvironment,
@@ -7,9 +8,12 @@ import {
   revokeApiKey,
 } from "../auth/credentials.js";
 import { parseIso8601 } from "../iso8601.js";
+import { refreshEnvironmentPointer } from "../reports/refresh.js";
 import type { Store } from "../storage/client.js";
 import type { ApiKeyPermission } from "../storage/items.js";
+import { dispatchJobOf } from "../webhooks/dispatch.js";
 import { CliError } from "./errors.js";
+import type { JobQueue } from "./tenantCommands.js";
 
 /**
  * The admin commands of CONTRACT §1 (except `import`, see importEvents.ts): each returns the one JSON object the
@@ -63,4 +67,24 @@ export function parseNow(iso: string | undefined, now = Date.now()): number {
   if (ms > now) throw new CliError(`--now must not be in the future, got "${iso}"`);
   if (ms < 0) throw new CliError(`--now must not be before 1970-01-01T00:00:00Z, got "${iso}"`);
   return ms;
+}
+
+/**
+ * `refresh`: recomputes every report snapshot at `now` (CONTRACT §7, "the same" as the schedule's run) and, on a
+ * deployment, queues the switched snapshot's webhook dispatch as the refresh worker does (CONTRACT §12).
+ */
+export async function refreshCommand(
+  store: Store,
+  environmentId: string,
+  now: number,
+  options: { replaceNewer: boolean; dispatchQueue?: JobQueue },
+): Promise<{ report_time: number }> {
+  const pointer = await refreshEnvironmentPointer(store, environmentId, now, { replaceNewer: options.replaceNewer });
+  const job = dispatchJobOf(environmentId, pointer);
+  if (job && options.dispatchQueue) {
+    await options.dispatchQueue.client.send(
+      new SendMessageCommand({ QueueUrl: options.dispatchQueue.url, MessageBody: JSON.stringify(job) }),
+    );
+  }
+  return { report_time: pointer.report_time };
 }

@@ -1,11 +1,17 @@
 import { Command, CommanderError, Option } from "commander";
 import { DASHBOARD_PERMISSION, UnknownEnvironmentError } from "../auth/credentials.js";
 import { HttpError } from "../http/types.js";
-import { refreshEnvironment } from "../reports/refresh.js";
 import type { Store } from "../storage/client.js";
 import { deletionStatus } from "../tenants/deletion.js";
 import { deployedWebhooks, secretBoxFromEnv } from "../webhooks/kmsSecretBox.js";
-import { apiKeyCreate, apiKeyRevoke, environmentCreate, parseNow, userTokenCreate } from "./commands.js";
+import {
+  apiKeyCreate,
+  apiKeyRevoke,
+  environmentCreate,
+  parseNow,
+  refreshCommand,
+  userTokenCreate,
+} from "./commands.js";
 import { CliError } from "./errors.js";
 import { type ImportPhase, ImportValidationError, importEvents } from "./importEvents.js";
 import {
@@ -16,7 +22,7 @@ import {
   provisionGatewayKey,
 } from "./limitsCommands.js";
 import { parseApiKeyPermissions, parseUserTokenPermissions } from "./permissions.js";
-import { type DeletionQueue, environmentDelete, environmentExport, userErase } from "./tenantCommands.js";
+import { environmentDelete, environmentExport, type JobQueue, userErase } from "./tenantCommands.js";
 import { type WebhookSecrets, webhookAdd, webhookList, webhookRemove } from "./webhookCommands.js";
 
 /** Where the admin CLI writes and what it talks to; the script passes the process's, tests their own. */
@@ -27,7 +33,12 @@ export interface AdminIo {
   /** The deployed API's usage plans to keep in step (API_ID etc. set), or none (local). */
   gateway?: () => Gateway | undefined;
   /** The deployment's deletion-job queue (DELETION_QUEUE_URL set), or none: the job then runs in the CLI. */
-  deletionQueue?: () => DeletionQueue | undefined;
+  deletionQueue?: () => JobQueue | undefined;
+  /**
+   * The deployment's webhook dispatch queue (WEBHOOK_DISPATCH_QUEUE_URL set), or none: `refresh` queues the switched
+   * snapshot's dispatch there, as the refresh worker does (locally, `npm start` finds the switch itself).
+   */
+  webhookDispatchQueue?: () => JobQueue | undefined;
   /** A progress display for `import` (a progress bar when stderr is a terminal), or none. */
   progress?: () => ImportProgress;
   /** How webhook secrets are sealed and whether receivers must be public https (default: from the environment). */
@@ -240,9 +251,10 @@ function buildProgram(io: AdminIo, print: (result: object) => void): Command {
     .addOption(new Option("--now <iso>", "the instant the report windows end at (default: now)"))
     .action(async (options: { environment: string; now?: string }) =>
       print(
-        // An explicit --now is served even over a newer snapshot: the operator asked for that instant.
-        await refreshEnvironment(io.store(), options.environment, parseNow(options.now), {
+        await refreshCommand(io.store(), options.environment, parseNow(options.now), {
+          // An explicit --now is served even over a newer snapshot: the operator asked for that instant.
           replaceNewer: options.now !== undefined,
+          dispatchQueue: io.webhookDispatchQueue?.(),
         }),
       ),
     );

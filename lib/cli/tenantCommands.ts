@@ -12,8 +12,8 @@ import type { Gateway } from "./limitsCommands.js";
  * (DELETION_QUEUE_URL, a stack output) and its worker removes the data; locally it runs here, to the end.
  */
 
-/** The deployed deletion queue, when the CLI talks to a deployment. */
-export interface DeletionQueue {
+/** A deployed SQS queue the CLI sends a job to (the deletion queue, the webhook dispatch queue). */
+export interface JobQueue {
   client: SQSClient;
   url: string;
 }
@@ -38,7 +38,7 @@ export async function environmentDelete(
   store: Store,
   environmentId: string,
   confirm: string,
-  options: { gateway?: Gateway; queue?: DeletionQueue; onProgress?: (progress: DeletionProgress) => void } = {},
+  options: { gateway?: Gateway; queue?: JobQueue; onProgress?: (progress: DeletionProgress) => void } = {},
 ): Promise<object> {
   if (confirm !== environmentId) {
     throw new CliError("--confirm must repeat the environment id: deleting an environment cannot be undone");

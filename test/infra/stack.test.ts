@@ -685,5 +685,8 @@ describe("outputs", () => {
     expect(outputs.TablePrefix?.Value).toBe("engagement-insights-dev-");
     const jobsId = refreshQueues().find(([, q]) => q.Properties?.RedrivePolicy)?.[0];
     expect(outputs.RefreshQueueUrl?.Value).toEqual(ref(jobsId as string));
+    // What `npm run admin -- refresh` queues its snapshot's webhook dispatch on (WEBHOOK_DISPATCH_QUEUE_URL).
+    const dispatch = outputs.WebhookDispatchQueueUrl?.Value as { Ref?: string } | undefined;
+    expect(dispatch?.Ref).toMatch(/DispatchQueue/);
   });
 });
