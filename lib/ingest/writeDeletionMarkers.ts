@@ -21,6 +21,8 @@ export async function writeDeletionMarkers(
     const user = s.user;
     if (user?.deleted_at === undefined || before.users.get(id)?.user?.deleted_at !== undefined) continue;
     markers.push({ ...keys.deletedUser(e, user.last_active_at, id), user_id: id });
+    // By the instant of deletion too: a refresh at an earlier T still lists it in churn (it existed at T).
+    markers.push({ ...keys.deletedUserByTime(e, user.deleted_at, id), user_id: id });
   }
   await batchPutAll(store, store.tables.activity, markers);
 }

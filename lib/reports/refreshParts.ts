@@ -1,4 +1,4 @@
-import { batchGetAll, queryCount, queryPages } from "../storage/batch.js";
+import { batchGetAll, queryAll, queryCount, queryPages } from "../storage/batch.js";
 import type { Store } from "../storage/client.js";
 import { mergedQueryPages } from "../storage/indexShards.js";
 import type { ActivitySetItem, OrgItem, UserItem } from "../storage/items.js";
@@ -329,8 +329,9 @@ interface LateChurner {
 }
 
 /**
- * The users (orgs) whose latest activity is after T, so the index holds them outside the churn range, whose last
- * activity as of T (lastActiveAsOf.ts) puts them in this shard's range: newest first, ties by id. Few when T is the
+ * The users (orgs) whose latest activity is after T, so the index holds them outside the churn range, and the users
+ * deleted after T, which it no longer holds, whose last activity as of T (lastActiveAsOf.ts) puts them in this
+ * shard's range: newest first, ties by id. Few when T is the
  * refresh's start (activity since then, or up to 5 minutes ahead); all those active since when `refresh --now`
  * names an earlier instant.
  */
@@ -340,7 +341,10 @@ async function lateChurners(
   shard: ChurnShard,
   orgs: OrgDirectory,
 ): Promise<LateChurner[]> {
-  const ids = await activeAfter(ctx, kind, ctx.time);
+  // And users deleted after T: they existed at T, but the index no longer holds them.
+  const ids = [
+    ...new Set([...(await activeAfter(ctx, kind, ctx.time)), ...(kind === "U" ? await deletedAfter(ctx) : [])]),
+  ];
   const items: Map<string, UserItem | OrgItem> = kind === "U" ? await userItems(ctx, ids) : await orgItems(ctx, ids);
   const inShard = [...items.values()]
     .map((item) => ({ item, id: "user_id" in item ? item.user_id : item.org_id, at: item.last_active_at }))
@@ -360,6 +364,20 @@ async function lateChurners(
   const users = inShard.map(({ item }) => item as UserItem);
   await orgs.load(orgIdsOf(users, ctx.time));
   return inShard.map(({ id, at, item }) => ({ id, at, row: userRow(item as UserItem, orgs, ctx.time) }));
+}
+
+/** The ids of the users deleted after T (their markers by deletion time, writeDeletionMarkers.ts). */
+async function deletedAfter(ctx: PartContext): Promise<string[]> {
+  const items = await queryAll<{ user_id: string }>(ctx.store, {
+    TableName: ctx.store.tables.activity,
+    KeyConditionExpression: "pk = :pk AND sk > :after",
+    ExpressionAttributeValues: {
+      ":pk": keys.deletedUsersByTimePk(ctx.environmentId),
+      ":after": `${instantKey(ctx.time)}#\uffff`,
+    },
+    ProjectionExpression: "user_id",
+  });
+  return items.map((item) => item.user_id);
 }
 
 /** The ids of the users (orgs) whose latest activity is after `time`, from every shard of the index. */

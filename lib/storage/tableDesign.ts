@@ -61,6 +61,7 @@
  * | a user's erasure job; the unfinished ones (local)| entities                | pk `E#{E}#ERASE` sk `{user}`                                | GetItem / Query ∝ pending jobs    |
  * | membership changes in a window                   | activity                | pk `E#{E}#MC#{day}` sk `{ISO}#{eventKey}#{org}`             | Query per day ∝ changes           |
  * | deleted users by last activity (refresh: curves) | activity                | pk `E#{E}#DELU` sk `{last active ISO}#{user}`               | Query ∝ those active since        |
+ * | deleted users by deletion (refresh: churn as of T)| activity                | pk `E#{E}#DELAT` sk `{deleted ISO}#{user}`                  | Query ∝ those deleted since T     |
  * | report page k: rank chunks of ranks [k·s, (k+1)·s)| reports                 | pk `E#{E}#R#{reportId}#{report}#{interval}#A{attempt}#C{chunk}` sk 0 | BatchGet ⌈s/20⌉+1 items   |
  * |   (a sharded churn list: its shards in rank order) |                         |   or `…#{interval}#S{shard}#A{attempt}#C{chunk}` (shard = its upper bound)| BatchGet ⌈s/20⌉+2 items |
  * |   (attempt: the part delivery the pointer names)  |                         |   (snapshots from before attempts: no `#A{attempt}`)        |                                   |
@@ -478,6 +479,12 @@ export const keys = {
     sk: `${new Date(lastActiveMs).toISOString()}#${userId}`,
   }),
   deletedUsersPk: (e: string) => `${env(e)}#DELU`,
+  /** The same users by the instant of their deletion (refresh: churn as of T lists those deleted after T). */
+  deletedUserByTime: (e: string, deletedMs: number, userId: string) => ({
+    pk: keys.deletedUsersByTimePk(e),
+    sk: `${new Date(deletedMs).toISOString()}#${userId}`,
+  }),
+  deletedUsersByTimePk: (e: string) => `${env(e)}#DELAT`,
   /** A refresh run's completion counter (parts done, row counts), in the reports table beside its rows. */
   refreshRun: (e: string, reportId: string) => ({ pk: `${env(e)}#RUN#${reportId}`, sk: 0 }),
   /**

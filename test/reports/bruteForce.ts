@@ -164,7 +164,10 @@ const sec = (ms: number) => Math.floor(ms / 1000);
 export function expectedReports(h: History, T: number): Map<string, Record<string, unknown>[]> {
   // As of T (CONTRACT §6): activity after T (a later event, or a refresh at an earlier --now) is not seen.
   const asOfT = <S extends { activity: number[] }>(s: S): S => ({ ...s, activity: s.activity.filter((t) => t <= T) });
-  const users = [...h.users.values()].filter((u) => u.created_at <= T && u.deleted_at === undefined).map(asOfT);
+  // Existing at T: deleted after T still counts (CONTRACT §6, "only users/orgs that exist at T").
+  const users = [...h.users.values()]
+    .filter((u) => u.created_at <= T && (u.deleted_at === undefined || u.deleted_at > T))
+    .map(asOfT);
   const orgs = [...h.orgs.values()].filter((o) => o.created_at <= T).map(asOfT);
   const existingUserIds = new Set(users.map((u) => u.user_id));
 

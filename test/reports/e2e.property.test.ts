@@ -9,7 +9,7 @@ import type { Store } from "../../lib/storage/client.js";
 import { invoke } from "../helpers/apiEvent.js";
 import { testStore } from "../helpers/store.js";
 import { expectedReports, replay } from "./bruteForce.js";
-import { historyArb, laterActivityArb } from "./histories.js";
+import { historyArb, laterEventsArb } from "./histories.js";
 
 /**
  * The whole path — real ingestion into DynamoDB Local, a refresh at T, the reports read through the Lambda
@@ -29,7 +29,7 @@ describe("reports served after ingestion + refresh = brute force over the raw ev
     await fc.assert(
       fc.asyncProperty(
         historyArb(30).chain(({ T, events }) =>
-          laterActivityArb(T).map((later) => ({ T, events: [...events, ...later] })),
+          laterEventsArb(T).map((later) => ({ T, events: [...events, ...later] })),
         ),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 0, max: 999 }),

@@ -121,11 +121,11 @@ const eventArb = (T: number): fc.Arbitrary<RawEvent> => {
 };
 
 /**
- * Activity after T, as a refresh at T meets it (events up to 5 minutes ahead, or sent while it runs; any later one
- * when `refresh --now` names an earlier instant): from the day after T's, where the last activity as of T is exact
- * (lib/reports/lastActiveAsOf.ts: within T's own hour or day it may be a lower bound).
+ * Activity and deletions after T, as a refresh at T meets them (events up to 5 minutes ahead, or sent while it
+ * runs; any later one when `refresh --now` names an earlier instant): from the day after T's, where the last
+ * activity as of T is exact (lib/reports/lastActiveAsOf.ts: within T's own hour or day it may be a lower bound).
  */
-export const laterActivityArb = (T: number): fc.Arbitrary<RawEvent[]> => {
+export const laterEventsArb = (T: number): fc.Arbitrary<RawEvent[]> => {
   const nextDay = Math.floor(T / DAY) * DAY + DAY;
   const at = fc
     .oneof(
@@ -133,9 +133,13 @@ export const laterActivityArb = (T: number): fc.Arbitrary<RawEvent[]> => {
       fc.integer({ min: 0, max: 10 * DAY }).map((x) => nextDay + x),
     )
     .map((t) => new Date(t).toISOString());
-  return fc.array(fc.record({ type: fc.constant("user.active"), occurred_at: at, user_id: userId }), {
-    maxLength: 6,
-  }) as fc.Arbitrary<RawEvent[]>;
+  return fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.record({ type: fc.constant("user.active"), occurred_at: at, user_id: userId }) },
+      { weight: 1, arbitrary: fc.record({ type: fc.constant("user.deleted"), occurred_at: at, user_id: userId }) },
+    ),
+    { maxLength: 6 },
+  ) as fc.Arbitrary<RawEvent[]>;
 };
 
 export const historyArb = (maxEvents: number): fc.Arbitrary<GeneratedHistory> =>
