@@ -102,9 +102,9 @@
  * | user.updated / member added or removed  | 4 / 6 | batch 2, claim 1, user 1 (+ org member item 1, change log 1)    |
  * | user.invited                            | 5     | batch 2, claim 1, invite log 1, its index by invitee email hash |
  * | org.created                             | 8     | batch 2, claim 1, day set 1; transaction: org, month counters   |
- * | user.deleted                            | 10    | batch 2, claim 1, deleted-user marker 1; transaction: user,     |
- * |                                         |       | existing users, hour counter                                    |
- * | user.erased (a listed user)             | 11    | as user.deleted, + its erasure job 1 (conditional Put)          |
+ * | user.deleted                            | 11    | batch 2, claim 1, deleted-user markers 2 (by last activity, by  |
+ * |                                         |       | deletion); transaction: user, existing users, hour counter      |
+ * | user.erased (a listed user)             | 12    | as user.deleted, + its erasure job 1 (conditional Put)          |
  * | a duplicate                             | 0     | reads only                                                      |
  *
  * On the bench's mix (issue 10: ≈ 5 events per user, requests of 200 events) that is ≈ 3.5 units per event: claim
