@@ -12,11 +12,23 @@ export interface EventError {
 
 export type Validation = { ok: true; events: IngestEvent[] } | { ok: false; errors: EventError[] };
 
-function issuesToErrors(index: number, issues: core.$ZodIssue[]): EventError[] {
+/** The value at `path` in what was sent (zod's issues don't carry it). */
+function valueSentAt(raw: unknown, path: PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function issuesToErrors(index: number, issues: core.$ZodIssue[], raw: unknown): EventError[] {
   return issues.map((issue) => ({
     index,
     field: issue.path.length ? issue.path.map(String).join(".") : "event",
-    message: issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message,
+    // Absent: "is required"; present but of the wrong type: what the schema says it must be.
+    message:
+      issue.code === "invalid_type" && valueSentAt(raw, issue.path) === undefined ? "is required" : issue.message,
   }));
 }
 
@@ -56,12 +68,12 @@ export function validateEvent(raw: unknown, index: number, nowMs: number): Inges
     return [{ index, field: "event", message: "must be an object" }];
   }
   const envelope = envelopeSchema.safeParse(raw);
-  if (!envelope.success) return issuesToErrors(index, envelope.error.issues);
+  if (!envelope.success) return issuesToErrors(index, envelope.error.issues, raw);
   const errors: EventError[] = [];
   const at = parseOccurredAt(envelope.data.occurred_at, nowMs);
   if (typeof at !== "number") errors.push({ index, field: "occurred_at", message: at.error });
   const payload = eventSchemas[envelope.data.type].safeParse(raw);
-  if (!payload.success) errors.push(...issuesToErrors(index, payload.error.issues));
+  if (!payload.success) errors.push(...issuesToErrors(index, payload.error.issues, raw));
   const sent = raw as Record<string, unknown>;
   const jsonFields = payload.success ? jsonFieldsAsSent(payload.data, sent) : {};
   for (const [field, problem] of jsonFieldProblems(jsonFields)) errors.push({ index, field, message: problem });

@@ -46,6 +46,16 @@ describe("occurred_at", () => {
 });
 
 describe("validateEvents", () => {
+  it("tells a missing field (is required) from one of the wrong type (what it must be)", () => {
+    const told = (event: unknown) => errorsOf([event]).map(({ field, message }) => `${field}: ${message}`);
+    expect(told({ type: "user.created" })).toEqual(["user_id: is required"]);
+    expect(told({ type: "user.created", user_id: 5 })).toEqual(["user_id: must be a string"]);
+    expect(told({ type: "user.created", user_id: "a", email: 5 })).toEqual(["email: must be a string or null"]);
+    expect(told({ type: "user.created", user_id: "a", profile: null })).toEqual(["profile: must be an object"]);
+    expect(told({ type: "user.created", user_id: "a", event_id: null })).toEqual(["event_id: must be a string"]);
+    expect(told({ type: "org.created", org_id: "o" })).toEqual(["name: is required"]);
+  });
+
   it("parses every event type", () => {
     const result = validateEvents(
       [
