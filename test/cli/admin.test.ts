@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { getEnvironment, verifyApiKey } from "../../lib/auth/credentials.js";
-import { runAdmin } from "../../lib/cli/program.js";
 import type { Store } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
 import { DAY_MS } from "../../lib/time.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 import { testStore } from "../helpers/store.js";
 
 let store: Store;
@@ -17,19 +17,8 @@ beforeAll(async () => {
 });
 
 /** The admin CLI in-process, on this file's tables. */
-async function admin(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAdmin(argv, {
-    store: () => store,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
+function admin(...argv: string[]) {
+  return runAdminCaptured(argv, { store: () => store });
 }
 
 /** `npx tsx scripts/admin.ts ...` as an operator runs it, pointed at this file's tables. */

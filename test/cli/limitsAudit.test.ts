@@ -1,9 +1,9 @@
 import { CreateApiKeyCommand, CreateUsagePlanKeyCommand, DeleteUsagePlanKeyCommand } from "@aws-sdk/client-api-gateway";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runAdmin } from "../../lib/cli/program.js";
 import type { GatewayTarget } from "../../lib/limits/gatewayTiers.js";
 import { putEnvironmentLimits } from "../../lib/limits/limits.js";
 import type { Store } from "../../lib/storage/client.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 import { fakeApiGateway } from "../helpers/fakeApiGateway.js";
 import { testStore } from "../helpers/store.js";
 
@@ -16,20 +16,11 @@ const target: GatewayTarget = { restApiId: "api1", stage: "dev", planPrefix: "ei
 let gw: ReturnType<typeof fakeApiGateway> | undefined;
 afterEach(() => gw?.restore());
 
-async function admin(withGateway: boolean, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAdmin(argv, {
+function admin(withGateway: boolean, ...argv: string[]) {
+  return runAdminCaptured(argv, {
     store: () => store,
-    stdout: (x) => {
-      stdout += x;
-    },
-    stderr: (x) => {
-      stderr += x;
-    },
     gateway: () => (withGateway && gw ? { client: gw.client, target } : undefined),
   });
-  return { code, stdout, stderr };
 }
 
 const json = (out: { code: number; stdout: string; stderr: string }) => {

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runAdmin } from "../../lib/cli/program.js";
 import { generateDemoEvents } from "../../lib/demo/generate.js";
 import { countKey, REPORTS } from "../../lib/reports/definitions.js";
 import { readReportPage } from "../../lib/reports/read.js";
 import { createDocumentClient, type Store } from "../../lib/storage/client.js";
 import { addPersistentRetry } from "../../lib/storage/persistentRetry.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 import { type FaultProxy, randomFaults, startFaultProxy } from "../helpers/faultProxy.js";
 import { testStore } from "../helpers/store.js";
 
@@ -35,18 +35,8 @@ const through = (persistent: boolean): Store => ({
 });
 
 async function admin(target: Store, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAdmin(argv, {
-    store: () => target,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr, json: code === 0 ? JSON.parse(stdout) : undefined };
+  const run = await runAdminCaptured(argv, { store: () => target });
+  return { ...run, json: run.code === 0 ? JSON.parse(run.stdout) : undefined };
 }
 
 /** Create, import, refresh: what an operator runs for a new tenant. */

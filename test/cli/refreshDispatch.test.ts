@@ -2,9 +2,9 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
-import { runAdmin } from "../../lib/cli/program.js";
 import { currentPointer } from "../../lib/reports/read.js";
 import type { Store } from "../../lib/storage/client.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 import { testStore } from "../helpers/store.js";
 
 /**
@@ -20,15 +20,11 @@ beforeAll(async () => {
 });
 
 async function refresh(environmentId: string, queue: SQSClient | undefined) {
-  const code = await runAdmin(["refresh", "--environment", environmentId], {
+  const { code, stderr } = await runAdminCaptured(["refresh", "--environment", environmentId], {
     store: () => store,
-    stdout: () => {},
-    stderr: (text) => {
-      throw new Error(text);
-    },
     webhookDispatchQueue: () => (queue ? { client: queue, url: URL } : undefined),
   });
-  expect(code).toBe(0);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
 }
 
 describe("admin refresh on a deployment", () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment, createUserToken, revokeApiKey } from "../../lib/auth/credentials.js";
-import { runAdmin } from "../../lib/cli/program.js";
 import { getEnvironmentLimits } from "../../lib/limits/limits.js";
 import { TenantGate } from "../../lib/limits/tenantGate.js";
 import type { Store } from "../../lib/storage/client.js";
 import { type RunningServer, startLocalServer } from "../../scripts/lib/httpServer.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 import { testStore } from "../helpers/store.js";
 
 /**
@@ -17,19 +17,8 @@ let store: Store;
 let server: RunningServer;
 const clock = { now: Date.UTC(2026, 10, 20, 12) };
 
-async function admin(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAdmin(argv, {
-    store: () => store,
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-  });
-  return { code, stdout, stderr };
+function admin(...argv: string[]) {
+  return runAdminCaptured(argv, { store: () => store });
 }
 
 beforeAll(async () => {

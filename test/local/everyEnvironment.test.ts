@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
-import { runAdmin } from "../../lib/cli/program.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import type { Store } from "../../lib/storage/client.js";
 import { aesSecretBox, localSecretsKey } from "../../lib/webhooks/secretBox.js";
 import { type DemoServer, startDemoServer } from "../../scripts/lib/demoServer.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 import { testStore } from "../helpers/store.js";
 import { type Receiver, startReceiver } from "../webhooks/receiver.js";
 
@@ -46,16 +46,8 @@ afterAll(async () => {
 });
 
 async function admin(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAdmin(argv, {
+  const { code, stdout, stderr } = await runAdminCaptured(argv, {
     store: () => store,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
     webhookSecrets: () => ({ box, deployed: false }),
   });
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });

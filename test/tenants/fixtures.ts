@@ -1,10 +1,10 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createEnvironment, createUserToken } from "../../lib/auth/credentials.js";
-import { runAdmin } from "../../lib/cli/program.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import type { Store } from "../../lib/storage/client.js";
 import { DAY_MS } from "../../lib/time.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 
 /** An environment with some of everything the service stores: users, orgs, activity, invites, tokens, snapshots. */
 export async function populatedEnvironment(store: Store, name: string, now: number) {
@@ -66,17 +66,6 @@ export async function itemsMentioning(store: Store, text: string) {
   return (await allItems(store)).filter(({ item }) => JSON.stringify(item).includes(text));
 }
 
-export async function admin(store: Store, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAdmin(argv, {
-    store: () => store,
-    stdout: (x) => {
-      stdout += x;
-    },
-    stderr: (x) => {
-      stderr += x;
-    },
-  });
-  return { code, stdout, stderr };
+export function admin(store: Store, ...argv: string[]) {
+  return runAdminCaptured(argv, { store: () => store });
 }

@@ -7,7 +7,6 @@ import { handler as refreshWorker } from "../../functions/refreshWorker.js";
 import { handler as deliveryWorker } from "../../functions/webhookDelivery.js";
 import { handler as dispatchWorker } from "../../functions/webhookDispatcher.js";
 import { createEnvironment } from "../../lib/auth/credentials.js";
-import { runAdmin } from "../../lib/cli/program.js";
 import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { refreshEnvironmentPointer } from "../../lib/reports/refresh.js";
 import { planRun, runPartJob } from "../../lib/reports/refreshRun.js";
@@ -16,6 +15,7 @@ import { keys } from "../../lib/storage/tableDesign.js";
 import { type DeliveryJob, dispatchDeliveries, dispatchJobOf } from "../../lib/webhooks/dispatch.js";
 import { aesSecretBox, localSecretsKey } from "../../lib/webhooks/secretBox.js";
 import { LocalWebhookQueue } from "../../scripts/lib/webhookQueue.js";
+import { runAdminCaptured } from "../helpers/admin.js";
 import { testStore } from "../helpers/store.js";
 import { type Receiver, startReceiver } from "./receiver.js";
 
@@ -42,20 +42,8 @@ async function receiver(port: number, behaviour: { fail?: number; hang?: boolean
   return r;
 }
 
-async function admin(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAdmin(argv, {
-    store: () => store,
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    webhookSecrets: () => ({ box, deployed: false }),
-  });
-  return { code, stdout, stderr };
+function admin(...argv: string[]) {
+  return runAdminCaptured(argv, { store: () => store, webhookSecrets: () => ({ box, deployed: false }) });
 }
 
 async function addWebhook(environmentId: string, target: Receiver, reports = "user_report.churn.7") {
