@@ -394,8 +394,12 @@ function operations(): Record<string, Operation> {
         content: { "application/json": { schema: batch ? segmentBatchSchema : segmentSingleSchema } },
       },
       responses: {
-        200: jsonResponse("Accepted (also messages without userId, which are ignored).", segmentSuccessSchema),
-        400: jsonResponse("Not a message or batch, or an invalid message (nothing written).", segmentFailureSchema),
+        200: jsonResponse(
+          "Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and " +
+            "its valid ones written, as Segment's API does.",
+          segmentSuccessSchema,
+        ),
+        400: jsonResponse("Not a message or batch, or no valid message in it (nothing written).", segmentFailureSchema),
         401: jsonResponse("No API key with ingest (Basic user name or writeKey).", segmentFailureSchema),
         413: jsonResponse("Body over 500 KB, or a message over 32 KB.", segmentFailureSchema),
         ...serverErrors("ingest"),

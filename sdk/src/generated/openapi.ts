@@ -1638,7 +1638,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted (also messages without userId, which are ignored). */
+            /** @description Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and its valid ones written, as Segment's API does. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1649,7 +1649,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentSuccess"];
                 };
             };
-            /** @description Not a message or batch, or an invalid message (nothing written). */
+            /** @description Not a message or batch, or no valid message in it (nothing written). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1791,7 +1791,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted (also messages without userId, which are ignored). */
+            /** @description Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and its valid ones written, as Segment's API does. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1802,7 +1802,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentSuccess"];
                 };
             };
-            /** @description Not a message or batch, or an invalid message (nothing written). */
+            /** @description Not a message or batch, or no valid message in it (nothing written). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1944,7 +1944,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted (also messages without userId, which are ignored). */
+            /** @description Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and its valid ones written, as Segment's API does. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -1955,7 +1955,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentSuccess"];
                 };
             };
-            /** @description Not a message or batch, or an invalid message (nothing written). */
+            /** @description Not a message or batch, or no valid message in it (nothing written). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2097,7 +2097,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted (also messages without userId, which are ignored). */
+            /** @description Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and its valid ones written, as Segment's API does. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2108,7 +2108,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentSuccess"];
                 };
             };
-            /** @description Not a message or batch, or an invalid message (nothing written). */
+            /** @description Not a message or batch, or no valid message in it (nothing written). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2250,7 +2250,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted (also messages without userId, which are ignored). */
+            /** @description Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and its valid ones written, as Segment's API does. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2261,7 +2261,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentSuccess"];
                 };
             };
-            /** @description Not a message or batch, or an invalid message (nothing written). */
+            /** @description Not a message or batch, or no valid message in it (nothing written). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2403,7 +2403,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted (also messages without userId, which are ignored). */
+            /** @description Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and its valid ones written, as Segment's API does. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2414,7 +2414,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentSuccess"];
                 };
             };
-            /** @description Not a message or batch, or an invalid message (nothing written). */
+            /** @description Not a message or batch, or no valid message in it (nothing written). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2556,7 +2556,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted (also messages without userId, which are ignored). */
+            /** @description Accepted (also messages without userId, which are ignored). A batch's invalid messages are left out and its valid ones written, as Segment's API does. */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs. */
@@ -2567,7 +2567,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentSuccess"];
                 };
             };
-            /** @description Not a message or batch, or an invalid message (nothing written). */
+            /** @description Not a message or batch, or no valid message in it (nothing written). */
             400: {
                 headers: {
                     /** @description The request's id, also in the logs. */
