@@ -1,9 +1,9 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { activeDayStarts } from "../ingest/activeDays.js";
-import { firstAttribute, lastAttribute } from "../ingest/hourBounds.js";
+import { storedHourBounds } from "../ingest/hourBounds.js";
 import type { ActivitySetItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
-import { DAY_MS, dayOf, HOUR_MS } from "../time.js";
+import { DAY_MS, dayOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import type { PartContext } from "./refreshParts.js";
 
@@ -37,12 +37,13 @@ export function latestUpTo(member: ActivitySetItem, T: number, hourBounds: boole
   if (member.max_at <= T) return member.max_at;
   if (member.min_at > T) return undefined;
   if (!hourBounds) return member.min_at;
+  // The member's day holds T (it starts by T and ends after it); its hour bounds are offsets within their hour.
   let latest: number | undefined;
-  const hourOfT = Math.floor((T % DAY_MS) / HOUR_MS);
-  for (let hour = 0; hour <= hourOfT; hour++) {
-    const last = member[lastAttribute(hour) as `h${string}x`];
-    const first = member[firstAttribute(hour) as `h${string}n`];
-    const candidate = last !== undefined && last <= T ? last : first !== undefined && first <= T ? first : undefined;
+  for (const { min, max } of storedHourBounds(
+    member as unknown as Record<string, unknown>,
+    T - (T % DAY_MS),
+  ).values()) {
+    const candidate = max <= T ? max : min <= T ? min : undefined;
     if (candidate !== undefined && (latest === undefined || candidate > latest)) latest = candidate;
   }
   return latest ?? member.min_at;

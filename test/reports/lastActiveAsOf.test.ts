@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
+import { createEnvironment } from "../../lib/auth/credentials.js";
+import { addInstant, type HourBounds, hourAttributes } from "../../lib/ingest/hourBounds.js";
+import { ingestEvents } from "../../lib/ingest/ingest.js";
 import { latestUpTo } from "../../lib/reports/lastActiveAsOf.js";
+import { readReportPage } from "../../lib/reports/read.js";
+import { refreshEnvironment } from "../../lib/reports/refresh.js";
 import type { ActivitySetItem } from "../../lib/storage/items.js";
+import { testStore } from "../helpers/store.js";
 
 const DAY = Date.UTC(2026, 11, 1);
 const at = (hour: number, minute: number) => DAY + hour * 3_600_000 + minute * 60_000;
 
-/** A user's day member with its activity at `instants` (first / last of the day and of each clock hour). */
+/** A user's day member with its activity at `instants`, stored as ingestion stores it (hourBounds.ts). */
 function member(...instants: number[]): ActivitySetItem {
-  const item: Record<string, number> = { min_at: Math.min(...instants), max_at: Math.max(...instants) };
-  for (const t of instants) {
-    const hh = String(new Date(t).getUTCHours()).padStart(2, "0");
-    item[`h${hh}n`] = Math.min(item[`h${hh}n`] ?? t, t);
-    item[`h${hh}x`] = Math.max(item[`h${hh}x`] ?? t, t);
-  }
-  return item as unknown as ActivitySetItem;
+  const bounds: HourBounds = new Map();
+  for (const t of instants) addInstant(bounds, t);
+  return { min_at: Math.min(...instants), max_at: Math.max(...instants), ...hourAttributes(bounds) } as ActivitySetItem;
 }
 
 describe("latestUpTo: a day member's latest instant at or before T", () => {
@@ -36,5 +38,34 @@ describe("latestUpTo: a day member's latest instant at or before T", () => {
   it("without hour bounds (an org's member): the day's first instant when the day straddles T", () => {
     expect(latestUpTo({ min_at: at(3, 0), max_at: at(14, 0) }, at(12, 0), false)).toBe(at(3, 0));
     expect(latestUpTo({ min_at: at(3, 0), max_at: at(11, 0) }, at(12, 0), false)).toBe(at(11, 0));
+  });
+});
+
+describe("a refresh at T of a user active before and after T in T's own hour", () => {
+  it("lists it with its last activity by T, and not as churned", async () => {
+    const store = await testStore();
+    const T = Date.parse("2026-12-04T10:30:00Z");
+    const { environment_id: e } = await createEnvironment(store, "as-of-t-hour", T - 30 * 86_400_000);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await ingestEvents(
+      store,
+      e,
+      [
+        { type: "user.created", user_id: "g", occurred_at: iso(T - 3_600_000), event_id: "g1" },
+        { type: "user.active", user_id: "g", occurred_at: iso(T - 600_000), event_id: "g2" },
+        { type: "user.active", user_id: "g", occurred_at: iso(T + 600_000), event_id: "g3" },
+      ],
+      T + 3_600_000,
+    );
+    await refreshEnvironment(store, e, T);
+    const champion = await readReportPage(store, e, "user_report/champion", "30", 0, 10);
+    expect(
+      champion.rows.map((row) => [
+        (row as { user_id: string }).user_id,
+        (row as { last_active_at: number }).last_active_at,
+      ]),
+    ).toEqual([["g", (T - 600_000) / 1000]]);
+    for (const n of ["7", "14", "30"])
+      expect((await readReportPage(store, e, "user_report/churn", n, 0, 10)).rows).toEqual([]);
   });
 });
