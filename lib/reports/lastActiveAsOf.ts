@@ -3,7 +3,7 @@ import { activeDayStarts } from "../ingest/activeDays.js";
 import { storedHourBounds } from "../ingest/hourBounds.js";
 import type { ActivitySetItem } from "../storage/items.js";
 import { keys } from "../storage/tableDesign.js";
-import { DAY_MS, dayOf } from "../time.js";
+import { dayOf, dayStart } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import type { PartContext } from "./refreshParts.js";
 
@@ -27,6 +27,8 @@ import type { PartContext } from "./refreshParts.js";
  */
 
 interface Active {
+  user_id?: string;
+  org_id?: string;
   created_at: number;
   last_active_at: number;
   active_days?: Record<string, string>;
@@ -41,7 +43,7 @@ export function latestUpTo(member: ActivitySetItem, T: number, hourBounds: boole
   let latest: number | undefined;
   for (const { min, max } of storedHourBounds(
     member as unknown as Record<string, unknown>,
-    T - (T % DAY_MS),
+    dayStart(dayOf(T)),
   ).values()) {
     const candidate = max <= T ? max : min <= T ? min : undefined;
     if (candidate !== undefined && (latest === undefined || candidate > latest)) latest = candidate;
@@ -57,8 +59,7 @@ export async function lastActiveAsOf<T extends Active>(ctx: PartContext, kind: "
   const T = ctx.time;
   const late = items.filter((item) => item.last_active_at > T && item.created_at <= T);
   await mapLimit(late, 16, async (item) => {
-    const id =
-      kind === "U" ? (item as unknown as { user_id: string }).user_id : (item as unknown as { org_id: string }).org_id;
+    const id = (kind === "U" ? item.user_id : item.org_id) as string;
     // Newest first, up to T's day (activity may precede the sign-up an event moved later: no lower bound).
     const days = activeDayStarts(item.active_days, Number.NEGATIVE_INFINITY, T + 1).reverse();
     for (const day of days) {

@@ -235,9 +235,16 @@ async function userRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): 
 /** The rows of the orgs `ids` existing at T, with their member counts. */
 async function orgRowsOf(ctx: PartContext, orgs: OrgDirectory, ids: string[]): Promise<Map<string, RankRow>> {
   await orgs.load(ids);
-  const existing = ids.filter((id) => orgs.get(id));
-  const counts = await mapLimit(existing, PARALLEL_QUERIES, (id) => numUsers(ctx, id));
-  return new Map(existing.map((id, i) => [id, orgRow(orgs.get(id) as OrgItem, counts[i] as number)]));
+  return orgRowsOfItems(
+    ctx,
+    ids.flatMap((id) => orgs.get(id) ?? []),
+  );
+}
+
+/** The rows of orgs already read, with their member counts. */
+async function orgRowsOfItems(ctx: PartContext, items: OrgItem[]): Promise<Map<string, RankRow>> {
+  const counts = await mapLimit(items, PARALLEL_QUERIES, (o) => numUsers(ctx, o.org_id));
+  return new Map(items.map((o, i) => [o.org_id, orgRow(o, counts[i] as number)]));
 }
 
 /** Length of an ISO instant (`2026-01-01T00:00:00.000Z`), the start of every `byLastActive` sort key. */
@@ -354,10 +361,10 @@ async function lateChurners(
     })
     .sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (kind === "O") {
-    const rows = await orgRowsOf(
+    // Rows from the items just read (their last activity as of T already set): no second read of them.
+    const rows = await orgRowsOfItems(
       ctx,
-      orgs,
-      inShard.map((x) => x.id),
+      inShard.map(({ item }) => item as OrgItem),
     );
     return inShard.map(({ id, at }) => ({ id, at, row: rows.get(id) }));
   }
