@@ -40,6 +40,11 @@ export interface BatchEffects {
    * email the user had (its item drops them with its other personal fields).
    */
   erasures: { userId: string; at: number; emailHashes: string[] }[];
+  /**
+   * Every (user, org) a membership event names, whatever it changed: the org-side items a delivery brings in line
+   * with the user's stored memberships when another delivery wrote the user (writeMemberships.ts).
+   */
+  namedMemberships: { userId: string; orgId: string }[];
 }
 
 function cloneState(state: BatchState): BatchState {
@@ -95,6 +100,7 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
   const invites: BatchEffects["invites"] = [];
   const memberChanges: BatchEffects["memberChanges"] = [];
   const erasures: BatchEffects["erasures"] = [];
+  const namedMemberships: BatchEffects["namedMemberships"] = [];
 
   const userState = (userId: string): UserState => {
     let s = state.users.get(userId);
@@ -232,6 +238,7 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
         break;
       }
       case "org.member_added": {
+        namedMemberships.push({ userId: event.user_id, orgId: event.org_id });
         ensureOrg(event.org_id, at);
         const s = liveUser(event.user_id, at);
         if (!s || s.memberships.has(event.org_id)) break;
@@ -243,6 +250,7 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
         break;
       }
       case "org.member_removed": {
+        namedMemberships.push({ userId: event.user_id, orgId: event.org_id });
         ensureOrg(event.org_id, at);
         const s = liveUser(event.user_id, at);
         if (s?.memberships.has(event.org_id)) removeMembership(s, event.org_id, at, eventKey);
@@ -250,5 +258,5 @@ export function applyEvents(loaded: BatchState, events: KeyedEvent[]): BatchEffe
       }
     }
   }
-  return { state, activity, invites, memberChanges, erasures };
+  return { state, activity, invites, memberChanges, erasures, namedMemberships };
 }

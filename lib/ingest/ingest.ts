@@ -3,7 +3,8 @@ import { RetryableError } from "../http/retryable.js";
 import { HttpError } from "../http/types.js";
 import type { Store } from "../storage/client.js";
 import { backoff } from "../util/backoff.js";
-import { applyEvents, type KeyedEvent } from "./applyEvents.js";
+import type { KeyedEvent } from "./applyEvents.js";
+import { applyOverHeld } from "./applyOverHeld.js";
 import { deleteBatchEvents, readBatchEvents } from "./batchEvents.js";
 import {
   type BatchStatus,
@@ -32,7 +33,9 @@ import { VersionConflict, writeEffects } from "./writeEffects.js";
  *     concurrent delivery) is written again with the claimed instant, as part of that batch.
  *  2. Effects: the batch's users and orgs are read as they were before the batch (an entity that an earlier attempt
  *     already wrote is read from the pre-image it carries), the rules are applied (applyEvents), and every effect is
- *     written idempotently (writeEffects): entity writes that landed before are skipped.
+ *     written idempotently (writeEffects): entity writes that landed before are skipped. An entity a later write
+ *     already applied some of the delivery's batches to (its `applied` list, appliedBatches.ts) gets only the
+ *     events of the others, so their order holds (applyOverHeld.ts).
  *  3. Complete: one conditional write per batch makes all its events count; whoever completes it reports them as
  *     accepted, anyone else as duplicates.
  *
@@ -199,16 +202,19 @@ function writeStamp(applied: string[], freshBatch: string | undefined): string {
 }
 
 /** Step 2: effects from the state before the batch, retried whole on a concurrent change of the same entities. */
-async function writeBatchEffects(store: Store, e: string, { toApply, batchId, resumes }: Plan, now: number) {
+async function writeBatchEffects(store: Store, e: string, { toApply, batchId, batchOf, resumes }: Plan, now: number) {
   // Only a write stamped like this delivery's applied the same events (writeStamp): any other is a concurrent change.
   const ownBatches = new Set([batchId]);
+  // Those an entity may hold already, its `applied` list says (appliedBatches.ts).
+  const batches = [...new Set(batchOf.values())].sort();
   // A delivery that doesn't resume applies its own fresh batch only (`batchId`): was it resumed meanwhile?
   const resumedByAnother = () => wasResumed(store, e, batchId);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const loaded = await loadBatchState(store, e, toApply, ownBatches);
+    const loaded = await loadBatchState(store, e, toApply, ownBatches, batches);
     try {
       const context = { now, resumes, resumedByAnother };
-      await writeEffects(store, e, batchId, loaded, applyEvents(loaded.state, toApply), context);
+      const effects = applyOverHeld(loaded.state, toApply, batchOf, loaded.heldWhole, loaded.partlyHeld);
+      await writeEffects(store, e, { batchId, batches }, loaded, effects, context);
       return;
     } catch (error) {
       if (!(error instanceof VersionConflict)) throw error;

@@ -21,12 +21,15 @@ export { VersionConflict } from "./writeEntities.js";
  *     write, so a batch that erased a user left its job behind. After the members, the generation of each old day
  *     (before yesterday at `now`) on which a user member may have gained a clock hour is bumped: one ADD per month
  *     (lib/ingest/hourGenerations.ts); a reader recomputes that day's hour counts from its members.
- *  2. the org side of memberships (puts and deletes: idempotent);
+ *  2. (none: the org side of memberships was written here, before the users; it is step 4 now, so that it follows
+ *     the user write that landed rather than the one a delivery meant.)
  *  3. users and orgs, grouped in transactions with the counters their changes move (sign-ups, orgs created,
  *     existing users, last-active hours, the active sets' distinct counts through each entity's calendar of
  *     active days, and the hour counts of live days through each user's calendar of clock hours), each conditional
- *     on the version read. This is the state that gates later events (deletion, memberships), written last: a
- *     retry re-reads it and recomputes exactly what 1 and 2 wrote.
+ *     on the version read and adding the delivery's batches to the entity's `applied` list (appliedBatches.ts).
+ *     This is the state that gates later events (deletion, memberships): a retry re-reads it and recomputes exactly
+ *     what 1 wrote.
+ *  4. the org side of memberships, from the users' stored versions (writeMemberships.ts), conditional on the version.
  *
  * A version conflict in step 3 (a concurrent batch changed the same user or org) throws VersionConflict: the
  * caller re-reads and re-applies the whole batch, whose effects are all idempotent.
@@ -48,7 +51,7 @@ export interface DeliveryContext {
 export async function writeEffects(
   store: Store,
   e: string,
-  batchId: string,
+  stamp: { batchId: string; batches: readonly string[] },
   loaded: LoadedState,
   effects: BatchEffects,
   { now, resumes, resumedByAnother }: DeliveryContext,
@@ -68,6 +71,6 @@ export async function writeEffects(
     writeDeletionMarkers(store, e, loaded.state, effects.state),
     writeErasureJobs(store, e, effects),
   ]);
-  await writeMembershipItems(store, e, loaded.state, effects);
-  await writeEntities(store, e, batchId, loaded, effects, now);
+  const userVersions = await writeEntities(store, e, stamp, loaded, effects, now);
+  await writeMembershipItems(store, e, loaded, effects, userVersions, now);
 }

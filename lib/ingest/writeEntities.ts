@@ -9,6 +9,7 @@ import { hourOf } from "../time.js";
 import { mapLimit } from "../util/mapLimit.js";
 import { type ActiveDays, enteredBuckets, withDays } from "./activeDays.js";
 import { type ActiveHours, liveHourMoves } from "./activeHours.js";
+import { withApplied } from "./appliedBatches.js";
 import { type BatchEffects, PERSONAL_FIELD_NAMES, type UserState } from "./applyEvents.js";
 import { bucketCounter, type CounterKey, cadences, counterAdds } from "./counters.js";
 import type { LoadedState } from "./loadState.js";
@@ -111,7 +112,7 @@ function entityUpdate(
   table: string,
   Key: Record<string, string>,
   version: number,
-  batchId: string,
+  { batchId, applied }: Stamp,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
   erasing = false,
@@ -119,13 +120,27 @@ function entityUpdate(
   const { set, remove } = itemChanges(before, after, NOT_IN_PRE_IMAGE_OR_VERSION);
   if (Object.keys(set).length === 0 && remove.length === 0) return undefined;
   const { prev_delta, prev_absent } = preImageDelta(before, after, erasing ? PERSONAL : NOT_IN_PRE_IMAGE);
-  const stamp = { prev_batch: batchId, prev_delta, ...(prev_absent.length > 0 ? { prev_absent } : {}) };
+  const stamp = {
+    prev_batch: batchId,
+    prev_delta,
+    ...(prev_absent.length > 0 ? { prev_absent } : {}),
+    ...(applied ? { applied } : {}),
+  };
   // A whole pre-image of an older write, or the added-field names of the last one, must not outlive this write.
   const stale = ["prev_state", ...(prev_absent.length > 0 ? [] : ["prev_absent"])];
   return versionedUpdate(table, Key, version, { ...set, ...stamp }, [...remove, ...stale]);
 }
 
 const NOT_IN_PRE_IMAGE_OR_VERSION = new Set(["version"]);
+
+/**
+ * What a write is stamped with: the delivery's stamp (`prev_batch`, loadState.ts) and the entity's `applied` list
+ * with the delivery's batches added (appliedBatches.ts); none when it applies no batch (events without `event_id`).
+ */
+interface Stamp {
+  batchId: string;
+  applied: string | undefined;
+}
 
 /**
  * The user's stored attributes: its hot item's (with both GSIs' keys while it is listed; a deleted user drops them
@@ -198,7 +213,7 @@ function activeHoursMoves(store: Store, e: string, before: ActiveHours | undefin
 function userWrite(
   store: Store,
   e: string,
-  batchId: string,
+  stamp: Stamp,
   loaded: UserState | undefined,
   afterState: UserState,
   instants: number[],
@@ -227,7 +242,13 @@ function userWrite(
   const stored = userAttributes(e, after, apart);
   const profileKey = keys.userProfile(e, user.user_id);
   if (!before) {
-    const Item = { ...keys.user(e, user.user_id), ...stored.hot, prev_batch: batchId, version: 1 };
+    const Item = {
+      ...keys.user(e, user.user_id),
+      ...stored.hot,
+      prev_batch: stamp.batchId,
+      ...(stamp.applied ? { applied: stamp.applied } : {}),
+      version: 1,
+    };
     return {
       items: [
         { Put: { TableName: store.tables.entities, Item, ConditionExpression: "attribute_not_exists(pk)" } },
@@ -236,7 +257,7 @@ function userWrite(
               {
                 Put: {
                   TableName: store.tables.entities,
-                  Item: { ...profileKey, ...stored.profile, prev_batch: batchId },
+                  Item: { ...profileKey, ...stored.profile, prev_batch: stamp.batchId },
                 },
               },
             ]
@@ -250,7 +271,7 @@ function userWrite(
     store.tables.entities,
     keys.user(e, user.user_id),
     before.version,
-    batchId,
+    stamp,
     previous.hot,
     stored.hot,
     erasing,
@@ -262,7 +283,7 @@ function userWrite(
     const Item = {
       ...profileKey,
       ...stored.profile,
-      prev_batch: batchId,
+      prev_batch: stamp.batchId,
       ...(previous.profile ? { prev_profile: previous.profile } : {}),
     };
     items.push({ Put: { TableName: store.tables.entities, Item } });
@@ -279,7 +300,7 @@ function orgAttributes(e: string, org: OrgItem): Record<string, unknown> {
 function orgWrite(
   store: Store,
   e: string,
-  batchId: string,
+  stamp: Stamp,
   before: OrgItem | undefined,
   afterState: OrgItem,
   instants: number[],
@@ -289,7 +310,13 @@ function orgWrite(
   const counters = bucketMoves(store, e, "orgs_created", before?.created_at, after.created_at);
   counters.push(...active.counters);
   if (!before) {
-    const Item = { ...keys.org(e, after.org_id), ...orgAttributes(e, after), prev_batch: batchId, version: 1 };
+    const Item = {
+      ...keys.org(e, after.org_id),
+      ...orgAttributes(e, after),
+      prev_batch: stamp.batchId,
+      ...(stamp.applied ? { applied: stamp.applied } : {}),
+      version: 1,
+    };
     return {
       items: [{ Put: { TableName: store.tables.entities, Item, ConditionExpression: "attribute_not_exists(pk)" } }],
       counters,
@@ -299,7 +326,7 @@ function orgWrite(
     store.tables.entities,
     keys.org(e, after.org_id),
     before.version,
-    batchId,
+    stamp,
     orgAttributes(e, before),
     orgAttributes(e, after),
   );
@@ -344,29 +371,40 @@ function packEntityWrites(writes: EntityWrite[]): TransactItem[][] {
 }
 
 /**
- * Writes every changed user and org, each stamped with its pre-image under `batchId`; those that an earlier attempt
- * of the batch already wrote (`loaded.written…`) are skipped: their write, and the counter moves in its
- * transaction, landed once.
+ * Writes every changed user and org, each stamped with its pre-image under `batchId` and with `batches` added to its
+ * `applied` list; those that an earlier attempt of the batch already wrote, or that hold all of `batches` already
+ * (`loaded.written…`), are skipped: their write, and the counter moves in its transaction, landed once. Returns the
+ * version each written user now has.
  */
 export async function writeEntities(
   store: Store,
   e: string,
-  batchId: string,
-  { state: loaded, writtenUsers, writtenOrgs }: LoadedState,
+  { batchId, batches }: { batchId: string; batches: readonly string[] },
+  { state: loaded, writtenUsers, writtenOrgs, applied }: LoadedState,
   effects: BatchEffects,
   now: number,
-): Promise<void> {
+): Promise<Map<string, number>> {
+  const stampOf = (stored: unknown): Stamp => ({
+    batchId,
+    applied: batches.length > 0 ? withApplied(stored, batches) : undefined,
+  });
+  const userVersions = new Map<string, number>();
   const instants = { user: new Map<string, number[]>(), org: new Map<string, number[]>() };
   for (const { kind, id, at } of effects.activity) instants[kind].set(id, [...(instants[kind].get(id) ?? []), at]);
   const writes: (EntityWrite | undefined)[] = [];
   for (const [userId, state] of effects.state.users) {
     if (state.user && !writtenUsers.has(userId)) {
-      writes.push(userWrite(store, e, batchId, loaded.users.get(userId), state, instants.user.get(userId) ?? [], now));
+      const before = loaded.users.get(userId);
+      const stamp = stampOf(applied.users.get(userId));
+      const write = userWrite(store, e, stamp, before, state, instants.user.get(userId) ?? [], now);
+      if (write) userVersions.set(userId, (before?.user?.version ?? 0) + 1);
+      writes.push(write);
     }
   }
   for (const [orgId, org] of effects.state.orgs) {
     if (org && !writtenOrgs.has(orgId)) {
-      writes.push(orgWrite(store, e, batchId, loaded.orgs.get(orgId), org, instants.org.get(orgId) ?? []));
+      const stamp = stampOf(applied.orgs.get(orgId));
+      writes.push(orgWrite(store, e, stamp, loaded.orgs.get(orgId), org, instants.org.get(orgId) ?? []));
     }
   }
   const changed = writes.filter((w): w is EntityWrite => w !== undefined);
@@ -387,6 +425,7 @@ export async function writeEntities(
       throw error;
     }
   }
+  return userVersions;
 }
 
 const ALONE_CONCURRENCY = 8;

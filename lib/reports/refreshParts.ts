@@ -153,12 +153,15 @@ export async function finish(writers: RankListWriter[]): Promise<PartResult> {
   };
 }
 
-/** Members of an org at T: its `MEMBER#` items since ≤ T (a deleted user's memberships are removed). */
+/**
+ * Members of an org at T: its `MEMBER#` items since ≤ T (a deleted user's memberships are removed; an ended one is
+ * a tombstone for a day, lib/ingest/writeMemberships.ts).
+ */
 function numUsers(ctx: PartContext, orgId: string): Promise<number> {
   return queryCount(ctx.store, {
     TableName: ctx.store.tables.entities,
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-    FilterExpression: "since <= :t",
+    FilterExpression: "since <= :t AND attribute_not_exists(removed)",
     ExpressionAttributeValues: {
       ":pk": keys.orgPk(ctx.environmentId, orgId),
       ":prefix": keys.orgMemberPrefix,

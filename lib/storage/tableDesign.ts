@@ -238,13 +238,17 @@
  *    queued for the environment checks it (1 GetItem) and stops instead of writing behind the deletion.
  *  - *Memberships twice.* Ingestion needs a batch's users *with* their orgs in one BatchGet, so the user item keeps
  *    them in an `orgs` map (a user in thousands of orgs would approach 400 KB; far beyond a SaaS user's). Reports
- *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`).
+ *    need an org's members, so each membership is also an item on the org's side (`MEMBER#`), written after the user
+ *    and conditional on the user's version it follows (`user_version`); an ended one is a tombstone (`removed`,
+ *    TTL a day) so a late write of an older version can't bring it back (lib/ingest/writeMemberships.ts).
  *  - *Index consistency.* GSIs are eventually consistent: listings may trail a write by a moment; ingestion's
  *    state reads go to the base table with ConsistentRead.
  *  - *Exactly once.* An `event_id` is claimed (with its resolved instant and its batch) before any effect is
  *    written, and counts once its batch is completed by one conditional write after all its effects; every user /
- *    org write carries its pre-image (`prev_batch`, `prev_state`), so a retry of a pending batch recomputes its
- *    effects from the state before it. lib/ingest/claims.ts and lib/ingest/ingest.ts tell the whole protocol.
+ *    org write carries its pre-image (`prev_batch`, `prev_delta`), so a retry of a pending batch recomputes its
+ *    effects from the state before it, and the last 8 batches it holds (`applied`, lib/ingest/appliedBatches.ts),
+ *    so a batch applied again over a later write doesn't replay its events after that write's.
+ *    lib/ingest/claims.ts and lib/ingest/ingest.ts tell the whole protocol.
  *  - *Snapshots.* Rank lists are written under a fresh `reportId` by the refresh's parts (lib/reports/refreshRun.ts),
  *    then the `REPORT#current` pointer is switched with one conditional write by the part completing the run's
  *    counter; readers always follow the pointer, so a half-written snapshot is never visible. Chunks of old

@@ -99,6 +99,8 @@ export async function exportEnvironment(
       const members = await queryAll<OrgMemberItem>(store, {
         TableName: store.tables.entities,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :member)",
+        // An ended membership is a tombstone for a day (lib/ingest/writeMemberships.ts).
+        FilterExpression: "attribute_not_exists(removed)",
         ExpressionAttributeValues: { ":pk": keys.orgPk(environmentId, org.org_id), ":member": keys.orgMemberPrefix },
       });
       for (const member of members) {

@@ -52,6 +52,9 @@ export async function environmentItems(store: Store, environmentId: string): Pro
         // A batch's stored events (lib/ingest/batchEvents.ts) are gone once it completes, but a delivery that died
         // between storing them and creating its batch leaves them to the TTL, under a digest of its own instants.
         if (pk.startsWith(`E#${environmentId}#BATCH#`) && String(item.sk).startsWith("EVENTS#")) continue;
+        // An ended membership's tombstone (lib/ingest/writeMemberships.ts) reads as no item: whether one is left
+        // depends on whether a delivery wrote that membership at all, and its expiry on the delivery's instant.
+        if (item.removed === true && String(item.sk).startsWith("MEMBER#")) continue;
         const { completed_at, ...rest } = item;
         // A spread counter's sub-items (tableDesign.ts COUNTER_SUB_ITEMS) as the one item readers sum: which
         // sub-item a transaction moved depends on how a delivery's writes fell into transactions, not on the counts.
