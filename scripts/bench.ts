@@ -11,6 +11,8 @@
  * `--only webhooks`: only the cost of one webhook dispatch per subscribed list size (scripts/bench/webhooks.ts).
  * `--only erasure`: only the cost of a `user.erased` request and its job per snapshot size (scripts/bench/erasure.ts).
  * `--only billing`: write units as AWS bills them and the hot items, on two mixes (scripts/bench/billing.ts).
+ * `--only split-retries [--batches 6]`: big pending batches sent again split, all at once, through the local server
+ * (scripts/bench/splitRetries.ts).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -37,6 +39,7 @@ import { hourRoutes } from "./bench/hourRoutes.js";
 import { type BenchEvent, userEvents } from "./bench/mix.js";
 import { startPostgres } from "./bench/postgres.js";
 import { seedTenant } from "./bench/seed.js";
+import { benchSplitRetries, printSplitRetries } from "./bench/splitRetries.js";
 import { benchWebhookDispatch, printWebhookDispatchCosts } from "./bench/webhooks.js";
 import { printItemSizes, printKindCosts, printTypeCosts, writeCostByType } from "./bench/writeCost.js";
 import { diffKinds, type KindCosts, meterKinds, snapshot } from "./bench/writeKinds.js";
@@ -599,6 +602,15 @@ async function main() {
     await local.stop();
     console.log("written bench/results.json (erasure)");
     return;
+  }
+  if (ONLY === "split-retries") {
+    const server = await startLocalServer(0, { tenantGate: null });
+    const times = await benchSplitRetries(storeFromEnv(), server.url, Number(flag("--batches") ?? 6));
+    printSplitRetries(times);
+    saveSection("splitRetries", { command, at: new Date().toISOString(), results: times });
+    await server.close();
+    console.log("written bench/results.json (splitRetries)");
+    return void (await local.stop());
   }
   if (ONLY === "webhooks") {
     const sizes = (flag("--users") ?? "1000,10000,100000").split(",").map(Number);

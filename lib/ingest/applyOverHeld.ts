@@ -4,13 +4,39 @@ import type { ByKind } from "./loadState.js";
 /**
  * applyEvents for a delivery some of whose batches a user or org already holds (appliedBatches.ts): a later write
  * applied them, so applying their events to it again would replay them after that write's own events (a membership
- * added again after its removal). Each entity's state after the delivery is therefore:
- *  - held whole (`heldWhole`): as stored, untouched;
- *  - held in part (`partlyHeld`): what applying only the events of the batches it doesn't hold gives;
+ * added again after its removal). So, for each user and org:
+ *  - held whole (`heldWhole`): its state stays as stored, and the records about the user that its events give
+ *    (membership-change logs, invites, erasure jobs) are left out: the delivery that applied them wrote them first;
+ *  - held in part (`partlyHeld`): its state and those records are what applying only the events of the batches it
+ *    doesn't hold gives;
  *  - otherwise: what applying every event gives (applyEvents).
- * Everything else (activity, logs, invites, erasure jobs) is what applying every event gives: those writes are keyed
- * by the event and widen outward, so writing them again changes nothing. Pure.
+ * Activity points are what applying every event gives: a day member only widens outward, so one written again
+ * changes nothing. (An org's activity through a held user's membership is taken from the user's state as stored, the
+ * one approximation: README "Exactly once".) Pure.
  */
+
+type UserRecords = Pick<BatchEffects, "memberChanges" | "invites" | "erasures">;
+
+/** The user each record is about. */
+const recordUser = {
+  memberChanges: (r: BatchEffects["memberChanges"][number]) => r.item.user_id,
+  invites: (r: BatchEffects["invites"][number]) => r.item.inviter_id,
+  erasures: (r: BatchEffects["erasures"][number]) => r.userId,
+};
+
+/** `effects`' records about `users` replaced by `from`'s (none when `from` is undefined). */
+function replaceRecords(effects: BatchEffects, users: ReadonlySet<string>, from: UserRecords | undefined) {
+  const others = <T>(records: T[], userOf: (r: T) => string) => records.filter((r) => !users.has(userOf(r)));
+  const theirs = <T>(records: T[] | undefined, userOf: (r: T) => string) =>
+    (records ?? []).filter((r) => users.has(userOf(r)));
+  effects.memberChanges = [
+    ...others(effects.memberChanges, recordUser.memberChanges),
+    ...theirs(from?.memberChanges, recordUser.memberChanges),
+  ];
+  effects.invites = [...others(effects.invites, recordUser.invites), ...theirs(from?.invites, recordUser.invites)];
+  effects.erasures = [...others(effects.erasures, recordUser.erasures), ...theirs(from?.erasures, recordUser.erasures)];
+}
+
 export function applyOverHeld(
   loaded: BatchState,
   events: KeyedEvent[],
@@ -25,6 +51,7 @@ export function applyOverHeld(
     if (state) effects.state.users.set(userId, state);
   }
   for (const orgId of heldWhole.orgs) effects.state.orgs.set(orgId, asStored.orgs.get(orgId));
+  replaceRecords(effects, heldWhole.users, undefined);
   // One run per distinct set of held batches (entities written by the same later delivery share it).
   const runs = new Map<string, { held: Set<string>; users: string[]; orgs: string[] }>();
   const runOf = (held: Set<string>) => {
@@ -40,15 +67,13 @@ export function applyOverHeld(
       const batchId = event.eventId === undefined ? undefined : batchOf.get(event.eventId);
       return batchId !== undefined && held.has(batchId);
     };
-    const rest = applyEvents(
-      loaded,
-      events.filter((event) => !heldBatch(event)),
-    ).state;
+    const rest = applyEvents(loaded, events.filter((event) => !heldBatch(event)));
     for (const userId of users) {
-      const state = rest.users.get(userId);
+      const state = rest.state.users.get(userId);
       if (state) effects.state.users.set(userId, state);
     }
-    for (const orgId of orgs) effects.state.orgs.set(orgId, rest.orgs.get(orgId));
+    for (const orgId of orgs) effects.state.orgs.set(orgId, rest.state.orgs.get(orgId));
+    replaceRecords(effects, new Set(users), rest);
   }
   return effects;
 }

@@ -62,8 +62,19 @@ describe("applyOverHeld", () => {
     const effects = applyOverHeld(loaded(), events, batchOf, none, partlyHeld);
     expect(effects.state.users.get("u")?.user?.first_name).toBe("B");
     expect(effects.state.users.get("u")?.memberships.size).toBe(0);
-    // What is keyed by the event stays whole: the membership-change log of the held batch's event too.
-    expect(effects.memberChanges.map((c) => c.eventKey)).toEqual(["a1"]);
+    // The held batch's records about the user were written by the delivery that applied it: not again.
+    expect(effects.memberChanges).toEqual([]);
+    const removal = { type: "org.member_removed", org_id: "o", user_id: "u", at: 31, eventId: "b2", eventKey: "b2" };
+    const member = loaded();
+    member.users.get("u")?.memberships.set("o", { org_id: "o", role: null, since: 10 });
+    const withRemoval = applyOverHeld(
+      member,
+      [...events, removal as KeyedEvent],
+      new Map([...batchOf, ["b2", "B"]]),
+      none,
+      partlyHeld,
+    );
+    expect(withRemoval.memberChanges.map((c) => [c.eventKey, c.item.change])).toEqual([["b2", "removed"]]);
     expect(effects.namedMemberships).toEqual([{ userId: "u", orgId: "o" }]);
   });
 
@@ -80,5 +91,6 @@ describe("applyOverHeld", () => {
     );
     expect(effects.state.users.get("u")).toEqual(loaded().users.get("u"));
     expect(effects.state.orgs.get("o")).toEqual(loaded().orgs.get("o"));
+    expect(effects.memberChanges).toEqual([]);
   });
 });

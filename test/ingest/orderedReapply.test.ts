@@ -1,6 +1,8 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEnvironment } from "../../lib/auth/credentials.js";
+import { seededRandom } from "../../lib/demo/random.js";
+import { batchIdOf, readBatches } from "../../lib/ingest/claims.js";
 import { type IngestResult, ingestEvents } from "../../lib/ingest/ingest.js";
 import type { Store } from "../../lib/storage/client.js";
 import { keys } from "../../lib/storage/tableDesign.js";
@@ -156,4 +158,97 @@ describe("a pending batch applied again over a later write", () => {
     expect(await ingestEvents(store, e, batchA.slice(0, 1), T0 + 3_600_000)).toEqual({ accepted: 0, duplicates: 1 });
     expect(await outcome(e)).toEqual(referenceWithNewer);
   });
+
+  it("random: a batch of membership and name changes dies after any call N, then races its split retry", async () => {
+    const LATER = T0 + 86_400_000;
+    const users = ["u0", "u1", "u2"];
+    const orgs = ["o0", "o1"];
+    /** Users' names and orgs, orgs' members (tombstones skipped), and every activity-table item. */
+    const state = async (e: string) => {
+      const entities = (await environmentItems(store, e)).filter((item) => item.startsWith("entities"));
+      const parsed = entities.map((item) => JSON.parse(item.slice(item.indexOf(" ") + 1)) as Record<string, unknown>);
+      const userRows = parsed
+        .filter((item) => item.sk === "USER")
+        .map((item) => [item.user_id, item.first_name, item.orgs]);
+      const memberRows = parsed
+        .filter((item) => String(item.sk).startsWith("MEMBER#"))
+        .map((item) => [item.pk, item.user_id, item.role, item.since]);
+      const activity = (await environmentItems(store, e)).filter((item) => !item.startsWith("entities"));
+      return { userRows, memberRows, activity };
+    };
+    let exact = 0;
+    for (let seed = 1; seed <= 24; seed++) {
+      const random = seededRandom(seed);
+      let minute = 100;
+      const change = (prefix: string, k: number) => {
+        const user = random.pick(users);
+        const org = random.pick(orgs);
+        const occurred_at = at(minute++);
+        const event_id = `${prefix}${k}`;
+        const kind = random.int(0, 2);
+        if (kind === 0)
+          return { type: "org.member_added", org_id: org, user_id: user, role: `r${k}`, occurred_at, event_id };
+        if (kind === 1) return { type: "org.member_removed", org_id: org, user_id: user, occurred_at, event_id };
+        return { type: "user.updated", user_id: user, first_name: `${prefix}${k}`, occurred_at, event_id };
+      };
+      const begin = [
+        ...users.map((u) => ({ type: "user.created", user_id: u, occurred_at: at(0), event_id: `c-${u}` })),
+        ...orgs.map((o) => ({ type: "org.created", org_id: o, name: o, occurred_at: at(1), event_id: `c-${o}` })),
+        ...users.map((u) => ({
+          type: "org.member_added",
+          org_id: "o0",
+          user_id: u,
+          occurred_at: at(2),
+          event_id: `m-${u}`,
+        })),
+      ];
+      const pending = Array.from({ length: 6 }, (_, k) => change("a", k));
+      const afterwards = Array.from({ length: 4 }, (_, k) => change("l", k));
+      const create = async (name: string) => {
+        const e = (await createEnvironment(store, `${name}-${seed}`)).environment_id;
+        await ingestEvents(store, e, begin, LATER);
+        return e;
+      };
+      const clean = await create("random-clean");
+      let calls = 0;
+      const counting = interceptedStore(store, (_command, send) => {
+        calls += 1;
+        return send();
+      });
+      await ingestEvents(counting, clean, pending, LATER);
+      await ingestEvents(store, clean, afterwards, LATER);
+      const expected = await state(clean);
+
+      const e = await create("random");
+      const nth = random.int(1, calls);
+      let call = 0;
+      const dying = interceptedStore(store, (_command, send) =>
+        ++call === nth ? send().then(() => Promise.reject(new Error("injected: crash after the write"))) : send(),
+      );
+      const first = await ingestEvents(dying, e, pending, LATER).catch(() => undefined);
+      const split = random.int(1, pending.length - 1);
+      const sendUntilDone = async (events: unknown[]) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await ingestEvents(store, e, events, LATER);
+          } catch (error) {
+            if (attempt > 10) throw error;
+          }
+        }
+      };
+      await Promise.all([
+        sendUntilDone(pending.slice(0, split)),
+        sendUntilDone([...pending.slice(split), ...afterwards]),
+      ]);
+      expect(await sendUntilDone([...pending, ...afterwards])).toEqual({ accepted: 0, duplicates: 10 });
+      // A first attempt that died before its batch was recorded left nothing to find its events by: the halves are
+      // then new batches, in whatever order they land (README "Exactly once").
+      const recorded =
+        first !== undefined || (await readBatches(store, e, [batchIdOf(pending.map((p) => p.event_id))])).size > 0;
+      if (!recorded) continue;
+      exact += 1;
+      expect({ seed, nth, split, ...(await state(e)) }).toEqual({ seed, nth, split, ...expected });
+    }
+    expect(exact).toBeGreaterThan(12);
+  }, 300_000);
 });
